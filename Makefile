@@ -1,0 +1,33 @@
+# Two entry points: `make demo` and `make test`. Both create or update .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install lint bench services clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/tradewind demo
+
+test: $(STAMP)
+	@$(BIN)/python scripts/ensure_services.py
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check src tests bench
+	$(BIN)/python -m mypy src/tradewind
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_matching_engine.py
+	$(BIN)/python bench/bench_rest_roundtrip.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

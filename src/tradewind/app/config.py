@@ -1,0 +1,99 @@
+"""Configuration: a TOML file, overridden by ``TRADEWIND_<SECTION>__<KEY>`` environment variables.
+
+The model is frozen and rejects unknown keys, so a typo in a config file is an error at start,
+not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+ENV_PREFIX = "TRADEWIND_"
+
+
+class ConfigError(ValueError):
+    """A configuration file or variable is unreadable or invalid; the message names which."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LogConfig(_Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["keyvalue", "json"] = "keyvalue"
+
+
+class SimConfig(_Section):
+    """The simulated exchange. Ports are TCP ports; ``speed`` multiplies the clock."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8090, ge=0, le=65535)
+    database: str = "var/sim.sqlite"
+    seed: int = 7
+    markets: str = "default"
+    market_activity: bool = True
+    speed: float = Field(default=1.0, gt=0)
+    admin: bool = False
+    replay_file: str | None = None
+    demo_api_key: str = "tradewind-demo-key"
+    demo_api_secret: str = "tradewind-demo-secret"
+
+
+class TradewindConfig(_Section):
+    log: LogConfig = LogConfig()
+    sim: SimConfig = SimConfig()
+
+
+def _parse_env_value(raw: str) -> Any:
+    # Values are TOML scalars ("8090", "true", '"x"'); anything else is taken as a plain string.
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    overrides: dict[str, dict[str, Any]] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        overrides.setdefault(section, {})[key] = _parse_env_value(raw)
+    return overrides
+
+
+def load_config(
+    path: Path | None = None, environ: Mapping[str, str] | None = None
+) -> TradewindConfig:
+    """Read ``path`` (or ``$TRADEWIND_CONFIG``, or nothing) and apply environment overrides."""
+    environ = os.environ if environ is None else environ
+    if path is None and environ.get("TRADEWIND_CONFIG"):
+        path = Path(environ["TRADEWIND_CONFIG"])
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file not found: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    for section, values in _env_overrides(environ).items():
+        target = data.setdefault(section, {})
+        if not isinstance(target, dict):
+            raise ConfigError(f"config section [{section}] must be a table")
+        target.update(values)
+    try:
+        return TradewindConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        source = str(path) if path is not None else "environment"
+        raise ConfigError(f"invalid configuration ({source}): {problems}") from exc
