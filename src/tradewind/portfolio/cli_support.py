@@ -1,0 +1,126 @@
+"""What the `portfolio` commands share: options, the tenant's ledger, dates, tables, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from tradewind.portfolio.costbasis import CostBasisMethod
+from tradewind.portfolio.ledger import Transaction
+from tradewind.portfolio.store import LedgerRepository, TenantScopeError, open_engine
+
+__all__ = [
+    "DbOption",
+    "FetchOption",
+    "MethodOption",
+    "PoolingOption",
+    "PriceUrlOption",
+    "PriceVenueOption",
+    "TenantOption",
+    "fail",
+    "open_ledger",
+    "parse_day",
+    "print_table",
+    "write_batches",
+]
+
+TenantOption = Annotated[
+    str, typer.Option("--tenant", envvar="TRADEWIND_TENANT", help="Tenant whose books to use.")
+]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Store URL (default: $TRADEWIND_DB_URL or sqlite:///var/portfolio.sqlite)."
+    ),
+]
+MethodOption = Annotated[
+    CostBasisMethod, typer.Option("--method", case_sensitive=False, help="Lot order.")
+]
+PoolingOption = Annotated[
+    bool,
+    typer.Option("--pooled/--per-wallet", help="One lot pool across accounts, or one per account."),
+]
+FetchOption = Annotated[
+    bool, typer.Option("--fetch-prices", help="Fetch missing candles from the price venue.")
+]
+PriceVenueOption = Annotated[
+    str, typer.Option("--price-venue", help="CCXT exchange whose candles price assets.")
+]
+PriceUrlOption = Annotated[
+    str | None,
+    typer.Option("--price-url", help="Base URL of the price venue (e.g. tradewind sim)."),
+]
+
+
+def fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+@contextmanager
+def open_ledger(
+    tenant: str, db: str | None, *, audited: bool = False
+) -> Iterator[LedgerRepository]:
+    from tradewind.portfolio.migrations import upgrade
+
+    engine = open_engine(db)
+    try:
+        upgrade(engine)
+        batch = None
+        if audited:
+            batch = _audit_hook(engine)
+        yield LedgerRepository(engine, tenant, on_write_batch=batch)
+    except TenantScopeError as exc:
+        raise fail(str(exc)) from exc
+    finally:
+        engine.dispose()
+
+
+def _audit_hook(engine: Any) -> Any:
+    try:
+        from tradewind.portfolio.audit.log import AuditLog
+    except ImportError:  # the audit log is a separate part; the ledger still works without it
+        typer.echo("warning: audit log not available; writes are not logged", err=True)
+        return None
+    log = AuditLog(engine)
+    return lambda tenant, entries: log.append_many(tenant, entries)
+
+
+def parse_day(text: str, *, end_of_day: bool = False) -> int:
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise fail(f"date must be YYYY-MM-DD, got {text!r}") from exc
+    ms = int(day.timestamp()) * 1000
+    return ms + 86_400_000 - 1 if end_of_day else ms
+
+
+def write_batches(repo: LedgerRepository, txs: list[Transaction], label: str) -> tuple[int, int]:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    added = duplicates = 0
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=len(txs))
+        for start in range(0, len(txs), 1000):
+            chunk = txs[start : start + 1000]
+            result = repo.add_many(chunk)
+            added += result.added
+            duplicates += result.duplicates
+            progress.advance(task, len(chunk))
+    return added, duplicates
+
+
+def print_table(headers: list[str], rows: list[list[Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*headers)
+    for row in rows:
+        table.add_row(*("" if cell is None else str(cell) for cell in row))
+    Console(width=200).print(table)
