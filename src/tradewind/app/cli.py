@@ -17,6 +17,16 @@ app = typer.Typer(
     add_completion=False,
 )
 
+def _register_desks() -> None:
+    # Sub-apps are imported here so `tradewind --help` stays fast and one broken desk cannot
+    # take the whole command line down silently: an ImportError surfaces at start.
+    from tradewind.portfolio.audit.cli import audit_app
+    from tradewind.portfolio.cli import portfolio_app
+
+    app.add_typer(portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports.")
+    app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of the ledger.")
+
+
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="TOML config file (default: $TRADEWIND_CONFIG or none)."),
@@ -39,6 +49,60 @@ def version() -> None:
     from tradewind import __version__
 
     typer.echo(__version__)
+
+
+@app.command()
+def sim(
+    config: ConfigOption = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (0 picks a free one).")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
+    admin: Annotated[bool | None, typer.Option("--admin/--no-admin", help="Enable /admin/v1.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the simulated market.")] = None,
+    database: Annotated[
+        str | None, typer.Option("--db", help="SQLite file for accounts, orders and trades.")
+    ] = None,
+    speed: Annotated[float | None, typer.Option(help="Clock speed multiplier (1 = real time).")] = None,
+    market: Annotated[
+        bool | None, typer.Option("--market/--no-market", help="Run background participants.")
+    ] = None,
+    replay: Annotated[
+        Path | None, typer.Option(help="Replay a recorded L2/trade JSONL file instead.")
+    ] = None,
+) -> None:
+    """Run the simulated Binance Spot exchange (REST + WebSocket) until interrupted."""
+    import asyncio
+
+    cfg = _load(config)
+    from tradewind.venues.sim.runner import clock_from_config, serve, settings_from_config
+
+    overrides = {
+        key: value
+        for key, value in {
+            "port": port,
+            "host": host,
+            "admin": admin,
+            "seed": seed,
+            "database": database,
+            "speed": speed,
+            "market_activity": market,
+            "replay_file": str(replay) if replay else None,
+        }.items()
+        if value is not None
+    }
+    sim_cfg = cfg.sim.model_copy(update=overrides)
+    asyncio.run(serve(settings_from_config(sim_cfg), clock_from_config(sim_cfg)))
+
+
+@app.command()
+def demo(config: ConfigOption = None) -> None:
+    """Run the main job on embedded defaults: a scripted session against the simulated exchange."""
+    from tradewind.app.demo import run_demo
+
+    cfg = _load(config)
+    raise typer.Exit(run_demo(cfg))
+
+
+_register_desks()
 
 
 def main() -> None:

@@ -42,8 +42,11 @@ class SimConfig(_Section):
     speed: float = Field(default=1.0, gt=0)
     admin: bool = False
     replay_file: str | None = None
-    demo_api_key: str = "tradewind-demo-key"
-    demo_api_secret: str = "tradewind-demo-secret"
+    demo_seed: str = "tradewind-demo"
+    request_weight_per_minute: int = Field(default=6000, gt=0)
+    orders_per_10s: int = Field(default=100, gt=0)
+    orders_per_day: int = Field(default=200_000, gt=0)
+    ignored_429s_before_ban: int = Field(default=5, gt=0)
 
 
 class TradewindConfig(_Section):

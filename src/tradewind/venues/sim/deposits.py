@@ -1,0 +1,111 @@
+"""Deposit addresses and deposit history of the simulated exchange (``/sapi/v1/capital/deposit/*``).
+
+A deposit is keyed by its transaction id: crediting the same transaction twice is a no-op, so a
+chain watcher that sees a log twice (or restarts) never credits twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tradewind.venues.sim.engine import SimError
+
+# Networks whose addresses are EVM-shaped; others get a base32-ish opaque address.
+EVM_NETWORKS = frozenset({"ETH", "BSC", "ARBITRUM", "BASE", "OPTIMISM", "MATIC", "AVAXC"})
+SUPPORTED_NETWORKS: dict[str, tuple[str, ...]] = {
+    "USDT": ("ETH", "BSC", "ARBITRUM", "BASE", "TRX"),
+    "USDC": ("ETH", "BSC", "ARBITRUM", "BASE"),
+    "BTC": ("BTC",),
+    "ETH": ("ETH", "ARBITRUM", "BASE"),
+    "BNB": ("BSC",),
+    "SOL": ("SOL",),
+}
+DEFAULT_NETWORK = {"BTC": "BTC", "SOL": "SOL", "BNB": "BSC"}
+
+STATUS_PENDING = 0
+STATUS_SUCCESS = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DepositRecord:
+    """One credited (or pending) deposit. ``amount`` in units of ``coin``; times in epoch ms."""
+
+    deposit_id: str
+    account_id: str
+    coin: str
+    network: str
+    amount: Decimal
+    address: str
+    tx_id: str
+    insert_time: int
+    status: int
+    confirmations: int
+    required_confirmations: int
+
+
+def deposit_address(account_id: str, coin: str, network: str) -> str:
+    """A stable address per (account, network); coins on one network share it, as at Binance."""
+    digest = hashlib.sha256(f"{account_id}|{network}".encode()).hexdigest()
+    if network in EVM_NETWORKS:
+        return "0x" + digest[:40]
+    return digest[:42]
+
+
+class DepositBook:
+    """Addresses handed out and deposits credited, per account."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, DepositRecord] = {}
+        self._by_account: dict[str, list[str]] = {}
+
+    def resolve_network(self, coin: str, network: str | None) -> str:
+        networks = SUPPORTED_NETWORKS.get(coin)
+        if networks is None:
+            raise SimError(-4003, f"Coin {coin} is not supported for deposit.", 400)
+        if network is None:
+            return DEFAULT_NETWORK.get(coin, networks[0])
+        if network not in networks:
+            raise SimError(-4018, f"Network {network} is not supported for coin {coin}.", 400)
+        return network
+
+    def address(self, account_id: str, coin: str, network: str | None) -> tuple[str, str]:
+        resolved = self.resolve_network(coin, network)
+        return deposit_address(account_id, coin, resolved), resolved
+
+    def get(self, tx_id: str) -> DepositRecord | None:
+        return self._records.get(tx_id)
+
+    def record(self, record: DepositRecord) -> bool:
+        """Store a deposit; False when its tx id is already known (the caller must not credit)."""
+        existing = self._records.get(record.tx_id)
+        if existing is not None and existing.status == STATUS_SUCCESS:
+            return False
+        self._records[record.tx_id] = record
+        ids = self._by_account.setdefault(record.account_id, [])
+        if record.tx_id not in ids:
+            ids.append(record.tx_id)
+        return True
+
+    def history(
+        self,
+        account_id: str,
+        *,
+        coin: str | None = None,
+        status: int | None = None,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        limit: int = 1000,
+    ) -> list[DepositRecord]:
+        records = [self._records[tx] for tx in self._by_account.get(account_id, [])]
+        selected = [
+            r
+            for r in records
+            if (coin is None or r.coin == coin)
+            and (status is None or r.status == status)
+            and (start_time is None or r.insert_time >= start_time)
+            and (end_time is None or r.insert_time <= end_time)
+        ]
+        selected.sort(key=lambda r: r.insert_time, reverse=True)
+        return selected[:limit]

@@ -1,0 +1,41 @@
+"""Small conveniences for driving the official Binance SDK from asyncio tests."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+def as_dict(message: Any) -> Any:
+    """An SDK model (or one-of wrapper) as the plain JSON the exchange sent."""
+    if isinstance(message, list):
+        return [as_dict(item) for item in message]
+    inner = getattr(message, "actual_instance", None)
+    if inner is not None:
+        message = inner
+    if hasattr(message, "to_dict"):
+        return message.to_dict()
+    return message
+
+
+def event_kind(message: Any) -> str:
+    """The SDK model class a user-data event was parsed into (its models drop the ``e`` key)."""
+    return type(getattr(message, "actual_instance", None) or message).__name__
+
+
+async def rest(client: Any, method: str, **kwargs: Any) -> Any:
+    """Call an SDK REST method off the event loop (the SDK uses blocking requests)."""
+
+    def call() -> Any:
+        return as_dict(getattr(client.rest_api, method)(**kwargs).data())
+
+    return await asyncio.to_thread(call)
+
+
+async def wait_for(predicate: Any, timeout_s: float = 10.0, interval_s: float = 0.05) -> None:
+    """Poll ``predicate`` until true; fail with the predicate's name on timeout."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {getattr(predicate, '__name__', predicate)}")
+        await asyncio.sleep(interval_s)
