@@ -5,22 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-
-def as_dict(message: Any) -> Any:
-    """An SDK model (or one-of wrapper) as the plain JSON the exchange sent."""
-    if isinstance(message, list):
-        return [as_dict(item) for item in message]
-    inner = getattr(message, "actual_instance", None)
-    if inner is not None:
-        message = inner
-    if hasattr(message, "to_dict"):
-        return message.to_dict()
-    return message
+from tradewind.venues.sim.clients import sdk_event_kind, sdk_payload
 
 
-def event_kind(message: Any) -> str:
-    """The SDK model class a user-data event was parsed into (its models drop the ``e`` key)."""
-    return type(getattr(message, "actual_instance", None) or message).__name__
+as_dict = sdk_payload
+event_kind = sdk_event_kind
 
 
 async def rest(client: Any, method: str, **kwargs: Any) -> Any:

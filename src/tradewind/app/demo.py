@@ -17,7 +17,12 @@ from rich.console import Console
 from rich.table import Table
 
 from tradewind.app.config import TradewindConfig
-from tradewind.venues.sim.clients import binance_sdk, create_listen_key
+from tradewind.venues.sim.clients import (
+    binance_sdk,
+    create_listen_key,
+    sdk_event_kind,
+    sdk_payload,
+)
 from tradewind.venues.sim.process import SimEndpoints, SimProcess
 
 console = Console()
@@ -34,8 +39,7 @@ def _check(condition: bool, message: str) -> None:
 
 
 def _data(response: Any) -> Any:
-    data = response.data()
-    return data.model_dump(by_alias=True) if hasattr(data, "model_dump") else data
+    return sdk_payload(response.data())
 
 
 async def _session(sim: SimEndpoints) -> None:
@@ -59,13 +63,13 @@ async def _session(sim: SimEndpoints) -> None:
                   f"minNotional={Decimal(filters['NOTIONAL']['minNotional']).normalize()}")
 
     depth_events: list[dict[str, Any]] = []
-    reports: list[dict[str, Any]] = []
+    reports: list[tuple[str, dict[str, Any]]] = []
     streams = await client.websocket_streams.create_connection()
     depth_stream = await streams.diff_book_depth(symbol=SYMBOL.lower(), update_speed="100ms")
-    depth_stream.on("message", lambda m: depth_events.append(m.model_dump() if hasattr(m, "model_dump") else m))
+    depth_stream.on("message", lambda m: depth_events.append(sdk_payload(m)))
     listen_key = await asyncio.to_thread(create_listen_key, sim.rest_url, sim.api_key)
     user_stream = await streams.user_data(listenKey=listen_key)
-    user_stream.on("message", lambda m: reports.append(m.model_dump() if hasattr(m, "model_dump") else m))
+    user_stream.on("message", lambda m: reports.append((sdk_event_kind(m), sdk_payload(m))))
 
     book = await acall("depth", symbol=SYMBOL, limit=5)
     best_bid = Decimal(book["bids"][0][0])
@@ -124,8 +128,7 @@ async def _session(sim: SimEndpoints) -> None:
             break
         await asyncio.sleep(0.1)
     kinds: dict[str, int] = {}
-    for report in reports:
-        kind = str(report.get("actual_instance", report).get("e") if isinstance(report, dict) else "?")
+    for kind, _ in reports:
         kinds[kind] = kinds.get(kind, 0) + 1
     console.print(f"WebSocket: {len(depth_events)} depth diffs, user data events {kinds or len(reports)}")
     _check(len(depth_events) > 0, "no depth diffs arrived")

@@ -23,7 +23,7 @@ from tradewind.portfolio.costbasis import (
 )
 from tradewind.portfolio.ledger import EntryKind, Movement, Transaction
 from tradewind.portfolio.pnl import ValuePoint
-from tradewind.portfolio.prices import NoPrice, Priced
+from tradewind.portfolio.prices import NoPrice, Priced, StalePrice
 from tradewind.portfolio.reports import (
     capital_gains_csv,
     form_8949_csv,
@@ -130,6 +130,30 @@ def test_capital_gains_csv_rows() -> None:
         ("", "0.2", "600", "", "", "", "unmatched"),
     ]
     assert rows[0]["lot_id"] == f"{LEDGER[0].content_key()[:16]}/0"
+
+
+def test_stale_prices_are_named_in_every_report() -> None:
+    # Buy 1 BNB for 300; buy 1 BTC paying a 0.01 BNB fee priced from a stale candle (400);
+    # sell the BTC. The fee's disposal and the BTC lot used the stale price: say so.
+    ledger = [
+        _trade(1_735_689_600_000, "1", "-300", "", "BNB"),
+        Transaction(
+            EntryKind.TRADE,
+            1_735_776_000_000,
+            (Movement(EX, "BTC", Decimal(1)), Movement(EX, "USD", Decimal(-1000))),
+            fees=(Movement(EX, "BNB", Decimal("-0.01")),),
+        ),
+        _trade(1_735_862_400_000, "-1", "1100", ""),
+    ]
+    result = compute_cost_basis(ledger, prices=lambda a, t: StalePrice(Decimal(400), 7_200_000))
+    rows = list(csv.DictReader(io.StringIO(capital_gains_csv(result, 2025, UNITED_STATES))))
+    assert [(r["asset"], r["gain"], r["price_states"]) for r in rows] == [
+        ("BNB", "1", "BNB:stale"),  # 0.01 BNB: proceeds 4, basis 3
+        ("BTC", "96", ""),  # basis 1,000 + fee value 4; proceeds 1,100
+    ]
+    assert "# priced with BNB:stale: 0.01 BNB" in form_8949_csv(result, 2025, UNITED_STATES)
+    assert gains_summary(result, 2025, UNITED_STATES)["price_states"]["stale"] == 1
+    assert german_summary(result, 2025).as_dict()["price_states"]["stale"] == 1
 
 
 def test_form_8949_parts_boxes_and_dates() -> None:

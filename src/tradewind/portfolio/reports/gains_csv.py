@@ -1,9 +1,10 @@
 """Capital-gains CSV (one row per lot consumed) and a Form 8949-style CSV.
 
 Unknown values are empty cells with a `status` saying why; a disposal with no known acquisition
-is its own row with status "unmatched". Form 8949 rows: Part I short-term / Part II long-term;
-box I / L (digital assets, no Form 1099-DA basis reported) from 2025, C / F before. Dates in the
-jurisdiction's time zone, MM/DD/YYYY on the 8949.
+is its own row with status "unmatched"; `price_states` names every price of the transaction that
+was stale, missing or rate-limited (e.g. "BNB:stale"). Form 8949 rows: Part I short-term /
+Part II long-term; box I / L (digital assets, no Form 1099-DA basis reported) from 2025, C / F
+before. Dates in the jurisdiction's time zone, MM/DD/YYYY on the 8949.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ _GAINS_COLUMNS = [
     "lot_id",
     "lot_account",
     "status",
+    "price_states",
 ]
 _FORM_COLUMNS = [
     "part",
@@ -77,6 +79,7 @@ def capital_gains_csv(result: CostBasisResult, year: int, jurisdiction: Jurisdic
                 leg.lot_id,
                 leg.lot_account,
                 _status(leg),
+                figures.states_of(leg.tx_index),
             ]
         )
     for u in figures.unmatched:
@@ -95,6 +98,7 @@ def capital_gains_csv(result: CostBasisResult, year: int, jurisdiction: Jurisdic
                 "",
                 "",
                 "unmatched",
+                figures.states_of(u.tx_index),
             ]
         )
     return out.getvalue()
@@ -130,6 +134,13 @@ def form_8949_csv(result: CostBasisResult, year: int, jurisdiction: Jurisdiction
                     "",
                     decimal_text(leg.gain),
                 ]
+            )
+    for leg in complete:
+        if leg.tx_index in figures.states_by_tx:
+            out.write(
+                f"# priced with {figures.states_of(leg.tx_index)}: "
+                f"{decimal_text(leg.quantity)} {leg.asset} disposed "
+                f"{local_date(leg.disposed_ms, zone)} from {leg.account}\n"
             )
     for leg in figures.incomplete:
         out.write(

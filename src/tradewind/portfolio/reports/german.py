@@ -38,6 +38,7 @@ class GermanSummary:
     freigrenze: Decimal
     incomplete_disposals: int
     unmatched_disposals: int
+    price_states: dict[str, int]
 
     @property
     def below_freigrenze(self) -> bool:
@@ -57,6 +58,7 @@ class GermanSummary:
             "below_freigrenze": self.below_freigrenze,
             "incomplete_disposals": self.incomplete_disposals,
             "unmatched_disposals": self.unmatched_disposals,
+            "price_states": self.price_states,
         }
 
     def text(self) -> str:
@@ -70,6 +72,9 @@ class GermanSummary:
             f"  Freigrenze {decimal_text(self.freigrenze)} EUR: "
             + ("unterschritten" if self.below_freigrenze else "überschritten"),
         ]
+        stale = self.price_states.get("stale", 0)
+        if stale:
+            lines.append(f"  {stale} Kurse veraltet (stale) verwendet")
         if self.incomplete_disposals or self.unmatched_disposals:
             lines.append(
                 f"  zu prüfen: {self.incomplete_disposals} ohne Kurs, "
@@ -94,4 +99,5 @@ def german_summary(
         freigrenze=freigrenze(year),
         incomplete_disposals=len(figures.incomplete),
         unmatched_disposals=len(figures.unmatched),
+        price_states=figures.price_states,
     )

@@ -55,6 +55,11 @@ class YearFigures:
     incomplete: tuple[DisposalLeg, ...]
     unmatched: tuple[UnmatchedDisposal, ...]
     price_states: dict[str, int]
+    states_by_tx: dict[int, tuple[str, ...]]
+
+    def states_of(self, tx_index: int) -> str:
+        """The price states met while valuing transaction `tx_index` ("" when all were fresh)."""
+        return " ".join(self.states_by_tx.get(tx_index, ()))
 
     @property
     def realized_gain(self) -> Decimal:
@@ -83,9 +88,21 @@ def year_figures(result: CostBasisResult, year: int, jurisdiction: Jurisdiction)
             else:
                 short += leg.proceeds - leg.cost_basis
     unmatched = tuple(u for u in result.unmatched if start <= u.disposed_ms < end)
-    states = _count_states(i.state for i in result.price_issues if start <= i.timestamp_ms < end)
+    issues = [i for i in result.price_issues if start <= i.timestamp_ms < end]
+    by_tx: dict[int, tuple[str, ...]] = {}
+    for issue in issues:
+        by_tx[issue.tx_index] = (*by_tx.get(issue.tx_index, ()), f"{issue.asset}:{issue.state}")
     return YearFigures(
-        year, legs, proceeds, cost, short, long, tuple(incomplete), unmatched, states
+        year,
+        legs,
+        proceeds,
+        cost,
+        short,
+        long,
+        tuple(incomplete),
+        unmatched,
+        _count_states(i.state for i in issues),
+        by_tx,
     )
 
 

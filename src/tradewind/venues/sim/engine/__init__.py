@@ -32,7 +32,7 @@ from tradewind.venues.sim.engine.orders import (
     Trade,
 )
 from tradewind.venues.sim.engine.spec import SymbolSpec
-from tradewind.venues.sim.engine.state import AccountState, EngineState, RecentTrade, SymbolState
+from tradewind.venues.sim.engine.state import AccountState, EngineState, SymbolState, TradedVolume
 
 __all__ = [
     "FEE_ACCOUNT",
@@ -52,7 +52,6 @@ __all__ = [
     "OrderUpdated",
     "OrderView",
     "PlaceResult",
-    "RecentTrade",
     "Side",
     "SimError",
     "StpMode",
@@ -61,4 +60,5 @@ __all__ = [
     "TimeInForce",
     "Trade",
     "TradeExecuted",
+    "TradedVolume",
 ]

@@ -313,14 +313,16 @@ class Instrument:
         self.window.clear()
         self.window_pq = self.window_qty = 0
         for time, tick, qty in trades:
-            self.record_trade(time, tick, qty)
+            self.record_trade(time, tick, qty, tick * qty)
         self.last_tick = last_tick
 
-    def record_trade(self, time: int, tick: int, qty: int) -> None:
-        self.last_tick = tick
+    def record_trade(self, time: int, last_tick: int, qty: int, pq: int) -> None:
+        """Trades at ``time`` ending at ``last_tick``: ``qty`` in total, ``pq`` the sum of
+        tick x qty."""
+        self.last_tick = last_tick
         if self.window_ms:
-            self.window.append((time, tick * qty, qty))
-            self.window_pq += tick * qty
+            self.window.append((time, pq, qty))
+            self.window_pq += pq
             self.window_qty += qty
 
     def reference(self, now: int) -> tuple[int, int] | None:

@@ -94,8 +94,11 @@ class Matcher:
         touched: Touched | None,
     ) -> int:
         """Match ``taker`` (a limit order up to its price, a market order up to its quantity or,
-        when ``quote`` is non-zero, until that many quote amount units are spent or received)
-        and return why it stopped."""
+        when ``quote`` is non-zero, until that many quote amount units are spent or received),
+        settle every trade, and return why it stopped.
+
+        Settlement is written out inline: this loop is the engine's hottest code. Each side pays
+        its commission, rounded down to 8 decimals, out of what it receives."""
         is_buy = taker.is_buy
         opp = inst.asks if is_buy else inst.bids
         levels = opp.levels
@@ -107,23 +110,39 @@ class Matcher:
         prevent = stp is not StpMode.NONE
         step = inst.step
         per_pq = inst.quote_per_pq
-        while True:
+        per_qty = inst.base_per_qty
+        symbol = inst.symbol
+        base = inst.base
+        quote_asset = inst.quote
+        fee = self._fee.free
+        unit = self._unit
+        prune_at = self._prune_at
+        taker_free = account.free
+        taker_num = account.taker_num
+        taker_den = account.taker_den
+        taker_history = account.fills[symbol]
+        taker_id = taker.order_id
+        traded_pq = traded_qty = 0
+        stop = -1
+        while stop < 0:
             left = (quote - taker.cum_quote) if by_quote else (taker.orig_qty - taker.executed)
             if left <= 0:
-                return DONE
+                stop = DONE
+                break
             tick = opp.best()
             if tick is None or (limit is not None and (tick > limit if is_buy else tick < limit)):
-                return DRY
+                stop = DRY
+                break
             level = levels[tick]
             orders = level.orders
             i = level.head
-            stop = -1
             while level.count:
                 m = orders[i]
                 if not m.in_book:
                     i += 1
                     continue
-                if prevent and m.account is account:
+                maker_account = m.account
+                if prevent and maker_account is account:
                     if stp is StpMode.EXPIRE_TAKER:
                         stop = PREVENTED
                         break
@@ -151,14 +170,63 @@ class Matcher:
                 else:
                     q = left if left < m_left else m_left
                     done = q == left
-                self._trade(inst, taker, m, tick, q, done, now, taker_fills, events, touched)
+
+                # -- settle one trade of q at tick
+                quote_amt = tick * q * per_pq
+                base_amt = q * per_qty
+                trade_id = inst.next_trade_id
+                inst.next_trade_id = trade_id + 1
+                if is_buy:
+                    tc = base_amt * taker_num // taker_den * unit
+                    mc = quote_amt * maker_account.maker_num // maker_account.maker_den * unit
+                    taker_free[quote_asset] -= quote_amt
+                    taker_free[base] += base_amt - tc
+                    maker_account.locked[base] -= base_amt
+                    m.lock -= base_amt
+                    maker_account.free[quote_asset] += quote_amt - mc
+                    fee[base] += tc
+                    fee[quote_asset] += mc
+                else:
+                    tc = quote_amt * taker_num // taker_den * unit
+                    mc = base_amt * maker_account.maker_num // maker_account.maker_den * unit
+                    taker_free[base] -= base_amt
+                    taker_free[quote_asset] += quote_amt - tc
+                    maker_account.locked[quote_asset] -= quote_amt
+                    m.lock -= quote_amt
+                    maker_account.free[base] += base_amt - mc
+                    fee[quote_asset] += tc
+                    fee[base] += mc
+                taker.executed += q
+                taker.cum_quote += quote_amt
+                taker.status = _FILLED if done else _PARTIALLY_FILLED
+                m.executed += q
+                m.cum_quote += quote_amt
+                m.update_time = now
                 level.qty -= q
                 changed[tick] = None
                 inst.update_id += 1
                 if q == m_left:
+                    m.status = _FILLED
                     level.count -= 1
                     m.in_book = False
                     i += 1
+                    del maker_account.open[symbol][m.order_id]
+                    if maker_account.live_cids.get(m.client_order_id) is m:
+                        del maker_account.live_cids[m.client_order_id]
+                else:
+                    m.status = _PARTIALLY_FILLED
+                traded_pq += tick * q
+                traded_qty += q
+                taker_fill = (trade_id, taker_id, tick, q, quote_amt, tc, is_buy, False, now)
+                maker_fill = (trade_id, m.order_id, tick, q, quote_amt, mc, not is_buy, True, now)
+                taker_fills.append(taker_fill)
+                taker_history.append(taker_fill)
+                maker_history = maker_account.fills[symbol]
+                maker_history.append(maker_fill)
+                if len(maker_history) > prune_at:
+                    maker_account.prune(symbol, self._history_limit, self._orders)
+                if events is not None and touched is not None:
+                    self._trade_events(inst, taker, m, taker_fill, maker_fill, events, touched)
                 if done:
                     # a quote-quantity order stops when the rest cannot buy one more step
                     if by_quote:
@@ -170,90 +238,13 @@ class Matcher:
                 del levels[tick]
             else:
                 level.compact()
-            if stop >= 0:
-                return stop
-
-    def _trade(
-        self,
-        inst: Instrument,
-        taker: OrderRecord,
-        maker: OrderRecord,
-        tick: int,
-        q: int,
-        taker_done: bool,
-        now: int,
-        taker_fills: list[FillRecord],
-        events: list[EngineEvent] | None,
-        touched: Touched | None,
-    ) -> None:
-        """Settle one trade of ``q`` at ``tick``; ``taker_done`` says the taker is then complete.
-        Each side pays its commission out of what it receives."""
-        quote_amt = tick * q * inst.quote_per_pq
-        base_amt = q * inst.base_per_qty
-        trade_id = inst.next_trade_id
-        inst.next_trade_id = trade_id + 1
-        base = inst.base
-        quote = inst.quote
-        fee = self._fee.free
-        unit = self._unit
-        ta = taker.account
-        ma = maker.account
-        taker_buys = taker.is_buy
-        if taker_buys:
-            tc = base_amt * ta.taker_num // ta.taker_den * unit
-            mc = quote_amt * ma.maker_num // ma.maker_den * unit
-            tf = ta.free
-            tf[quote] -= quote_amt
-            tf[base] += base_amt - tc
-            ma.locked[base] -= base_amt
-            maker.lock -= base_amt
-            ma.free[quote] += quote_amt - mc
-            fee[base] += tc
-            fee[quote] += mc
-        else:
-            tc = quote_amt * ta.taker_num // ta.taker_den * unit
-            mc = base_amt * ma.maker_num // ma.maker_den * unit
-            tf = ta.free
-            tf[base] -= base_amt
-            tf[quote] += quote_amt - tc
-            ma.locked[quote] -= quote_amt
-            maker.lock -= quote_amt
-            ma.free[base] += base_amt - mc
-            fee[quote] += tc
-            fee[base] += mc
-        taker.executed += q
-        taker.cum_quote += quote_amt
-        taker.update_time = now
-        taker.status = _FILLED if taker_done else _PARTIALLY_FILLED
-        maker.executed += q
-        maker.cum_quote += quote_amt
-        maker.update_time = now
-        symbol = inst.symbol
-        if maker.executed == maker.orig_qty:
-            maker.status = _FILLED
-            del ma.open[symbol][maker.order_id]
-            if ma.live_cids.get(maker.client_order_id) is maker:
-                del ma.live_cids[maker.client_order_id]
-        else:
-            maker.status = _PARTIALLY_FILLED
-        inst.last_tick = tick
-        if inst.window_ms:
-            inst.window.append((now, tick * q, q))
-            inst.window_pq += tick * q
-            inst.window_qty += q
-        taker_fill = (trade_id, taker.order_id, tick, q, quote_amt, tc, taker_buys, False, now)
-        maker_fill = (trade_id, maker.order_id, tick, q, quote_amt, mc, not taker_buys, True, now)
-        taker_fills.append(taker_fill)
-        fills = ta.fills[symbol]
-        fills.append(taker_fill)
-        if len(fills) > self._prune_at:
-            ta.prune(symbol, self._history_limit, self._orders)
-        fills = ma.fills[symbol]
-        fills.append(maker_fill)
-        if len(fills) > self._prune_at:
-            ma.prune(symbol, self._history_limit, self._orders)
-        if events is not None and touched is not None:
-            self._trade_events(inst, taker, maker, taker_fill, maker_fill, events, touched)
+        if traded_qty:
+            taker.update_time = now
+            # one window entry per operation: all its trades share the time
+            inst.record_trade(now, taker_fills[-1][2], traded_qty, traded_pq)
+            if len(taker_history) > prune_at:
+                account.prune(symbol, self._history_limit, self._orders)
+        return stop
 
     def _trade_events(
         self,

@@ -13,7 +13,7 @@ from tradewind.venues.sim.engine.instrument import Instrument
 from tradewind.venues.sim.engine.orders import OPEN_STATUSES, Fill, OrderType, OrderView
 from tradewind.venues.sim.engine.records import FillRecord, OrderRecord
 from tradewind.venues.sim.engine.reports import Reports
-from tradewind.venues.sim.engine.state import AccountState, EngineState, RecentTrade, SymbolState
+from tradewind.venues.sim.engine.state import AccountState, EngineState, SymbolState, TradedVolume
 
 
 def export_engine(
@@ -52,7 +52,7 @@ def export_engine(
             inst.next_trade_id,
             inst.update_id,
             None if inst.last_tick is None else inst.price(inst.last_tick),
-            tuple(RecentTrade(t, inst.price(pq // q), inst.qty(q)) for t, pq, q in inst.window),
+            tuple(TradedVolume(t, inst.qty(q), inst.notional(pq)) for t, pq, q in inst.window),
         )
         for inst in instruments.values()
     )

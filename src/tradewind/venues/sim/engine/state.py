@@ -23,12 +23,13 @@ class AccountState:
 
 
 @dataclass(frozen=True, slots=True)
-class RecentTrade:
-    """A trade inside the average-price window: time in epoch ms, price in quote, qty in base."""
+class TradedVolume:
+    """What traded at one time inside the average-price window: time in epoch ms, ``qty`` in
+    base units, ``notional`` (the sum of price x qty) in quote units."""
 
     time: int
-    price: Decimal
     qty: Decimal
+    notional: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ class SymbolState:
     next_trade_id: int
     update_id: int
     last_price: Decimal | None
-    recent_trades: tuple[RecentTrade, ...]
+    recent_volume: tuple[TradedVolume, ...]
 
 
 @dataclass(frozen=True, slots=True)
