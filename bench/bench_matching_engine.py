@@ -1,11 +1,14 @@
 """Throughput of the simulated exchange's matching engine, in order operations per second.
 
 A seeded, deterministic mix over one symbol and several accounts: resting limit orders placed
-around a fixed mid, cancels of random open orders, and crossing orders (IOC limits and market
-orders) that take liquidity. Requests are built before the clock starts; the timed loop only
-calls the engine, with event emission off. Prints the mix and the best of N runs.
+around a fixed mid, cancels of open orders, and crossing orders (half MARKET, half IOC LIMIT)
+that take liquidity. Requests are built before the clock starts and the timed loop only calls
+the engine, with event emission off. Between batches of operations (untimed) the harness asks
+the engine which orders are still open, so most cancels hit live orders; the rest are Binance's
+-2011 "Unknown order sent." and count as operations too. Prints the mix and the best of N runs.
 
     .venv/bin/python bench/bench_matching_engine.py [--ops 200000] [--runs 5] [--seed 7]
+        [--add 0.45 --cancel 0.45]   (the rest of the mix is crossing orders)
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from decimal import Decimal
 from tradewind.venues.sim.engine import (
     MatchingEngine,
     NewOrder,
+    OrderStatus,
     OrderType,
     Side,
     SimError,
@@ -32,6 +36,7 @@ from tradewind.venues.sim.engine import (
 SYMBOL = "BTCUSDT"
 TICK = Decimal("0.01")
 MID_TICKS = 3_000_000  # 30,000.00 USDT
+BATCH = 2_000  # operations between two (untimed) refreshes of the open-order lists
 SPEC = SymbolSpec(
     symbol=SYMBOL,
     base_asset="BTC",
@@ -46,11 +51,12 @@ SPEC = SymbolSpec(
     min_notional=Decimal("5"),
     max_num_orders=100_000,
 )
+_OPEN = (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
 
 
 @dataclass(frozen=True, slots=True)
 class Op:
-    """One prepared operation: a placement, or a cancel of the account's n-th open order."""
+    """One prepared operation: a placement, or a cancel of one of the account's open orders."""
 
     kind: str  # add | cancel | cross
     account: str
@@ -83,9 +89,7 @@ def build_ops(n: int, seed: int, accounts: list[str], add: float, cancel: float)
             side = Side.BUY if rng.random() < 0.5 else Side.SELL
             qty = Decimal(rng.randint(2, 400)).scaleb(-4)
             if rng.random() < 0.5:
-                order = NewOrder(
-                    SYMBOL, side, OrderType.MARKET, quantity=qty, stp_mode=StpMode.NONE
-                )
+                order = NewOrder(SYMBOL, side, OrderType.MARKET, quantity=qty, stp_mode=StpMode.NONE)
             else:
                 limit = MID_TICKS + 100 if side is Side.BUY else MID_TICKS - 100
                 order = NewOrder(
@@ -111,7 +115,7 @@ def fresh_engine(accounts: list[str]) -> MatchingEngine:
 
 
 def run(ops: list[Op], accounts: list[str]) -> tuple[float, Counter[str], int]:
-    """Run every op on a fresh engine; returns (seconds, ops by kind, trades)."""
+    """Run every op on a fresh engine; returns (timed seconds, ops by outcome, taker fills)."""
     engine = fresh_engine(accounts)
     # Keep the harness's prepared requests and earlier runs out of the collector's way: a
     # server has no 200,000 requests sitting in memory. The collector stays on for the run.
@@ -122,42 +126,48 @@ def run(ops: list[Op], accounts: list[str]) -> tuple[float, Counter[str], int]:
     fills = 0
     place = engine.place
     cancel = engine.cancel
-    start = time.perf_counter()
-    for op in ops:
-        if op.kind == "cancel":
-            ids = open_ids[op.account]
-            if not ids:
-                done["cancel_skipped"] += 1
+    elapsed = 0.0
+    for first in range(0, len(ops), BATCH):
+        for account in accounts:
+            open_ids[account] = [o.order_id for o in engine.open_orders(account, SYMBOL)]
+        start = time.perf_counter()
+        for op in ops[first : first + BATCH]:
+            if op.kind == "cancel":
+                ids = open_ids[op.account]
+                if not ids:
+                    done["cancel_skipped"] += 1
+                    continue
+                i = op.pick % len(ids)
+                order_id = ids[i]
+                ids[i] = ids[-1]
+                ids.pop()
+                try:
+                    cancel(op.account, SYMBOL, order_id=order_id)
+                    done["cancel"] += 1
+                except SimError:
+                    done["cancel_unknown"] += 1  # filled since the last refresh
                 continue
-            i = op.pick % len(ids)
-            order_id = ids[i]
-            ids[i] = ids[-1]
-            ids.pop()
-            try:
-                cancel(op.account, SYMBOL, order_id=order_id)
-                done["cancel"] += 1
-            except SimError:
-                done["cancel_of_filled"] += 1  # filled by a crossing order meanwhile
-            continue
-        assert op.order is not None
-        result = place(op.account, op.order)
-        done[op.kind] += 1
-        fills += len(result.fills)
-        if op.kind == "add" and result.order.status.value in ("NEW", "PARTIALLY_FILLED"):
-            open_ids[op.account].append(result.order.order_id)
-    elapsed = time.perf_counter() - start
+            assert op.order is not None
+            result = place(op.account, op.order)
+            done[op.kind] += 1
+            fills += len(result.fills)
+            if op.kind == "add" and result.order.status in _OPEN:
+                open_ids[op.account].append(result.order.order_id)
+        elapsed += time.perf_counter() - start
     gc.unfreeze()
     return elapsed, done, fills
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description="Order operations per second of the sim matching engine (one core)."
+    )
     parser.add_argument("--ops", type=int, default=200_000, help="operations per run")
     parser.add_argument("--runs", type=int, default=5, help="runs; the best is reported")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the mix")
     parser.add_argument("--accounts", type=int, default=8, help="trading accounts")
-    parser.add_argument("--add", type=float, default=0.5, help="share of resting limit adds")
-    parser.add_argument("--cancel", type=float, default=0.3, help="share of cancels")
+    parser.add_argument("--add", type=float, default=0.45, help="share of resting limit adds")
+    parser.add_argument("--cancel", type=float, default=0.45, help="share of cancels")
     args = parser.parse_args()
     if args.add < 0 or args.cancel < 0 or args.add + args.cancel > 1:
         parser.error("--add and --cancel must be non-negative and sum to at most 1")
@@ -167,20 +177,19 @@ def main() -> None:
     print(
         f"mix: {args.ops} ops, seed {args.seed}, {args.accounts} accounts: "
         f"{args.add:.0%} resting limit adds, {args.cancel:.0%} cancels, "
-        f"{cross:.0%} crossing (half MARKET, half IOC LIMIT)"
+        f"{cross:.0%} crossing (half MARKET, half IOC LIMIT), events off"
     )
-    best = float("inf")
+    best = 0.0
     for i in range(args.runs):
         elapsed, done, fills = run(ops, accounts)
-        executed = done["add"] + done["cancel"] + done["cancel_of_filled"] + done["cross"]
+        executed = sum(v for k, v in done.items() if k != "cancel_skipped")
         rate = executed / elapsed
-        best = min(best, elapsed)
+        best = max(best, rate)
         print(
             f"run {i + 1}: {executed} ops in {elapsed:.3f} s = {rate:,.0f} ops/s "
             f"({dict(sorted(done.items()))}, {fills} taker fills)"
         )
-    executed = sum(v for k, v in done.items() if k != "cancel_skipped")
-    print(f"best: {executed / best:,.0f} ops/s")
+    print(f"best: {best:,.0f} ops/s")
 
 
 if __name__ == "__main__":

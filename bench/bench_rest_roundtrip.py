@@ -47,8 +47,8 @@ def main() -> None:
         with SimProcess(database=database, market=args.market, admin=False, env=env) as sim:
             client = binance_sdk(sim.rest_url, sim.ws_url, sim.api_key, sim.api_secret)
             rest = client.rest_api
-            bid = Decimal(rest.depth(symbol="BTCUSDT", limit=5).data().bids[0][0])
-            price = (bid * Decimal("0.95")).quantize(Decimal("0.01"))
+            # Below the simulated BTC mid (95,000) so the order rests whether or not the market runs.
+            price = Decimal("90000.00")
             place_ms: list[float] = []
             cancel_ms: list[float] = []
             depth_ms: list[float] = []

@@ -43,7 +43,7 @@ from tradewind.portfolio.costbasis.results import (
     UnmatchedDisposal,
     lot_id_of,
 )
-from tradewind.portfolio.costbasis.selection import NamedDisposal, take_named_lots
+from tradewind.portfolio.costbasis.selection import take_named_lots
 from tradewind.portfolio.ledger import EntryKind, Movement, Transaction, normalize_amount
 from tradewind.portfolio.prices.states import NoPrice, Priced, PriceLookup, StalePrice
 
@@ -227,10 +227,14 @@ class _Run:
         ref = (keys[i] if keys is not None else self.txs[i].content_key())[:_REF_LEN]
         return take_named_lots(
             pool,
-            NamedDisposal(ref, account, asset, qty, required),
+            ref,
+            asset,
+            qty,
             self.selections.get(ref),
             self.lots_by_id,
-            account if self.per_wallet else None,
+            account=account,
+            per_wallet=self.per_wallet,
+            required=required,
         )
 
     def dispose(

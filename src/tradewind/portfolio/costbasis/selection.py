@@ -16,44 +16,37 @@ Names for lots of another asset (a fee paid in BNB inside a BTC sale) are kept f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 
 from tradewind.portfolio.costbasis.errors import SpecificIdError
 from tradewind.portfolio.costbasis.pools import Lot, LotPool, Piece
 from tradewind.portfolio.ledger import normalize_amount as _q
 
-__all__ = ["NamedDisposal", "take_named_lots"]
+__all__ = ["take_named_lots"]
 
 _ZERO = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
-class NamedDisposal:
-    """Which disposal asks for lots: its ref, where, what and how much (asset units)."""
-
-    ref: str
-    account: str
-    asset: str
-    quantity: Decimal
-    required: bool
-
-
 def take_named_lots(
     pool: LotPool,
-    disposal: NamedDisposal,
+    ref: str,
+    asset: str,
+    qty: Decimal,
     names: Mapping[str, Decimal] | None,
     lots_by_id: Mapping[str, list[Lot]],
-    account: str | None,
+    *,
+    account: str,
+    per_wallet: bool,
+    required: bool,
 ) -> tuple[list[Piece], Decimal]:
-    """Take the lots `names` names from `pool`; returns the pieces and the uncovered quantity.
+    """Take `qty` of `asset` from `pool` for disposal `ref` out of `account` as `names` names.
 
-    `lots_by_id` holds the pieces of every lot acquired so far, wherever they are now;
-    `account` is the pool's account (None: lots pooled across accounts). The engine's run is
-    pure, so a refusal may come after some lots were taken.
+    Returns the pieces and the quantity no lot covered. `lots_by_id` holds the pieces of every
+    lot acquired so far, wherever they are now; `per_wallet` says whether the pool is the
+    account's own. `required`: a disposal that must name its lots. The engine's run is pure,
+    so a refusal may come after some lots were taken.
     """
-    where = "the pool" if account is None else account
-    ref, asset, qty = disposal.ref, disposal.asset, disposal.quantity
+    where = account if per_wallet else "the pool"
     named: Mapping[str, Decimal] = {}
     if names:
         foreign = False
@@ -70,10 +63,8 @@ def take_named_lots(
             else names
         )
     if not named:
-        if disposal.required and pool.total > 0:
-            raise SpecificIdError(
-                f"disposal {ref} of {_q(qty)} {asset} in {disposal.account} names no lots"
-            )
+        if required and pool.total > 0:
+            raise SpecificIdError(f"disposal {ref} of {_q(qty)} {asset} in {account} names no lots")
         return pool.take(qty)
     total = _ZERO
     for q in named.values():
@@ -85,7 +76,7 @@ def take_named_lots(
     pieces: list[Piece] = []
     for lot_id, q in named.items():
         here = lots_by_id[lot_id]
-        if account is not None:
+        if per_wallet and (len(here) > 1 or here[0].account != account):
             here = [lot for lot in here if lot.account == account]
         taken, lacking = pool.take_from(here, q)
         if lacking > 0:

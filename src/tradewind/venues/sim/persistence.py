@@ -32,8 +32,8 @@ from tradewind.venues.sim.engine import (
     MatchingEngine,
     OrderUpdated,
     OrderView,
-    RecentTrade,
     SymbolState,
+    TradedVolume,
 )
 from tradewind.venues.sim.server.auth import ApiCredential
 
@@ -300,9 +300,9 @@ def restore_exchange(exchange: SimExchange, store: SimStore) -> None:
                 next_trade_id=next_trade + ID_GAP_AFTER_RESTART,
                 update_id=int(saved.get("update_id", 0)) + ID_GAP_AFTER_RESTART,
                 last_price=Decimal(saved["last_price"]) if saved.get("last_price") else None,
-                recent_trades=tuple(
-                    RecentTrade(int(t["time"]), Decimal(t["price"]), Decimal(t["qty"]))
-                    for t in saved.get("recent_trades", [])
+                recent_volume=tuple(
+                    TradedVolume(int(t["time"]), Decimal(t["qty"]), Decimal(t["notional"]))
+                    for t in saved.get("recent_volume", [])
                 ),
             )
         )

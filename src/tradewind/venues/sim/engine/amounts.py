@@ -7,7 +7,10 @@ price x quantity of the configured symbols.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Context, Decimal, Inexact, InvalidOperation
+
+from tradewind.venues.sim.engine.spec import SymbolSpec, decimals_of
 
 # Wide enough that no realistic balance is rounded; Inexact trapped so a rounding is an error.
 EXACT = Context(prec=60, traps=[Inexact, InvalidOperation])
@@ -55,3 +58,17 @@ class AmountScale:
 
     def to_units(self, value: Decimal) -> int | None:
         return to_units(value, self.scale)
+
+
+def amount_scale_for(specs: Iterable[SymbolSpec]) -> int:
+    """The finest decimal place any balance can reach: notionals need tick decimals plus the
+    base precision; commissions need 8."""
+    scale = 8
+    for spec in specs:
+        scale = max(
+            scale,
+            decimals_of(spec.tick_size) + spec.base_asset_precision,
+            spec.quote_asset_precision,
+            spec.base_asset_precision,
+        )
+    return scale

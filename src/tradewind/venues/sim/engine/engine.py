@@ -13,14 +13,13 @@ observes the in-between.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from types import MappingProxyType
-from typing import TypeVar
 
 from tradewind.app.logging import get_logger
 from tradewind.venues.sim.engine.accounts import FEE_ACCOUNT, Account
-from tradewind.venues.sim.engine.amounts import AmountScale
+from tradewind.venues.sim.engine.amounts import AmountScale, amount_scale_for
 from tradewind.venues.sim.engine.errors import (
     DUPLICATE_ORDER,
     WOULD_TAKE,
@@ -32,6 +31,7 @@ from tradewind.venues.sim.engine.errors import (
 )
 from tradewind.venues.sim.engine.events import BalanceAdjusted, EngineEvent, OrderUpdated
 from tradewind.venues.sim.engine.filters import check_order
+from tradewind.venues.sim.engine.history import find_order, order_id_of, select, trade_id_of
 from tradewind.venues.sim.engine.instrument import BookSide, DepthChanges, DepthSnapshot, Instrument
 from tradewind.venues.sim.engine.matching import (
     DONE,
@@ -57,55 +57,18 @@ from tradewind.venues.sim.engine.orders import (
 from tradewind.venues.sim.engine.records import FillRecord, OrderRecord
 from tradewind.venues.sim.engine.reports import Reports, slot_constructor
 from tradewind.venues.sim.engine.snapshot import export_engine, restore_engine
-from tradewind.venues.sim.engine.spec import SymbolSpec, decimals_of
+from tradewind.venues.sim.engine.spec import SymbolSpec
 from tradewind.venues.sim.engine.state import EngineState
 
 log = get_logger("sim.engine")
 
 Listener = Callable[[EngineEvent], None]
-T = TypeVar("T")
 
 _ZERO = Decimal(0)
 _WIDE = Context(prec=60)
 _MARKET = OrderType.MARKET
 _make_result = slot_constructor(PlaceResult)
 DEFAULT_HISTORY_LIMIT = 50_000
-
-
-def select(
-    items: Sequence[T],
-    time_of: Callable[[T], int],
-    start_time: int | None,
-    end_time: int | None,
-    limit: int,
-    *,
-    from_start: bool,
-) -> list[T]:
-    """Binance's history window: items within [start_time, end_time] (epoch ms), then the first
-    ``limit`` when reading forward from a start, else the latest ``limit``."""
-    if limit < 1:
-        raise ValueError("limit must be positive")
-    picked = [
-        item
-        for item in items
-        if (start_time is None or time_of(item) >= start_time)
-        and (end_time is None or time_of(item) <= end_time)
-    ]
-    return picked[:limit] if from_start else picked[-limit:]
-
-
-def amount_scale_for(specs: Iterable[SymbolSpec]) -> int:
-    """The finest decimal place any balance can reach: notionals need tick decimals plus the
-    base precision; commissions need 8."""
-    scale = 8
-    for spec in specs:
-        scale = max(
-            scale,
-            decimals_of(spec.tick_size) + spec.base_asset_precision,
-            spec.quote_asset_precision,
-            spec.base_asset_precision,
-        )
-    return scale
 
 
 class MatchingEngine:
@@ -383,25 +346,6 @@ class MatchingEngine:
         return walk(opp, account, limit, stp, qty, quote, inst.quote_per_pq, inst.step)
 
     # -- canceling -----------------------------------------------------------------------------
-    def _find(
-        self, account: Account, inst: Instrument, order_id: int | None, client_order_id: str | None
-    ) -> OrderRecord | None:
-        """Binance's lookup: by id (then the client id, if also given, must match), else by
-        client id: the live order carrying it, else the latest one that did."""
-        if order_id is not None:
-            rec = self._orders.get(order_id)
-            if rec is None or rec.account is not account or rec.inst is not inst:
-                return None
-            if client_order_id is not None and rec.client_order_id != client_order_id:
-                return None
-            return rec
-        if client_order_id is None:
-            return None
-        rec = account.live_cids.get(client_order_id)
-        if rec is not None and rec.inst is inst:
-            return rec
-        return account.cids[inst.symbol].get(client_order_id)
-
     def cancel(
         self,
         account_id: str,
@@ -420,7 +364,7 @@ class MatchingEngine:
                 -1102,
                 "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
             )
-        rec = self._find(account, inst, order_id, client_order_id)
+        rec = find_order(self._orders, account, inst, order_id, client_order_id)
         if rec is None or not rec.is_open:
             raise unknown_order()
         now = self._clock()
@@ -484,7 +428,7 @@ class MatchingEngine:
                 -1102,
                 "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
             )
-        rec = self._find(account, inst, order_id, client_order_id)
+        rec = find_order(self._orders, account, inst, order_id, client_order_id)
         if rec is None:
             raise order_does_not_exist()
         return self._reports.view(rec)
@@ -517,7 +461,7 @@ class MatchingEngine:
         self._instrument(symbol)
         account = self._accounts[account_id]
         history = account.history.get(symbol, [])
-        first = 0 if order_id is None else bisect_left(history, order_id, key=_order_id)
+        first = 0 if order_id is None else bisect_left(history, order_id, key=order_id_of)
         records = select(
             history[first:],
             lambda r: r.time,
@@ -547,7 +491,7 @@ class MatchingEngine:
         if order_id is not None:
             fills = [f for f in fills if f[1] == order_id]
         if from_id is not None:
-            fills = fills[bisect_left(fills, from_id, key=_trade_id) :]
+            fills = fills[bisect_left(fills, from_id, key=trade_id_of) :]
         records = select(
             fills,
             lambda f: f[8],
@@ -637,11 +581,3 @@ class MatchingEngine:
         self._matcher = Matcher(self._reports, fee, self._orders, self._history_limit)
         self._next_order_id = restored.next_order_id
         self._next_client_id = restored.next_client_id
-
-
-def _order_id(record: OrderRecord) -> int:
-    return record.order_id
-
-
-def _trade_id(record: FillRecord) -> int:
-    return record[0]

@@ -199,6 +199,9 @@ def check_order(
         order_type is _LIMIT
         and price_tick is not None
         and qty is not None
+        # a float equal to a cached Decimal would hash alike: only Decimals take this path
+        and order.price.__class__ is Decimal
+        and order.quantity.__class__ is Decimal
         and tif.__class__ is TimeInForce
         and side.__class__ is Side
         and stp.__class__ is StpMode

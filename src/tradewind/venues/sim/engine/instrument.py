@@ -232,6 +232,10 @@ class Instrument:
     def price(self, tick: int) -> Decimal:
         return tick * self.tick_size
 
+    def notional(self, pq: int) -> Decimal:
+        """tick x qty units as a quote amount."""
+        return (pq * self.tick_size).scaleb(-self.qty_places, EXACT)
+
     def qty(self, units: int) -> Decimal:
         return Decimal(units).scaleb(-self.qty_places, EXACT) if units else ZERO
 
@@ -301,9 +305,9 @@ class Instrument:
         last_tick: int | None,
         trades: list[tuple[int, int, int]],
     ) -> None:
-        """Counters and average-price trades from a saved state; ``trades`` are (time ms, tick,
-        qty). The book changes of re-resting orders count on top of the saved update id, and a
-        restored book starts with no pending depth diff."""
+        """Counters and average-price volume from a saved state; ``trades`` are (time ms, qty,
+        tick x qty). Re-resting orders count as book changes on top of the saved update id, and
+        a restored book starts with no pending depth diff."""
         self.next_trade_id = next_trade_id
         self.update_id += update_id
         self.taken_update_id = self.update_id
@@ -312,8 +316,8 @@ class Instrument:
         self.last_tick = last_tick
         self.window.clear()
         self.window_pq = self.window_qty = 0
-        for time, tick, qty in trades:
-            self.record_trade(time, tick, qty, tick * qty)
+        for time, qty, pq in trades:
+            self.record_trade(time, 0, qty, pq)
         self.last_tick = last_tick
 
     def record_trade(self, time: int, last_tick: int, qty: int, pq: int) -> None:

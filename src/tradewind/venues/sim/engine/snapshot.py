@@ -84,6 +84,15 @@ def _tick(inst: Instrument, price: Decimal, what: str) -> int:
     return int(ticks)
 
 
+def _pq(inst: Instrument, notional: Decimal, what: str) -> int:
+    """A notional in quote units as tick x qty units."""
+    units = to_units(notional, inst.qty_places) if notional.is_finite() else None
+    ticks, remainder = divmod(Decimal(units), inst.tick_size) if units is not None else (0, 1)
+    if units is None or remainder != 0 or ticks < 0:
+        raise ValueError(f"{what}: notional {notional} is not a whole number of tick x step")
+    return int(ticks)
+
+
 def restore_engine(
     state: EngineState, instruments: Mapping[str, Instrument], amounts: AmountScale
 ) -> Restored:
@@ -199,8 +208,8 @@ def restore_engine(
         inst = instrument(s.symbol, what)
         last = None if s.last_price is None else _tick(inst, s.last_price, what)
         trades = [
-            (t.time, _tick(inst, t.price, what), _units(t.qty, inst.qty_places, what))
-            for t in s.recent_trades
+            (v.time, _units(v.qty, inst.qty_places, what), _pq(inst, v.notional, what))
+            for v in s.recent_volume
         ]
         symbol_states[s.symbol] = (s.next_trade_id, s.update_id, last, trades)
 
