@@ -15,13 +15,15 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from binance_sdk_spot.rest_api.models import NewOrderNewOrderRespTypeEnum
+
 from tradewind.venues.sim.clients import binance_sdk
 from tradewind.venues.sim.process import SimProcess
 
 
 def percentile(samples: list[float], pct: float) -> float:
     ordered = sorted(samples)
-    index = min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))
+    index = min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))
     return ordered[index]
 
 
@@ -34,29 +36,40 @@ def report(name: str, samples_ms: list[float]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--orders", type=int, default=2000, help="orders to place and cancel")
     parser.add_argument("--warmup", type=int, default=200, help="untimed round trips first")
     parser.add_argument("--market", action="store_true", help="keep background participants on")
     parser.add_argument("--persist", action="store_true", help="run the sim with its SQLite store")
     args = parser.parse_args()
 
-    env = {"TRADEWIND_SIM__ORDERS_PER_10S": "1000000", "TRADEWIND_SIM__REQUEST_WEIGHT_PER_MINUTE": "100000000"}
+    env = {
+        "TRADEWIND_SIM__ORDERS_PER_10S": "1000000",
+        "TRADEWIND_SIM__REQUEST_WEIGHT_PER_MINUTE": "100000000",
+    }
     with tempfile.TemporaryDirectory() as tmp:
         database = Path(tmp) / "sim.sqlite" if args.persist else None
         with SimProcess(database=database, market=args.market, admin=False, env=env) as sim:
             client = binance_sdk(sim.rest_url, sim.ws_url, sim.api_key, sim.api_secret)
             rest = client.rest_api
-            # Below the simulated BTC mid (95,000) so the order rests whether or not the market runs.
+            # Below the simulated BTC mid (95,000): the order rests, market on or off.
             price = Decimal("90000.00")
             place_ms: list[float] = []
             cancel_ms: list[float] = []
             depth_ms: list[float] = []
             for i in range(args.warmup + args.orders):
                 t0 = time.perf_counter()
-                placed = rest.new_order(symbol="BTCUSDT", side="BUY", type="LIMIT", time_in_force="GTC",
-                                        quantity=Decimal("0.001"), price=price,
-                                        new_order_resp_type="RESULT").data()
+                placed = rest.new_order(
+                    symbol="BTCUSDT",
+                    side="BUY",
+                    type="LIMIT",
+                    time_in_force="GTC",
+                    quantity=Decimal("0.001"),
+                    price=price,
+                    new_order_resp_type=NewOrderNewOrderRespTypeEnum.RESULT,
+                ).data()
                 t1 = time.perf_counter()
                 rest.delete_order(symbol="BTCUSDT", order_id=placed.order_id).data()
                 t2 = time.perf_counter()

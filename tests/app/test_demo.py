@@ -17,5 +17,10 @@ def test_demo_runs_the_scripted_session() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    for line in ("status=NEW", "status=CANCELED", "MARKET BUY 0.05 -> status=FILLED", "demo finished"):
+    for line in (
+        "status=NEW",
+        "status=CANCELED",
+        "MARKET BUY 0.05 -> status=FILLED",
+        "demo finished",
+    ):
         assert line in result.stdout

@@ -33,7 +33,9 @@ class SimAdmin:
         self._http = requests.Session()
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self._http.post(f"{self.endpoints.rest_url}/admin/v1{path}", json=body, timeout=10)
+        response = self._http.post(
+            f"{self.endpoints.rest_url}/admin/v1{path}", json=body, timeout=10
+        )
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result

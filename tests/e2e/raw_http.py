@@ -14,7 +14,9 @@ from tradewind.venues.sim.server.auth import sign_query
 class RawBinance:
     """Sends exactly what it is told, signed or not, and returns the raw response."""
 
-    def __init__(self, rest_url: str, api_key: str | None = None, api_secret: str | None = None) -> None:
+    def __init__(
+        self, rest_url: str, api_key: str | None = None, api_secret: str | None = None
+    ) -> None:
         self.rest_url = rest_url
         self.api_key = api_key
         self.api_secret = api_secret
@@ -39,4 +41,6 @@ class RawBinance:
         if sign:
             query += "&signature=" + sign_query(secret or self.api_secret or "", query)
         headers = {"X-MBX-APIKEY": api_key if api_key is not None else (self.api_key or "")}
-        return self.http.request(method, f"{self.rest_url}{path}?{query}", headers=headers, timeout=10)
+        return self.http.request(
+            method, f"{self.rest_url}{path}?{query}", headers=headers, timeout=10
+        )

@@ -7,7 +7,6 @@ from typing import Any
 
 from tradewind.venues.sim.clients import sdk_event_kind, sdk_payload
 
-
 as_dict = sdk_payload
 event_kind = sdk_event_kind
 
@@ -26,5 +25,7 @@ async def wait_for(predicate: Any, timeout_s: float = 10.0, interval_s: float = 
     deadline = asyncio.get_running_loop().time() + timeout_s
     while not predicate():
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {getattr(predicate, '__name__', predicate)}")
+            raise AssertionError(
+                f"timed out waiting for {getattr(predicate, '__name__', predicate)}"
+            )
         await asyncio.sleep(interval_s)

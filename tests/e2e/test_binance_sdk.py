@@ -21,7 +21,9 @@ SYMBOL = "BTCUSDT"
 
 def _tick(info: dict[str, Any], symbol: str) -> Decimal:
     entry = next(s for s in info["symbols"] if s["symbol"] == symbol)
-    return Decimal(next(f for f in entry["filters"] if f["filterType"] == "PRICE_FILTER")["tickSize"])
+    return Decimal(
+        next(f for f in entry["filters"] if f["filterType"] == "PRICE_FILTER")["tickSize"]
+    )
 
 
 async def test_markets_depth_orders_balances_trades_and_streams(
@@ -52,8 +54,15 @@ async def test_markets_depth_orders_balances_trades_and_streams(
     # A limit buy well below the bid rests; query it by client id; cancel it.
     price = (best_bid * Decimal("0.98") / tick).to_integral_value(ROUND_DOWN) * tick
     placed = await rest(
-        client, "new_order", symbol=SYMBOL, side="BUY", type="LIMIT", time_in_force="GTC",
-        quantity=Decimal("0.01"), price=price, new_client_order_id="sdk-rest-1",
+        client,
+        "new_order",
+        symbol=SYMBOL,
+        side="BUY",
+        type="LIMIT",
+        time_in_force="GTC",
+        quantity=Decimal("0.01"),
+        price=price,
+        new_client_order_id="sdk-rest-1",
     )
     assert placed["status"] == "NEW"
     assert Decimal(placed["price"]) == price
@@ -69,8 +78,9 @@ async def test_markets_depth_orders_balances_trades_and_streams(
     assert await rest(client, "get_open_orders", symbol=SYMBOL) == []
 
     # A market buy fills against the book; commission is charged in the base asset.
-    market = await rest(client, "new_order", symbol=SYMBOL, side="BUY", type="MARKET",
-                        quantity=Decimal("0.05"))
+    market = await rest(
+        client, "new_order", symbol=SYMBOL, side="BUY", type="MARKET", quantity=Decimal("0.05")
+    )
     assert market["status"] == "FILLED"
     assert Decimal(market["executedQty"]) == Decimal("0.05")
     fills = market["fills"]
@@ -81,7 +91,9 @@ async def test_markets_depth_orders_balances_trades_and_streams(
     fee = sum(Decimal(f["commission"]) for f in fills)
 
     account_view = await rest(client, "get_account")
-    balances = {b["asset"]: (Decimal(b["free"]), Decimal(b["locked"])) for b in account_view["balances"]}
+    balances = {
+        b["asset"]: (Decimal(b["free"]), Decimal(b["locked"])) for b in account_view["balances"]
+    }
     assert balances["BTC"] == (Decimal("2") + Decimal("0.05") - fee, Decimal(0))
     assert balances["USDT"] == (Decimal("100000") - spent, Decimal(0))
 
@@ -90,16 +102,26 @@ async def test_markets_depth_orders_balances_trades_and_streams(
     assert all(t["isBuyer"] and not t["isMaker"] for t in trades)
 
     # A market sell by quote amount.
-    sell = await rest(client, "new_order", symbol=SYMBOL, side="SELL", type="MARKET",
-                      quote_order_qty=Decimal("100"))
+    sell = await rest(
+        client,
+        "new_order",
+        symbol=SYMBOL,
+        side="SELL",
+        type="MARKET",
+        quote_order_qty=Decimal("100"),
+    )
     assert sell["status"] == "FILLED"
     assert Decimal(sell["cummulativeQuoteQty"]) <= Decimal("100")
 
     async def events_arrived() -> None:
         def done() -> bool:
             kinds = {kind for kind, _ in reports}
-            filled = any(r["i"] == market["orderId"] and r["X"] == "FILLED" for _, r in executions())
-            return bool(diffs) and filled and {"ExecutionReport", "OutboundAccountPosition"} <= kinds
+            filled = any(
+                r["i"] == market["orderId"] and r["X"] == "FILLED" for _, r in executions()
+            )
+            return (
+                bool(diffs) and filled and {"ExecutionReport", "OutboundAccountPosition"} <= kinds
+            )
 
         await wait_for(done, timeout_s=10)
 
@@ -117,11 +139,21 @@ async def test_markets_depth_orders_balances_trades_and_streams(
     await streams.close_connection(close_session=True)
 
 
-async def test_errors_reach_the_sdk_as_binance_codes(sim: SimEndpoints, account: SimAccount) -> None:
+async def test_errors_reach_the_sdk_as_binance_codes(
+    sim: SimEndpoints, account: SimAccount
+) -> None:
     client = binance_sdk(sim.rest_url, sim.ws_url, account.api_key, account.api_secret)
     with pytest.raises(BadRequestError) as caught:
-        await rest(client, "new_order", symbol=SYMBOL, side="BUY", type="LIMIT",
-                   time_in_force="GTC", quantity=Decimal("0.01"), price=Decimal("1.0000001"))
+        await rest(
+            client,
+            "new_order",
+            symbol=SYMBOL,
+            side="BUY",
+            type="LIMIT",
+            time_in_force="GTC",
+            quantity=Decimal("0.01"),
+            price=Decimal("1.0000001"),
+        )
     assert "Filter failure: PRICE_FILTER" in str(caught.value)
     with pytest.raises(BadRequestError) as unknown:
         await rest(client, "get_order", symbol=SYMBOL, order_id=987654321)

@@ -1,4 +1,4 @@
-"""Unmodified ``ccxt.binance`` (and ccxt.pro for WebSocket) trades on a ``tradewind sim`` process."""
+"""Unmodified ``ccxt.binance`` (ccxt.pro for WebSocket) trades on a ``tradewind sim`` process."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ async def test_load_markets_depth_orders_balances_trades_and_streams(
     sim: SimEndpoints, account: SimAccount
 ) -> None:
     exchange = point_ccxt_at(
-        ccxtpro.binance(ccxt_binance_config(sim.rest_url, sim.ws_url, account.api_key, account.api_secret)),
+        ccxtpro.binance(
+            ccxt_binance_config(sim.rest_url, sim.ws_url, account.api_key, account.api_secret)
+        ),
         sim.rest_url,
         sim.ws_url,
     )

@@ -51,8 +51,9 @@ async def test_api_and_csv_imports_of_the_same_trades_count_once(
     account = admin.create_account({"USDT": "20000", "ETH": "5"})
     raw = RawBinance(sim.rest_url, account.api_key, account.api_secret)
     for side, qty in (("BUY", "0.3000"), ("SELL", "0.1000"), ("BUY", "0.2000")):
-        placed = raw.signed("POST", "/api/v3/order", symbol="ETHUSDT", side=side, type="MARKET",
-                            quantity=qty)
+        placed = raw.signed(
+            "POST", "/api/v3/order", symbol="ETHUSDT", side=side, type="MARKET", quantity=qty
+        )
         assert placed.json()["status"] == "FILLED", placed.text
     trades = raw.signed("GET", "/api/v3/myTrades", symbol="ETHUSDT").json()
     assert len(trades) >= 3
@@ -62,8 +63,9 @@ async def test_api_and_csv_imports_of_the_same_trades_count_once(
     ledger = LedgerRepository(engine, "desk-a")
 
     exchange = point_ccxt_at(
-        ccxt_async.binance(ccxt_binance_config(sim.rest_url, sim.ws_url, account.api_key,
-                                               account.api_secret)),
+        ccxt_async.binance(
+            ccxt_binance_config(sim.rest_url, sim.ws_url, account.api_key, account.api_secret)
+        ),
         sim.rest_url,
         sim.ws_url,
     )

@@ -24,7 +24,8 @@ def test_weight_limit_then_429_then_418(own_sim: SimEndpoints) -> None:
     info = http.get(f"{own_sim.rest_url}/api/v3/exchangeInfo", timeout=10)
     assert info.headers["X-MBX-USED-WEIGHT-1M"] == "20"
     limit = next(
-        r["limit"] for r in info.json()["rateLimits"]
+        r["limit"]
+        for r in info.json()["rateLimits"]
         if r["rateLimitType"] == "REQUEST_WEIGHT" and r["interval"] == "MINUTE"
     )
     assert limit == 6000

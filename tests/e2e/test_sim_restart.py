@@ -35,12 +35,21 @@ def test_state_survives_sigkill(tmp_path: Path) -> None:
         raw = RawBinance(endpoints.rest_url, acct.api_key, acct.api_secret)
         avg = Decimal(raw.public("GET", "/api/v3/avgPrice", symbol="SOLUSDT").json()["price"])
         resting_price = (avg * Decimal("0.9")).quantize(Decimal("0.01"))
-        placed = raw.signed("POST", "/api/v3/order", symbol="SOLUSDT", side="BUY", type="LIMIT",
-                            timeInForce="GTC", quantity="1.000", price=str(resting_price),
-                            newClientOrderId="survivor")
+        placed = raw.signed(
+            "POST",
+            "/api/v3/order",
+            symbol="SOLUSDT",
+            side="BUY",
+            type="LIMIT",
+            timeInForce="GTC",
+            quantity="1.000",
+            price=str(resting_price),
+            newClientOrderId="survivor",
+        )
         assert placed.status_code == 200, placed.text
-        sold = raw.signed("POST", "/api/v3/order", symbol="SOLUSDT", side="SELL", type="MARKET",
-                          quantity="2.000")
+        sold = raw.signed(
+            "POST", "/api/v3/order", symbol="SOLUSDT", side="SELL", type="MARKET", quantity="2.000"
+        )
         assert sold.json()["status"] == "FILLED", sold.text
         before = snapshot(raw, "SOLUSDT")
     finally:
@@ -56,13 +65,17 @@ def test_state_survives_sigkill(tmp_path: Path) -> None:
         # persisted and the market is off, so it is alone), and can be cancelled.
         book = raw.public("GET", "/api/v3/depth", symbol="SOLUSDT", limit=100).json()
         assert [(Decimal(p), Decimal(q)) for p, q in book["bids"]] == [(resting_price, Decimal(1))]
-        cancelled = raw.signed("DELETE", "/api/v3/order", symbol="SOLUSDT",
-                               origClientOrderId="survivor")
+        cancelled = raw.signed(
+            "DELETE", "/api/v3/order", symbol="SOLUSDT", origClientOrderId="survivor"
+        )
         assert cancelled.json()["status"] == "CANCELED", cancelled.text
         book = raw.public("GET", "/api/v3/depth", symbol="SOLUSDT", limit=100).json()
         assert book["bids"] == []
-        usdt = next(b for b in raw.signed("GET", "/api/v3/account").json()["balances"]
-                    if b["asset"] == "USDT")
+        usdt = next(
+            b
+            for b in raw.signed("GET", "/api/v3/account").json()["balances"]
+            if b["asset"] == "USDT"
+        )
         assert Decimal(usdt["locked"]) == 0
     finally:
         second.stop()

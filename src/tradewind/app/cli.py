@@ -17,13 +17,16 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
 def _register_desks() -> None:
     # Sub-apps are imported here so `tradewind --help` stays fast and one broken desk cannot
     # take the whole command line down silently: an ImportError surfaces at start.
     from tradewind.portfolio.audit.cli import audit_app
     from tradewind.portfolio.cli import portfolio_app
 
-    app.add_typer(portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports.")
+    app.add_typer(
+        portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."
+    )
     app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of the ledger.")
 
 
@@ -56,12 +59,16 @@ def sim(
     config: ConfigOption = None,
     port: Annotated[int | None, typer.Option(help="TCP port (0 picks a free one).")] = None,
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
-    admin: Annotated[bool | None, typer.Option("--admin/--no-admin", help="Enable /admin/v1.")] = None,
+    admin: Annotated[
+        bool | None, typer.Option("--admin/--no-admin", help="Enable /admin/v1.")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the simulated market.")] = None,
     database: Annotated[
         str | None, typer.Option("--db", help="SQLite file for accounts, orders and trades.")
     ] = None,
-    speed: Annotated[float | None, typer.Option(help="Clock speed multiplier (1 = real time).")] = None,
+    speed: Annotated[
+        float | None, typer.Option(help="Clock speed multiplier (1 = real time).")
+    ] = None,
     market: Annotated[
         bool | None, typer.Option("--market/--no-market", help="Run background participants.")
     ] = None,

@@ -56,15 +56,20 @@ async def _session(sim: SimEndpoints) -> None:
     info = await acall("exchange_info")
     symbols = [s["symbol"] for s in info["symbols"]]
     console.print(f"[bold]exchangeInfo[/]: {len(symbols)} symbols: {', '.join(symbols)}")
-    filters = {f["filterType"]: f for f in next(s for s in info["symbols"] if s["symbol"] == SYMBOL)["filters"]}
+    filters = {
+        f["filterType"]: f
+        for f in next(s for s in info["symbols"] if s["symbol"] == SYMBOL)["filters"]
+    }
     tick = Decimal(filters["PRICE_FILTER"]["tickSize"])
     step = Decimal(filters["LOT_SIZE"]["stepSize"])
-    console.print(f"{SYMBOL} tick={tick.normalize()} step={step.normalize()} "
-                  f"minNotional={Decimal(filters['NOTIONAL']['minNotional']).normalize()}")
+    console.print(
+        f"{SYMBOL} tick={tick.normalize()} step={step.normalize()} "
+        f"minNotional={Decimal(filters['NOTIONAL']['minNotional']).normalize()}"
+    )
 
     depth_events: list[dict[str, Any]] = []
     reports: list[tuple[str, dict[str, Any]]] = []
-    streams = await client.websocket_streams.create_connection()
+    streams = await client.websocket_streams.create_connection()  # type: ignore[no-untyped-call]
     depth_stream = await streams.diff_book_depth(symbol=SYMBOL.lower(), update_speed="100ms")
     depth_stream.on("message", lambda m: depth_events.append(sdk_payload(m)))
     listen_key = await asyncio.to_thread(create_listen_key, sim.rest_url, sim.api_key)
@@ -85,9 +90,19 @@ async def _session(sim: SimEndpoints) -> None:
     _check(best_bid < best_ask, "the book is crossed")
 
     resting_price = (best_bid * Decimal("0.99") / tick).to_integral_value(ROUND_DOWN) * tick
-    placed = await acall("new_order", symbol=SYMBOL, side="BUY", type="LIMIT", time_in_force="GTC",
-                         quantity=Decimal("0.01"), price=resting_price, new_client_order_id="demo-rest-1")
-    console.print(f"LIMIT BUY 0.01 @ {resting_price} -> orderId={placed['orderId']} status={placed['status']}")
+    placed = await acall(
+        "new_order",
+        symbol=SYMBOL,
+        side="BUY",
+        type="LIMIT",
+        time_in_force="GTC",
+        quantity=Decimal("0.01"),
+        price=resting_price,
+        new_client_order_id="demo-rest-1",
+    )
+    console.print(
+        f"LIMIT BUY 0.01 @ {resting_price} -> orderId={placed['orderId']} status={placed['status']}"
+    )
     _check(placed["status"] == "NEW", "a limit order below the bid should rest")
     queried = await acall("get_order", symbol=SYMBOL, order_id=placed["orderId"])
     _check(queried["clientOrderId"] == "demo-rest-1", "query returned another order")
@@ -95,23 +110,44 @@ async def _session(sim: SimEndpoints) -> None:
     console.print(f"cancel -> status={cancelled['status']}")
     _check(cancelled["status"] == "CANCELED", "cancel did not cancel")
 
-    market = await acall("new_order", symbol=SYMBOL, side="BUY", type="MARKET", quantity=Decimal("0.05"))
+    market = await acall(
+        "new_order", symbol=SYMBOL, side="BUY", type="MARKET", quantity=Decimal("0.05")
+    )
     fills = market.get("fills") or []
-    console.print(f"MARKET BUY 0.05 -> status={market['status']} executed={market['executedQty']} "
-                  f"in {len(fills)} fills")
+    console.print(
+        f"MARKET BUY 0.05 -> status={market['status']} executed={market['executedQty']} "
+        f"in {len(fills)} fills"
+    )
     for fill in fills:
-        console.print(f"   fill {fill['qty']} @ {fill['price']}  fee {fill['commission']} {fill['commissionAsset']}")
+        console.print(
+            f"   fill {fill['qty']} @ {fill['price']}  "
+            f"fee {fill['commission']} {fill['commissionAsset']}"
+        )
     _check(market["status"] == "FILLED", "the market order did not fill")
 
     book = await acall("depth", symbol=SYMBOL, limit=5)
-    cross_price = (Decimal(book["bids"][0][0]) * Decimal("0.995") / tick).to_integral_value(ROUND_DOWN) * tick
-    ioc = await acall("new_order", symbol=SYMBOL, side="SELL", type="LIMIT", time_in_force="IOC",
-                      quantity=Decimal("0.02"), price=cross_price)
-    console.print(f"LIMIT IOC SELL 0.02 @ {cross_price} -> status={ioc['status']} executed={ioc['executedQty']}")
+    cross_price = (Decimal(book["bids"][0][0]) * Decimal("0.995") / tick).to_integral_value(
+        ROUND_DOWN
+    ) * tick
+    ioc = await acall(
+        "new_order",
+        symbol=SYMBOL,
+        side="SELL",
+        type="LIMIT",
+        time_in_force="IOC",
+        quantity=Decimal("0.02"),
+        price=cross_price,
+    )
+    console.print(
+        f"LIMIT IOC SELL 0.02 @ {cross_price} -> status={ioc['status']} "
+        f"executed={ioc['executedQty']}"
+    )
     _check(Decimal(ioc["executedQty"]) > 0, "a sell below the bid should trade")
 
     account = await acall("get_account")
-    balances = {b["asset"]: b for b in account["balances"] if Decimal(b["free"]) or Decimal(b["locked"])}
+    balances = {
+        b["asset"]: b for b in account["balances"] if Decimal(b["free"]) or Decimal(b["locked"])
+    }
     table = Table(title="balances")
     table.add_column("asset")
     table.add_column("free", justify="right")
@@ -121,7 +157,9 @@ async def _session(sim: SimEndpoints) -> None:
     console.print(table)
     trades = await acall("my_trades", symbol=SYMBOL)
     console.print(f"myTrades: {len(trades)} trades on {SYMBOL}")
-    _check(len(trades) == len(fills) + len(ioc.get("fills") or []), "myTrades does not match the fills")
+    _check(
+        len(trades) == len(fills) + len(ioc.get("fills") or []), "myTrades does not match the fills"
+    )
 
     for _ in range(30):
         if depth_events and len(reports) >= 4:
@@ -130,7 +168,9 @@ async def _session(sim: SimEndpoints) -> None:
     kinds: dict[str, int] = {}
     for kind, _ in reports:
         kinds[kind] = kinds.get(kind, 0) + 1
-    console.print(f"WebSocket: {len(depth_events)} depth diffs, user data events {kinds or len(reports)}")
+    console.print(
+        f"WebSocket: {len(depth_events)} depth diffs, user data events {kinds or len(reports)}"
+    )
     _check(len(depth_events) > 0, "no depth diffs arrived")
     _check(len(reports) > 0, "no execution reports arrived")
     await streams.close_connection(close_session=True)

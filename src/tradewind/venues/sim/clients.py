@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import requests
-
 from binance_common.configuration import ConfigurationRestAPI, ConfigurationWebSocketStreams
 from binance_sdk_spot.spot import Spot
 
@@ -22,7 +21,9 @@ def binance_sdk(rest_url: str, ws_url: str, api_key: str, api_secret: str) -> Sp
     )
 
 
-def ccxt_binance_config(rest_url: str, ws_url: str, api_key: str, api_secret: str) -> dict[str, Any]:
+def ccxt_binance_config(
+    rest_url: str, ws_url: str, api_key: str, api_secret: str
+) -> dict[str, Any]:
     """Constructor options for ``ccxt.binance`` / ``ccxt.pro.binance`` aimed at the simulator."""
     return {
         "apiKey": api_key,

@@ -19,9 +19,14 @@ from aiohttp import web
 from tradewind.app.logging import get_logger
 from tradewind.venues.sim.clock import ExchangeClock, RealClock
 from tradewind.venues.sim.deposits import STATUS_SUCCESS, DepositBook, DepositRecord
-from tradewind.venues.sim.engine import FEE_ACCOUNT, MatchingEngine, SimError, SymbolSpec
+from tradewind.venues.sim.engine import MatchingEngine, SimError, SymbolSpec
 from tradewind.venues.sim.server.admin import build_admin_routes
-from tradewind.venues.sim.server.auth import ApiCredential, ApiKeyStore, credential_from_seed, new_credential
+from tradewind.venues.sim.server.auth import (
+    ApiCredential,
+    ApiKeyStore,
+    credential_from_seed,
+    new_credential,
+)
 from tradewind.venues.sim.server.endpoints import build_endpoints
 from tradewind.venues.sim.server.faults import FaultPlan
 from tradewind.venues.sim.server.rate_limits import DEFAULT_RATE_LIMITS, RateLimit, RateLimitPolicy
@@ -35,7 +40,12 @@ if TYPE_CHECKING:
 
 log = get_logger("sim")
 DEMO_ACCOUNT = "demo"
-DEMO_BALANCES = {"USDT": Decimal("1000000"), "BTC": Decimal("10"), "ETH": Decimal("100"), "BNB": Decimal("100")}
+DEMO_BALANCES = {
+    "USDT": Decimal("1000000"),
+    "BTC": Decimal("10"),
+    "ETH": Decimal("100"),
+    "BNB": Decimal("100"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +121,9 @@ class SimExchange:
         credential = credential or new_credential(account_id)
         self.api_keys.add(credential)
         if self.persistence is not None:
-            self.persistence.save_credential(credential, *self.engine.account_commissions(account_id))
+            self.persistence.save_credential(
+                credential, *self.engine.account_commissions(account_id)
+            )
         for asset, amount in balances.items():
             self.engine.credit(account_id, asset, amount, reason="admin")
         await self.persist()
@@ -123,8 +135,15 @@ class SimExchange:
         await self.persist()
 
     async def credit_deposit(
-        self, account_id: str, coin: str, network: str | None, amount: Decimal, tx_id: str,
-        *, confirmations: int = 1, required_confirmations: int = 1,
+        self,
+        account_id: str,
+        coin: str,
+        network: str | None,
+        amount: Decimal,
+        tx_id: str,
+        *,
+        confirmations: int = 1,
+        required_confirmations: int = 1,
     ) -> tuple[DepositRecord, bool]:
         """Credit a deposit once per ``tx_id``; returns the record and whether it credited now."""
         if not self.engine.has_account(account_id):
@@ -153,7 +172,9 @@ class SimExchange:
         if self.persistence is not None:
             self.persistence.save_deposit(record)
         await self.persist()
-        log.info("deposit_recorded", account_id=account_id, coin=coin, tx_id=tx_id, credited=credited)
+        log.info(
+            "deposit_recorded", account_id=account_id, coin=coin, tx_id=tx_id, credited=credited
+        )
         return record, credited
 
     def shock(self, symbol: str, pct: Decimal) -> None:
@@ -202,7 +223,12 @@ class SimExchange:
             "permissions": [],
             "permissionSets": [["SPOT"]],
             "defaultSelfTradePreventionMode": "EXPIRE_TAKER",
-            "allowedSelfTradePreventionModes": ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"],
+            "allowedSelfTradePreventionModes": [
+                "NONE",
+                "EXPIRE_TAKER",
+                "EXPIRE_MAKER",
+                "EXPIRE_BOTH",
+            ],
         }
 
     def account_json(self, account_id: str, now_ms: int, omit_zero: bool = False) -> dict[str, Any]:
@@ -218,7 +244,12 @@ class SimExchange:
             "takerCommission": int(taker * 10_000),
             "buyerCommission": 0,
             "sellerCommission": 0,
-            "commissionRates": {"maker": fmt(maker), "taker": fmt(taker), "buyer": zero, "seller": zero},
+            "commissionRates": {
+                "maker": fmt(maker),
+                "taker": fmt(taker),
+                "buyer": zero,
+                "seller": zero,
+            },
             "canTrade": True,
             "canWithdraw": True,
             "canDeposit": True,
@@ -262,9 +293,8 @@ class SimExchange:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port, reuse_address=True)
         await site.start()
-        server = site._server
-        if server is not None and server.sockets:  # type: ignore[union-attr]
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        # Port 0 asks the OS for a free port; report the one actually bound.
+        self.port = int(self._runner.addresses[0][1])
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._stream_loop()))
         if self.persistence is not None:

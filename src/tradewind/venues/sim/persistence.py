@@ -59,7 +59,9 @@ CREATE TABLE IF NOT EXISTS balances (
     account_id TEXT NOT NULL, asset TEXT NOT NULL, free TEXT NOT NULL, locked TEXT NOT NULL,
     PRIMARY KEY (account_id, asset)
 );
-CREATE TABLE IF NOT EXISTS deposits (tx_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS deposits (
+    tx_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, data BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -109,20 +111,32 @@ class SimStore:
                 return
             self._pending.append(
                 (
-                    "INSERT INTO orders (order_id, account_id, symbol, status, data) VALUES (?,?,?,?,?) "
-                    "ON CONFLICT(order_id) DO UPDATE SET status=excluded.status, data=excluded.data",
-                    (order.order_id, order.account_id, order.symbol, order.status.value,
-                     orjson.dumps(to_plain(order))),
+                    "INSERT INTO orders (order_id, account_id, symbol, status, data) "
+                    "VALUES (?,?,?,?,?) ON CONFLICT(order_id) "
+                    "DO UPDATE SET status=excluded.status, data=excluded.data",
+                    (
+                        order.order_id,
+                        order.account_id,
+                        order.symbol,
+                        order.status.value,
+                        orjson.dumps(to_plain(order)),
+                    ),
                 )
             )
             fill = event.fill
             if fill is not None:
                 self._pending.append(
                     (
-                        "INSERT OR IGNORE INTO fills (account_id, symbol, trade_id, order_id, data) "
+                        "INSERT OR IGNORE INTO fills "
+                        "(account_id, symbol, trade_id, order_id, data) "
                         "VALUES (?,?,?,?,?)",
-                        (fill.account_id, fill.symbol, fill.trade_id, fill.order_id,
-                         orjson.dumps(to_plain(fill))),
+                        (
+                            fill.account_id,
+                            fill.symbol,
+                            fill.trade_id,
+                            fill.order_id,
+                            orjson.dumps(to_plain(fill)),
+                        ),
                     )
                 )
         elif isinstance(event, BalancesChanged):
@@ -145,7 +159,13 @@ class SimStore:
         self._pending.append(
             (
                 "INSERT OR REPLACE INTO credentials VALUES (?,?,?,?,?)",
-                (credential.account_id, credential.api_key, credential.api_secret, str(maker), str(taker)),
+                (
+                    credential.account_id,
+                    credential.api_key,
+                    credential.api_secret,
+                    str(maker),
+                    str(taker),
+                ),
             )
         )
 
@@ -197,7 +217,8 @@ class SimStore:
     # -- load ----------------------------------------------------------------------------------
     def load_credentials(self) -> list[tuple[ApiCredential, Decimal, Decimal]]:
         rows = self._conn.execute(
-            "SELECT account_id, api_key, api_secret, maker_commission, taker_commission FROM credentials"
+            "SELECT account_id, api_key, api_secret, maker_commission, taker_commission "
+            "FROM credentials"
         ).fetchall()
         return [(ApiCredential(r[1], r[2], r[0]), Decimal(r[3]), Decimal(r[4])) for r in rows]
 
@@ -227,8 +248,13 @@ class SimStore:
 def order_from_plain(data: dict[str, Any]) -> OrderView:
     from tradewind.venues.sim.engine import OrderStatus, OrderType, Side, StpMode, TimeInForce
 
-    enums = {"side": Side, "type": OrderType, "time_in_force": TimeInForce, "status": OrderStatus,
-             "stp_mode": StpMode}
+    enums: dict[str, Any] = {
+        "side": Side,
+        "type": OrderType,
+        "time_in_force": TimeInForce,
+        "status": OrderStatus,
+        "stp_mode": StpMode,
+    }
     kwargs: dict[str, Any] = {}
     for f in fields(OrderView):
         raw = data.get(f.name)
@@ -242,7 +268,7 @@ def order_from_plain(data: dict[str, Any]) -> OrderView:
 
 
 def fill_from_plain(data: dict[str, Any]) -> Fill:
-    kwargs = {
+    kwargs: dict[str, Any] = {
         f.name: Decimal(data[f.name]) if f.name in _DECIMAL_FILL_FIELDS else data[f.name]
         for f in fields(Fill)
     }
@@ -323,9 +349,7 @@ def restore_exchange(exchange: SimExchange, store: SimStore) -> None:
     for cred, _maker, _taker in credentials:
         exchange.api_keys.add(cred)
     for data in store.load_deposits():
-        exchange.deposits.record(
-            DepositRecord(**{**data, "amount": Decimal(data["amount"])})
-        )
+        exchange.deposits.record(DepositRecord(**{**data, "amount": Decimal(data["amount"])}))
     log.info(
         "sim_state_restored",
         accounts=len(credentials),

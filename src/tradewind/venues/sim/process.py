@@ -41,7 +41,16 @@ class SimProcess:
         extra_args: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
     ) -> None:
-        self._args = [sys.executable, "-m", "tradewind.app.cli", "sim", "--port", "0", "--seed", str(seed)]
+        self._args = [
+            sys.executable,
+            "-m",
+            "tradewind.app.cli",
+            "sim",
+            "--port",
+            "0",
+            "--seed",
+            str(seed),
+        ]
         self._args.append("--admin" if admin else "--no-admin")
         self._args.append("--market" if market else "--no-market")
         self._args += ["--db", str(database) if database else ""]
@@ -113,4 +122,3 @@ class SimProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-

@@ -6,7 +6,8 @@ type, time in force, STP mode, cancels and tight balances. After every operation
 - every fill is at or better than its order's limit, and makers trade at their own price;
 - every asset's total over all accounts (fee account included) is unchanged;
 - each account's locked balance equals what its open orders still hold;
-- a rejected operation changed nothing.
+- a rejected operation changed nothing;
+and at the end the whole state survives an export / restore round trip.
 """
 
 from __future__ import annotations
@@ -197,3 +198,11 @@ def test_random_flows_keep_every_invariant(
             assert h.events == []
         check_fills(h.events)
         check_invariants(h.engine, totals)
+    # whatever happened survives an export / restore round trip
+    state = h.engine.export_state()
+    twin = make_harness([btc(min_notional=D(1)), ethbtc(min_notional=D("0.00001"))])
+    twin.clock.now = h.clock.now
+    twin.engine.restore_state(state)
+    assert fingerprint(twin.engine) == fingerprint(h.engine)
+    assert twin.engine.export_state().orders == state.orders
+    check_invariants(twin.engine, totals)

@@ -33,6 +33,10 @@ def busy(h: Any) -> dict[str, int]:
     h.engine.cancel("alice", "BTCUSDT", order_id=canceled.order_id)
     h.limit("alice", BUY, "0.5", "29500", client_order_id="keep")
     h.limit("carol", BUY, "0.01", "0.05", symbol="ETHBTC")
+    # a quote-quantity market order sweeping two ETHBTC levels in one operation
+    h.limit("bob", SELL, "0.1", "0.05001", symbol="ETHBTC")
+    h.limit("carol", SELL, "0.1", "0.05002", symbol="ETHBTC")
+    h.market("alice", BUY, quote="0.0075", symbol="ETHBTC")
     return ids
 
 

@@ -50,7 +50,9 @@ def test_signature_over_query_plus_body_as_ccxt_sends_it() -> None:
     query = "symbol=BTCUSDT"
     body2 = f"quantity=1&timestamp={NOW}"
     sig = sign_query(CRED.api_secret, query + body2)
-    verify_signed_request(CRED, query, f"{body2}&signature={sig}", {**params(query), **params(body2)}, NOW)
+    verify_signed_request(
+        CRED, query, f"{body2}&signature={sig}", {**params(query), **params(body2)}, NOW
+    )
 
 
 def test_tampered_parameter_is_minus_1022() -> None:
@@ -64,7 +66,9 @@ def test_tampered_parameter_is_minus_1022() -> None:
     ("timestamp", "recv_window"),
     [(NOW - 5_001, None), (NOW + 1_001, None), (NOW - 10_001, "10000")],
 )
-def test_timestamp_outside_recv_window_is_minus_1021(timestamp: int, recv_window: str | None) -> None:
+def test_timestamp_outside_recv_window_is_minus_1021(
+    timestamp: int, recv_window: str | None
+) -> None:
     query = f"symbol=BTCUSDT&timestamp={timestamp}"
     if recv_window:
         query += f"&recvWindow={recv_window}"
@@ -76,7 +80,9 @@ def test_timestamp_outside_recv_window_is_minus_1021(timestamp: int, recv_window
 
 def test_missing_timestamp_or_signature_is_minus_1102() -> None:
     with pytest.raises(SimError) as no_ts:
-        verify_signed_request(CRED, "symbol=X&signature=ab", "", {"symbol": "X", "signature": "ab"}, NOW)
+        verify_signed_request(
+            CRED, "symbol=X&signature=ab", "", {"symbol": "X", "signature": "ab"}, NOW
+        )
     assert no_ts.value.code == -1102
     query = f"symbol=X&timestamp={NOW}"
     with pytest.raises(SimError) as no_sig:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from tradewind.venues.sim.engine.accounts import Account
-from tradewind.venues.sim.engine.amounts import AmountScale, to_units
+from tradewind.venues.sim.engine.amounts import EXACT, AmountScale, to_units
 from tradewind.venues.sim.engine.instrument import Instrument
 from tradewind.venues.sim.engine.orders import OPEN_STATUSES, Fill, OrderType, OrderView
 from tradewind.venues.sim.engine.records import FillRecord, OrderRecord
@@ -85,10 +85,11 @@ def _tick(inst: Instrument, price: Decimal, what: str) -> int:
 
 
 def _pq(inst: Instrument, notional: Decimal, what: str) -> int:
-    """A notional in quote units as tick x qty units."""
-    units = to_units(notional, inst.qty_places) if notional.is_finite() else None
-    ticks, remainder = divmod(Decimal(units), inst.tick_size) if units is not None else (0, 1)
-    if units is None or remainder != 0 or ticks < 0:
+    """A notional in quote units as tick x qty units (the inverse of ``Instrument.notional``)."""
+    if not isinstance(notional, Decimal) or not notional.is_finite() or notional < 0:
+        raise ValueError(f"{what}: notional {notional!r} is not a non-negative amount")
+    ticks, remainder = divmod(notional.scaleb(inst.qty_places, EXACT), inst.tick_size)
+    if remainder != 0:
         raise ValueError(f"{what}: notional {notional} is not a whole number of tick x step")
     return int(ticks)
 

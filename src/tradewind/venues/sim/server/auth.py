@@ -2,7 +2,7 @@
 
 Binance signs ``totalParams``: the query string concatenated with the request body, with the
 ``signature`` parameter removed from wherever it appears. We verify over the raw bytes the client
-sent, so any encoding the client chose (the SDK, CCXT, curl) verifies exactly as it would at Binance.
+sent, so any encoding the client chose (the SDK, CCXT, curl) verifies as it would at Binance.
 """
 
 from __future__ import annotations

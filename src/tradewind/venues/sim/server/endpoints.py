@@ -218,7 +218,10 @@ def build_endpoints(x: SimExchange) -> list[Endpoint]:
         order_id = wire.parse_int(ctx.params, "orderId")
         client_id = ctx.params.get("origClientOrderId") or None
         if order_id is None and client_id is None:
-            raise SimError(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
+            raise SimError(
+                -1102,
+                "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
+            )
         return order_id, client_id
 
     async def get_order(ctx: RequestContext) -> Any:
@@ -248,7 +251,9 @@ def build_endpoints(x: SimExchange) -> list[Endpoint]:
     async def cancel_open_orders(ctx: RequestContext) -> Any:
         symbol = _symbol(x, ctx.params)
         assert symbol is not None
-        return [wire.cancel_response(o, ctx.now_ms) for o in x.engine.cancel_all(ctx.account, symbol)]
+        return [
+            wire.cancel_response(o, ctx.now_ms) for o in x.engine.cancel_all(ctx.account, symbol)
+        ]
 
     async def all_orders(ctx: RequestContext) -> Any:
         symbol = _symbol(x, ctx.params)
@@ -278,7 +283,9 @@ def build_endpoints(x: SimExchange) -> list[Endpoint]:
         return [wire.my_trade_json(f) for f in fills]
 
     async def account(ctx: RequestContext) -> Any:
-        return x.account_json(ctx.account, ctx.now_ms, omit_zero=ctx.params.get("omitZeroBalances") == "true")
+        return x.account_json(
+            ctx.account, ctx.now_ms, omit_zero=ctx.params.get("omitZeroBalances") == "true"
+        )
 
     async def account_commission(ctx: RequestContext) -> Any:
         symbol = _symbol(x, ctx.params)
@@ -286,10 +293,20 @@ def build_endpoints(x: SimExchange) -> list[Endpoint]:
         zero = wire.fmt(Decimal(0))
         return {
             "symbol": symbol,
-            "standardCommission": {"maker": wire.fmt(maker), "taker": wire.fmt(taker), "buyer": zero, "seller": zero},
+            "standardCommission": {
+                "maker": wire.fmt(maker),
+                "taker": wire.fmt(taker),
+                "buyer": zero,
+                "seller": zero,
+            },
             "specialCommission": {"maker": zero, "taker": zero, "buyer": zero, "seller": zero},
             "taxCommission": {"maker": zero, "taker": zero, "buyer": zero, "seller": zero},
-            "discount": {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "BNB", "discount": zero},
+            "discount": {
+                "enabledForAccount": False,
+                "enabledForSymbol": False,
+                "discountAsset": "BNB",
+                "discount": zero,
+            },
         }
 
     # -- user data stream --------------------------------------------------------------------
@@ -366,14 +383,28 @@ def build_endpoints(x: SimExchange) -> list[Endpoint]:
         Endpoint("GET", f"{api}/order", Security.SIGNED, fixed(4), get_order),
         Endpoint("DELETE", f"{api}/order", Security.SIGNED, fixed(1), cancel_order, False, True),
         Endpoint("GET", f"{api}/openOrders", Security.SIGNED, per_symbol(6, 80), open_orders),
-        Endpoint("DELETE", f"{api}/openOrders", Security.SIGNED, fixed(1), cancel_open_orders, False, True),
+        Endpoint(
+            "DELETE",
+            f"{api}/openOrders",
+            Security.SIGNED,
+            fixed(1),
+            cancel_open_orders,
+            False,
+            True,
+        ),
         Endpoint("GET", f"{api}/allOrders", Security.SIGNED, fixed(20), all_orders),
         Endpoint("GET", f"{api}/myTrades", Security.SIGNED, fixed(20), my_trades),
         Endpoint("GET", f"{api}/account", Security.SIGNED, fixed(20), account),
-        Endpoint("GET", f"{api}/account/commission", Security.SIGNED, fixed(20), account_commission),
+        Endpoint(
+            "GET", f"{api}/account/commission", Security.SIGNED, fixed(20), account_commission
+        ),
         Endpoint("POST", f"{api}/userDataStream", Security.API_KEY, fixed(2), new_listen_key),
         Endpoint("PUT", f"{api}/userDataStream", Security.API_KEY, fixed(2), keepalive_listen_key),
         Endpoint("DELETE", f"{api}/userDataStream", Security.API_KEY, fixed(2), close_listen_key),
-        Endpoint("GET", "/sapi/v1/capital/deposit/address", Security.SIGNED, fixed(10), deposit_address),
-        Endpoint("GET", "/sapi/v1/capital/deposit/hisrec", Security.SIGNED, fixed(1), deposit_history),
+        Endpoint(
+            "GET", "/sapi/v1/capital/deposit/address", Security.SIGNED, fixed(10), deposit_address
+        ),
+        Endpoint(
+            "GET", "/sapi/v1/capital/deposit/hisrec", Security.SIGNED, fixed(1), deposit_history
+        ),
     ]

@@ -80,9 +80,7 @@ def _error_body(error: SimError) -> bytes:
 
 
 def _json_response(status: int, body: bytes, headers: dict[str, str]) -> web.Response:
-    return web.Response(
-        status=status, body=body, headers=headers, content_type="application/json"
-    )
+    return web.Response(status=status, body=body, headers=headers, content_type="application/json")
 
 
 def parse_params(query: str, body: str) -> dict[str, str]:
@@ -159,7 +157,9 @@ class RestPipeline:
             log.exception("rest_handler_failed", path=endpoint.path)
             return _json_response(
                 500,
-                _error_body(SimError(-1000, "An unknown error occurred while processing the request.")),
+                _error_body(
+                    SimError(-1000, "An unknown error occurred while processing the request.")
+                ),
                 headers,
             )
 

@@ -25,12 +25,27 @@ from tradewind.venues.sim.engine import (
     OrderUpdated,
     TradeExecuted,
 )
-from tradewind.venues.sim.server.connections import StreamConnection
 from tradewind.venues.sim.market import AggTrade, Kline
+from tradewind.venues.sim.server.connections import StreamConnection
 from tradewind.venues.sim.server.wire import agg_trade_json, fmt, kline_stream_json, levels_json
 
 KLINE_INTERVALS = (
-    "1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M",
+    "1s",
+    "1m",
+    "3m",
+    "5m",
+    "15m",
+    "30m",
+    "1h",
+    "2h",
+    "4h",
+    "6h",
+    "8h",
+    "12h",
+    "1d",
+    "3d",
+    "1w",
+    "1M",
 )
 _STREAM = re.compile(
     r"^(?P<symbol>[a-z0-9]+)@(?P<kind>depth(?P<levels>5|10|20)?(?:@(?P<speed>100ms|1000ms))?"
@@ -220,8 +235,10 @@ class StreamHub:
         """A finished aggregate trade from the market-data recorder."""
         stream = f"{agg.symbol.lower()}@aggTrade"
         if self._has(stream):
-            self._publish(stream, {"e": "aggTrade", "E": self._now_ms(), "s": agg.symbol,
-                                   **agg_trade_json(agg)})
+            self._publish(
+                stream,
+                {"e": "aggTrade", "E": self._now_ms(), "s": agg.symbol, **agg_trade_json(agg)},
+            )
 
     # -- periodic ------------------------------------------------------------------------------
     def tick_100ms(self) -> None:
@@ -282,8 +299,12 @@ class StreamHub:
                         if kline is not None:
                             self._publish(
                                 stream,
-                                {"e": "kline", "E": now, "s": symbol,
-                                 "k": kline_stream_json(kline, now)},
+                                {
+                                    "e": "kline",
+                                    "E": now,
+                                    "s": symbol,
+                                    "k": kline_stream_json(kline, now),
+                                },
                             )
 
     def _book_ticker(self, symbol: str, name: str) -> None:
@@ -337,9 +358,7 @@ def execution_report(event: OrderUpdated, now_ms: int) -> dict[str, Any]:
         "P": "0.00000000",
         "F": "0.00000000",
         "g": -1,
-        "C": (order.orig_client_order_id or "")
-        if execution_type is ExecutionType.CANCELED
-        else "",
+        "C": (order.orig_client_order_id or "") if execution_type is ExecutionType.CANCELED else "",
         "x": execution_type.value,
         "X": order.status.value,
         "r": event.reject_reason or "NONE",

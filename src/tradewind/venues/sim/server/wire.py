@@ -307,20 +307,41 @@ def agg_trade_json(agg: AggTrade) -> dict[str, Any]:
 def kline_row(k: Kline) -> list[Any]:
     """A GET /api/v3/klines row."""
     return [
-        k.open_time, fmt(k.open), fmt(k.high), fmt(k.low), fmt(k.close), fmt(k.volume),
-        k.close_time, fmt(k.quote_volume), k.trade_count, fmt(k.taker_buy_base_volume),
-        fmt(k.taker_buy_quote_volume), "0",
+        k.open_time,
+        fmt(k.open),
+        fmt(k.high),
+        fmt(k.low),
+        fmt(k.close),
+        fmt(k.volume),
+        k.close_time,
+        fmt(k.quote_volume),
+        k.trade_count,
+        fmt(k.taker_buy_base_volume),
+        fmt(k.taker_buy_quote_volume),
+        "0",
     ]
 
 
 def kline_stream_json(k: Kline, now_ms: int) -> dict[str, Any]:
     """The ``k`` object of a ``<symbol>@kline_<interval>`` event."""
     return {
-        "t": k.open_time, "T": k.close_time, "s": k.symbol, "i": k.interval,
-        "f": k.first_trade_id, "L": k.last_trade_id, "o": fmt(k.open), "c": fmt(k.close),
-        "h": fmt(k.high), "l": fmt(k.low), "v": fmt(k.volume), "n": k.trade_count,
-        "x": now_ms > k.close_time, "q": fmt(k.quote_volume), "V": fmt(k.taker_buy_base_volume),
-        "Q": fmt(k.taker_buy_quote_volume), "B": "0",
+        "t": k.open_time,
+        "T": k.close_time,
+        "s": k.symbol,
+        "i": k.interval,
+        "f": k.first_trade_id,
+        "L": k.last_trade_id,
+        "o": fmt(k.open),
+        "c": fmt(k.close),
+        "h": fmt(k.high),
+        "l": fmt(k.low),
+        "v": fmt(k.volume),
+        "n": k.trade_count,
+        "x": now_ms > k.close_time,
+        "q": fmt(k.quote_volume),
+        "V": fmt(k.taker_buy_base_volume),
+        "Q": fmt(k.taker_buy_quote_volume),
+        "B": "0",
     }
 
 

@@ -80,11 +80,15 @@ class StreamEndpoints:
         params = message.get("params", [])
         if method in ("SUBSCRIBE", "UNSUBSCRIBE"):
             if not isinstance(params, list) or not all(isinstance(p, str) for p in params):
-                conn.send_json(_error(2, "Invalid request: params must be a list of streams", request_id))
+                conn.send_json(
+                    _error(2, "Invalid request: params must be a list of streams", request_id)
+                )
                 return
             invalid = [p for p in params if not hub.is_valid_stream(p)]
             if invalid:
-                conn.send_json(_error(2, f"Invalid request: invalid stream '{invalid[0]}'", request_id))
+                conn.send_json(
+                    _error(2, f"Invalid request: invalid stream '{invalid[0]}'", request_id)
+                )
                 return
             if method == "SUBSCRIBE":
                 if len(conn.streams | set(params)) > MAX_STREAMS_PER_CONNECTION:
@@ -99,7 +103,9 @@ class StreamEndpoints:
         elif method == "LIST_SUBSCRIPTIONS":
             conn.send_json({"result": sorted(conn.streams), "id": request_id})
         elif method in ("SET_PROPERTY", "GET_PROPERTY"):
-            conn.send_json({"result": None if method == "SET_PROPERTY" else False, "id": request_id})
+            conn.send_json(
+                {"result": None if method == "SET_PROPERTY" else False, "id": request_id}
+            )
         else:
             conn.send_json(_error(2, "Invalid request: unknown method", request_id))
 
@@ -136,7 +142,11 @@ class WebSocketApi:
             if not isinstance(message, dict):
                 raise ValueError
         except ValueError:
-            return {"id": None, "status": 400, "error": {"code": -1000, "msg": "Malformed request."}}
+            return {
+                "id": None,
+                "status": 400,
+                "error": {"code": -1000, "msg": "Malformed request."},
+            }
         request_id = message.get("id")
         method = message.get("method")
         params = message.get("params") or {}
