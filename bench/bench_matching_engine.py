@@ -36,7 +36,7 @@ from tradewind.venues.sim.engine import (
 SYMBOL = "BTCUSDT"
 TICK = Decimal("0.01")
 MID_TICKS = 3_000_000  # 30,000.00 USDT
-BATCH = 2_000  # operations between two (untimed) refreshes of the open-order lists
+BATCH = 500  # operations between two (untimed) refreshes of the open-order lists
 SPEC = SymbolSpec(
     symbol=SYMBOL,
     base_asset="BTC",
@@ -89,7 +89,9 @@ def build_ops(n: int, seed: int, accounts: list[str], add: float, cancel: float)
             side = Side.BUY if rng.random() < 0.5 else Side.SELL
             qty = Decimal(rng.randint(2, 400)).scaleb(-4)
             if rng.random() < 0.5:
-                order = NewOrder(SYMBOL, side, OrderType.MARKET, quantity=qty, stp_mode=StpMode.NONE)
+                order = NewOrder(
+                    SYMBOL, side, OrderType.MARKET, quantity=qty, stp_mode=StpMode.NONE
+                )
             else:
                 limit = MID_TICKS + 100 if side is Side.BUY else MID_TICKS - 100
                 order = NewOrder(
@@ -179,17 +181,19 @@ def main() -> None:
         f"{args.add:.0%} resting limit adds, {args.cancel:.0%} cancels, "
         f"{cross:.0%} crossing (half MARKET, half IOC LIMIT), events off"
     )
-    best = 0.0
+    best = best_accepted = 0.0
     for i in range(args.runs):
         elapsed, done, fills = run(ops, accounts)
         executed = sum(v for k, v in done.items() if k != "cancel_skipped")
-        rate = executed / elapsed
-        best = max(best, rate)
+        accepted = executed - done["cancel_unknown"]
+        best = max(best, executed / elapsed)
+        best_accepted = max(best_accepted, accepted / elapsed)
         print(
-            f"run {i + 1}: {executed} ops in {elapsed:.3f} s = {rate:,.0f} ops/s "
+            f"run {i + 1}: {executed} ops in {elapsed:.3f} s = {executed / elapsed:,.0f} ops/s "
             f"({dict(sorted(done.items()))}, {fills} taker fills)"
         )
-    print(f"best: {best:,.0f} ops/s")
+    print(f"best: {best:,.0f} ops/s (all engine calls)")
+    print(f"best: {best_accepted:,.0f} ops/s (accepted operations only, -2011 cancels not counted)")
 
 
 if __name__ == "__main__":

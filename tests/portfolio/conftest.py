@@ -85,3 +85,13 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     for _engine in _postgres(schemas):
         # libpq's `options` puts the test schema first on the search path of every connection.
         yield f"{PG_URL}?options=-csearch_path%3D{schemas[0]}"
+
+
+@pytest.fixture(autouse=True)
+def _audit_key_in_tmp(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CLI imports sign tree heads; keep the test signer's key out of the working tree.
+    The audit tests choose their keys themselves."""
+    if "audit" not in request.node.path.parts:
+        monkeypatch.setenv("TRADEWIND_AUDIT_KEY", str(tmp_path / "audit_ed25519.pem"))

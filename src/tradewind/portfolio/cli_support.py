@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -70,24 +73,27 @@ def open_ledger(
     engine = open_engine(db)
     try:
         upgrade(engine)
-        batch = None
-        if audited:
-            batch = _audit_hook(engine)
-        yield LedgerRepository(engine, tenant, on_write_batch=batch)
+        log = _audit_log(engine) if audited else None
+        batch = (lambda t, entries: log.append_many(t, entries)) if log is not None else None
+        repo = LedgerRepository(engine, tenant, on_write_batch=batch)
+        yield repo
+        if log is not None:
+            # Every audited write session ends with a signed tree head, so a later
+            # `tradewind audit verify` can prove the log only ever grew from here.
+            log.publish_tree_head(repo.tenant)
     except TenantScopeError as exc:
         raise fail(str(exc)) from exc
     finally:
         engine.dispose()
 
 
-def _audit_hook(engine: Any) -> Any:
-    try:
-        from tradewind.portfolio.audit.log import AuditLog
-    except ImportError:  # the audit log is a separate part; the ledger still works without it
-        typer.echo("warning: audit log not available; writes are not logged", err=True)
-        return None
-    log = AuditLog(engine)
-    return lambda tenant, entries: log.append_many(tenant, entries)
+def _audit_log(engine: Any) -> Any:
+    from tradewind.portfolio.audit.cli import DEFAULT_KEY_PATH
+    from tradewind.portfolio.audit.log import AuditLog
+    from tradewind.portfolio.audit.tree_head import load_or_create_signing_key
+
+    key_path = Path(os.environ.get("TRADEWIND_AUDIT_KEY", str(DEFAULT_KEY_PATH)))
+    return AuditLog(engine, load_or_create_signing_key(key_path))
 
 
 def parse_day(text: str, *, end_of_day: bool = False) -> int:

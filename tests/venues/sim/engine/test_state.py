@@ -142,3 +142,15 @@ def test_export_of_some_accounts(h: Any) -> None:
     assert {o.account_id for o in state.orders} == {"carol"}
     assert {f.account_id for f in state.fills} <= {"carol"}
     assert state.next_order_id == h.engine.export_state().next_order_id
+
+
+def test_same_inputs_give_the_same_state(make_harness: Any, btc: Any, ethbtc: Any) -> None:
+    states = []
+    for _ in range(2):
+        h = make_harness([btc(), ethbtc()])
+        for name in ("alice", "bob", "carol"):
+            h.fund(name, USDT="1000000", BTC="100", ETH="1000")
+        busy(h)
+        h.market("carol", SELL, qty="0.3")
+        states.append(h.engine.export_state())
+    assert states[0] == states[1]

@@ -7,6 +7,8 @@ MatchingEngine          accounts, books, matching, queries, export/restore
 SimError                a Binance-coded rejection
 """
 
+from __future__ import annotations
+
 from tradewind.venues.sim.engine.accounts import FEE_ACCOUNT
 from tradewind.venues.sim.engine.engine import MatchingEngine
 from tradewind.venues.sim.engine.errors import SimError

@@ -29,11 +29,6 @@ def to_units(value: Decimal, places: int) -> int | None:
 ZERO = Decimal(0)
 
 
-def from_units(units: int, places: int) -> Decimal:
-    # zero stays a plain 0 rather than 0E-8, which reads badly in logs and storage
-    return Decimal(units).scaleb(-places, EXACT) if units else ZERO
-
-
 class AmountScale:
     """Amount units of 10^-``scale``; values that fit 8 decimals come back with exactly 8."""
 

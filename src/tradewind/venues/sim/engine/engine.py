@@ -3,7 +3,8 @@
 Price-time priority per symbol; trades at the maker's price; balances locked by resting orders;
 commission to ``FEE_ACCOUNT`` so every asset's total is conserved exactly; self-trade
 prevention by the taker's mode. Time comes from the injected clock (epoch ms), never the wall.
-Queries, history and export/restore live in ``queries`` and ``snapshot`` on top of this class.
+Validation lives in ``filters``, the matching loop in ``matching``, lookups in ``history`` and
+export/restore in ``snapshot``; this class owns the state and the public API.
 
 A taker's funds are checked up front and spent straight from ``free`` while it matches; only
 what rests afterwards is moved to ``locked``. The operation is atomic for callers, so nothing

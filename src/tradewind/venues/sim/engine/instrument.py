@@ -123,14 +123,6 @@ class BookSide:
         ticks = pick(limit, levels)
         return [(t, levels[t].qty) for t in ticks]
 
-    def iter_orders(self) -> list[OrderRecord]:
-        """Every resting order, best price first, then time priority."""
-        out: list[OrderRecord] = []
-        for tick, _ in self.top(len(self.levels)):
-            level = self.levels[tick]
-            out.extend(o for o in level.orders[level.head :] if o.in_book)
-        return out
-
 
 def _fraction(value: Decimal) -> tuple[int, int]:
     ratio = Fraction(value)
