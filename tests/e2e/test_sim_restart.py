@@ -51,7 +51,15 @@ def test_state_survives_sigkill(tmp_path: Path) -> None:
             "POST", "/api/v3/order", symbol="SOLUSDT", side="SELL", type="MARKET", quantity="2.000"
         )
         assert sold.json()["status"] == "FILLED", sold.text
+        gone = raw.signed("POST", "/api/v3/order", symbol="SOLUSDT", side="BUY", type="LIMIT",
+                          timeInForce="GTC", quantity="1.000", price=str(resting_price),
+                          newClientOrderId="gone")
+        assert gone.status_code == 200, gone.text
+        cancel = raw.signed("DELETE", "/api/v3/order", symbol="SOLUSDT", origClientOrderId="gone")
+        assert cancel.json()["status"] == "CANCELED", cancel.text
         before = snapshot(raw, "SOLUSDT")
+        # A cancelled order keeps its own client id (not the cancel's) in the history.
+        assert "gone" in {o["clientOrderId"] for o in before["all"]}  # type: ignore[attr-defined]
     finally:
         first.kill()
 

@@ -32,7 +32,7 @@ from tradewind.venues.sim.server.faults import FaultPlan
 from tradewind.venues.sim.server.rate_limits import DEFAULT_RATE_LIMITS, RateLimit, RateLimitPolicy
 from tradewind.venues.sim.server.rest import build_routes
 from tradewind.venues.sim.server.streams import StreamHub
-from tradewind.venues.sim.server.wire import fmt
+from tradewind.venues.sim.server.wire import fmt, fmt_balance
 from tradewind.venues.sim.server.ws import StreamEndpoints, WebSocketApi
 
 if TYPE_CHECKING:
@@ -234,7 +234,7 @@ class SimExchange:
     def account_json(self, account_id: str, now_ms: int, omit_zero: bool = False) -> dict[str, Any]:
         maker, taker = self.engine.account_commissions(account_id)
         balances = [
-            {"asset": asset, "free": fmt(free), "locked": fmt(locked)}
+            {"asset": asset, "free": fmt_balance(free), "locked": fmt_balance(locked)}
             for asset, (free, locked) in sorted(self.engine.balances(account_id).items())
             if not (omit_zero and free == 0 and locked == 0)
         ]

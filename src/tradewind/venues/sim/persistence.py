@@ -12,7 +12,7 @@ import asyncio
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import fields, is_dataclass
+from dataclasses import fields, is_dataclass, replace
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -109,6 +109,11 @@ class SimStore:
             order = event.order
             if not _is_persistent(order.account_id):
                 return
+            if order.orig_client_order_id is not None:
+                # A cancel report carries the cancel's id; the order itself keeps its own.
+                order = replace(
+                    order, client_order_id=order.orig_client_order_id, orig_client_order_id=None
+                )
             self._pending.append(
                 (
                     "INSERT INTO orders (order_id, account_id, symbol, status, data) "

@@ -94,6 +94,7 @@ class MatchingEngine:
             raise ValueError("history_limit must be positive")
         self.specs: Mapping[str, SymbolSpec] = MappingProxyType(by_symbol)
         self._amounts = AmountScale(amount_scale_for(spec_list))
+        self._scale = self._amounts.scale
         self._instruments = {s: Instrument(spec, self._amounts) for s, spec in by_symbol.items()}
         self._clock = clock
         self._emit = emit_events
@@ -106,6 +107,7 @@ class MatchingEngine:
         # history is pruned back to the limit once it doubles, so pruning is amortised
         self._prune_at = 2 * history_limit
         self._reports = Reports(self._amounts)
+        self._view = self._reports.view
         self._fee = self._add_account(FEE_ACCOUNT, _ZERO, _ZERO)
         self._matcher = Matcher(self._reports, self._fee, self._orders, history_limit)
 
@@ -229,7 +231,7 @@ class MatchingEngine:
         now = self._clock()
         open_here = account.open[symbol]
         side, is_buy, order_type, tif, price_tick, price, qty, quote, quote_decimal, stp = (
-            check_order(inst, order, now, len(open_here), self._amounts.scale)
+            check_order(inst, order, now, len(open_here), self._scale)
         )
         cid = order.client_order_id
         if cid is not None and cid in account.live_cids:
@@ -332,7 +334,7 @@ class MatchingEngine:
             if taker_fills
             else ()
         )
-        return _make_result(self._reports.view(rec), fills)
+        return _make_result(self._view(rec), fills)
 
     @staticmethod
     def _walk(

@@ -222,13 +222,13 @@ def check_order(
         if scaled * up_den > ref_pq * up_num or scaled * down_den < ref_pq * down_num:
             raise filter_failure("PERCENT_PRICE_BY_SIDE")
 
-    # NOTIONAL / MIN_NOTIONAL
-    check_max = not spec.legacy_min_notional
+    # NOTIONAL / MIN_NOTIONAL (the legacy filter has no maximum)
     if order_type is not _MARKET:
         pq = price_tick * qty
-        if pq < inst.min_pq or (check_max and pq > inst.max_pq):
+        if pq < inst.min_pq or pq > inst.max_pq:
             raise filter_failure(inst.notional_filter)
     elif quote:
+        check_max = not spec.legacy_min_notional
         quote_qty = order.quote_order_qty
         assert quote_qty is not None
         if (spec.apply_min_to_market and quote_qty < spec.min_notional) or (
@@ -236,6 +236,7 @@ def check_order(
         ):
             raise filter_failure(inst.notional_filter)
     elif reference is not None:
+        check_max = not spec.legacy_min_notional
         ref_pq, ref_q = reference
         value = qty * ref_pq  # notional x ref_q, in tick x qty units
         if (spec.apply_min_to_market and value < inst.min_pq * ref_q) or (
@@ -244,7 +245,7 @@ def check_order(
             raise filter_failure(inst.notional_filter)
 
     # MAX_NUM_ORDERS
-    if open_orders >= spec.max_num_orders:
+    if open_orders >= inst.max_num_orders:
         raise filter_failure("MAX_NUM_ORDERS")
 
     return _checked(

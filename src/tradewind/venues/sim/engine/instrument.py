@@ -148,6 +148,7 @@ class Instrument:
         "market_min_qty",
         "market_qtys",
         "market_step",
+        "max_num_orders",
         "max_pq",
         "max_qty",
         "min_pq",
@@ -194,7 +195,13 @@ class Instrument:
         min_ratio = Fraction(spec.min_notional) / pq_value
         self.min_pq = -((-min_ratio.numerator) // min_ratio.denominator)  # ceiling
         max_ratio = Fraction(spec.max_notional) / pq_value
-        self.max_pq = max_ratio.numerator // max_ratio.denominator
+        # the legacy MIN_NOTIONAL filter has no maximum
+        self.max_pq = (
+            max_ratio.numerator // max_ratio.denominator
+            if not spec.legacy_min_notional
+            else 1 << 200
+        )
+        self.max_num_orders = spec.max_num_orders
         self.bid_up = _fraction(spec.bid_multiplier_up)
         self.bid_down = _fraction(spec.bid_multiplier_down)
         self.ask_up = _fraction(spec.ask_multiplier_up)

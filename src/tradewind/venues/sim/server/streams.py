@@ -27,7 +27,13 @@ from tradewind.venues.sim.engine import (
 )
 from tradewind.venues.sim.market import AggTrade, Kline
 from tradewind.venues.sim.server.connections import StreamConnection
-from tradewind.venues.sim.server.wire import agg_trade_json, fmt, kline_stream_json, levels_json
+from tradewind.venues.sim.server.wire import (
+    agg_trade_json,
+    fmt,
+    fmt_balance,
+    kline_stream_json,
+    levels_json,
+)
 
 KLINE_INTERVALS = (
     "1s",
@@ -389,7 +395,7 @@ def account_position(event: BalancesChanged) -> dict[str, Any]:
         "E": event.time,
         "u": event.time,
         "B": [
-            {"a": asset, "f": fmt(free), "l": fmt(locked)}
+            {"a": asset, "f": fmt_balance(free), "l": fmt_balance(locked)}
             for asset, (free, locked) in sorted(event.balances.items())
         ],
     }

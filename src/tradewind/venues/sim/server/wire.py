@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -34,6 +34,14 @@ E = TypeVar("E", bound=StrEnum)
 def fmt(value: Decimal) -> str:
     """A Binance-style decimal string, 8 places."""
     return f"{value:.8f}"
+
+
+def fmt_balance(value: Decimal) -> str:
+    """A balance to 8 places, rounded down: never show more than the account holds."""
+    return f"{value.quantize(_EIGHT_PLACES, rounding=ROUND_DOWN):.8f}"
+
+
+_EIGHT_PLACES = Decimal("0.00000001")
 
 
 def missing(name: str) -> SimError:
