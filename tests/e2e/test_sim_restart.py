@@ -51,9 +51,17 @@ def test_state_survives_sigkill(tmp_path: Path) -> None:
             "POST", "/api/v3/order", symbol="SOLUSDT", side="SELL", type="MARKET", quantity="2.000"
         )
         assert sold.json()["status"] == "FILLED", sold.text
-        gone = raw.signed("POST", "/api/v3/order", symbol="SOLUSDT", side="BUY", type="LIMIT",
-                          timeInForce="GTC", quantity="1.000", price=str(resting_price),
-                          newClientOrderId="gone")
+        gone = raw.signed(
+            "POST",
+            "/api/v3/order",
+            symbol="SOLUSDT",
+            side="BUY",
+            type="LIMIT",
+            timeInForce="GTC",
+            quantity="1.000",
+            price=str(resting_price),
+            newClientOrderId="gone",
+        )
         assert gone.status_code == 200, gone.text
         cancel = raw.signed("DELETE", "/api/v3/order", symbol="SOLUSDT", origClientOrderId="gone")
         assert cancel.json()["status"] == "CANCELED", cancel.text
