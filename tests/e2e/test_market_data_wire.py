@@ -52,6 +52,14 @@ def test_rest_market_data_is_consistent_with_own_trades(
     assert bad.status_code == 400
 
 
+async def next_reply(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    """The next non-data message (stream data queued earlier is delivered first)."""
+    while True:
+        message: dict[str, Any] = await asyncio.wait_for(ws.receive_json(), 5)
+        if "stream" not in message:
+            return message
+
+
 async def test_every_stream_kind_and_the_subscribe_protocol(
     sim: SimEndpoints, account: SimAccount
 ) -> None:
@@ -70,12 +78,12 @@ async def test_every_stream_kind_and_the_subscribe_protocol(
         await ws.send_json({"method": "SUBSCRIBE", "params": streams, "id": 1})
         assert await asyncio.wait_for(ws.receive_json(), 5) == {"result": None, "id": 1}
         await ws.send_json({"method": "LIST_SUBSCRIPTIONS", "id": 2})
-        assert await asyncio.wait_for(ws.receive_json(), 5) == {"result": sorted(streams), "id": 2}
+        assert await next_reply(ws) == {"result": sorted(streams), "id": 2}
         await ws.send_json({"method": "SUBSCRIBE", "params": ["nope@trade"], "id": 3})
-        error = await asyncio.wait_for(ws.receive_json(), 5)
+        error = await next_reply(ws)
         assert error["id"] == 3 and error["error"]["code"] == 2
         await ws.send_str("{broken")
-        assert (await asyncio.wait_for(ws.receive_json(), 5))["error"]["code"] == 3
+        assert (await next_reply(ws))["error"]["code"] == 3
         # Trade so that trade-driven streams have something to say.
         await asyncio.to_thread(
             raw.signed,
@@ -99,9 +107,6 @@ async def test_every_stream_kind_and_the_subscribe_protocol(
         assert seen["btcusdt@kline_1m"]["k"]["i"] == "1m"
         assert seen["btcusdt@depth"]["U"] <= seen["btcusdt@depth"]["u"]
         await ws.send_json({"method": "UNSUBSCRIBE", "params": streams, "id": 4})
-        reply = await asyncio.wait_for(ws.receive_json(), 5)
-        while "stream" in reply:  # data queued before the request is still delivered first
-            reply = await asyncio.wait_for(ws.receive_json(), 5)
-        assert reply == {"result": None, "id": 4}
+        assert await next_reply(ws) == {"result": None, "id": 4}
         await ws.close()
     assert requests.get(f"{sim.rest_url}/api/v3/ping", timeout=5).json() == {}
