@@ -175,28 +175,41 @@ def parse_new_order(params: Mapping[str, str]) -> NewOrder:
     )
 
 
-def order_json(order: OrderView) -> dict[str, Any]:
-    """GET /api/v3/order, openOrders and allOrders items."""
+def _order_state(order: OrderView) -> dict[str, Any]:
+    """The fields every order-shaped answer shares, in Binance's order."""
     return {
-        "symbol": order.symbol,
-        "orderId": order.order_id,
-        "orderListId": -1,
-        "clientOrderId": order.client_order_id,
         "price": fmt(order.price),
         "origQty": fmt(order.orig_qty),
         "executedQty": fmt(order.executed_qty),
+        "origQuoteOrderQty": fmt(order.orig_quote_order_qty),
         "cummulativeQuoteQty": fmt(order.cumulative_quote_qty),
         "status": order.status.value,
         "timeInForce": order.time_in_force.value,
         "type": order.type.value,
         "side": order.side.value,
+    }
+
+
+def _order_ids(order: OrderView) -> dict[str, Any]:
+    return {
+        "symbol": order.symbol,
+        "orderId": order.order_id,
+        "orderListId": -1,
+        "clientOrderId": order.client_order_id,
+    }
+
+
+def order_json(order: OrderView) -> dict[str, Any]:
+    """GET /api/v3/order, openOrders and allOrders items."""
+    return {
+        **_order_ids(order),
+        **_order_state(order),
         "stopPrice": "0.00000000",
         "icebergQty": "0.00000000",
         "time": order.time,
         "updateTime": order.update_time,
         "isWorking": True,
         "workingTime": order.working_time,
-        "origQuoteOrderQty": fmt(order.orig_quote_order_qty),
         "selfTradePreventionMode": order.stp_mode.value,
     }
 
@@ -205,30 +218,12 @@ def new_order_response(
     order: OrderView, fills: tuple[Fill, ...], resp_type: str, transact_time: int
 ) -> dict[str, Any]:
     """POST /api/v3/order in ACK, RESULT or FULL form."""
-    body: dict[str, Any] = {
-        "symbol": order.symbol,
-        "orderId": order.order_id,
-        "orderListId": -1,
-        "clientOrderId": order.client_order_id,
-        "transactTime": transact_time,
-    }
+    body: dict[str, Any] = {**_order_ids(order), "transactTime": transact_time}
     if resp_type == "ACK":
         return body
-    body.update(
-        {
-            "price": fmt(order.price),
-            "origQty": fmt(order.orig_qty),
-            "executedQty": fmt(order.executed_qty),
-            "origQuoteOrderQty": fmt(order.orig_quote_order_qty),
-            "cummulativeQuoteQty": fmt(order.cumulative_quote_qty),
-            "status": order.status.value,
-            "timeInForce": order.time_in_force.value,
-            "type": order.type.value,
-            "side": order.side.value,
-            "workingTime": order.working_time,
-            "selfTradePreventionMode": order.stp_mode.value,
-        }
-    )
+    body.update(_order_state(order))
+    body["workingTime"] = order.working_time
+    body["selfTradePreventionMode"] = order.stp_mode.value
     if resp_type == "FULL":
         body["fills"] = [
             {
@@ -252,15 +247,7 @@ def cancel_response(order: OrderView, transact_time: int) -> dict[str, Any]:
         "orderListId": -1,
         "clientOrderId": order.client_order_id,
         "transactTime": transact_time,
-        "price": fmt(order.price),
-        "origQty": fmt(order.orig_qty),
-        "executedQty": fmt(order.executed_qty),
-        "origQuoteOrderQty": fmt(order.orig_quote_order_qty),
-        "cummulativeQuoteQty": fmt(order.cumulative_quote_qty),
-        "status": order.status.value,
-        "timeInForce": order.time_in_force.value,
-        "type": order.type.value,
-        "side": order.side.value,
+        **_order_state(order),
         "selfTradePreventionMode": order.stp_mode.value,
     }
 
