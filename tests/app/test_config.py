@@ -54,3 +54,8 @@ def test_bad_environment_value_names_the_source() -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(None, environ={"TRADEWIND_SIM__PORT": "not-a-port"})
     assert "environment" in str(caught.value) and "sim.port" in str(caught.value)
+
+
+def test_venue_section_from_environment() -> None:
+    cfg = load_config(None, environ={"TRADEWIND_VENUE__REST_URL": '"http://127.0.0.1:1"'})
+    assert cfg.venue.rest_url == "http://127.0.0.1:1"

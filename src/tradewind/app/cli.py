@@ -21,9 +21,13 @@ app = typer.Typer(
 def _register_desks() -> None:
     # Sub-apps are imported here so `tradewind --help` stays fast and one broken desk cannot
     # take the whole command line down silently: an ImportError surfaces at start.
+    from tradewind.execution.cli import balances_command, book_command, order_app
     from tradewind.portfolio.audit.cli import audit_app
     from tradewind.portfolio.cli import portfolio_app
 
+    app.command("book")(book_command)
+    app.add_typer(order_app, name="order")
+    app.command("balances")(balances_command)
     app.add_typer(
         portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."
     )

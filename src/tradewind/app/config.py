@@ -49,9 +49,19 @@ class SimConfig(_Section):
     ignored_429s_before_ban: int = Field(default=5, gt=0)
 
 
+class VenueConfig(_Section):
+    """The venue the kernel commands (`book`, `order`, `balances`) talk to."""
+
+    rest_url: str | None = None
+    ws_url: str | None = None
+    api_key: str | None = None
+    api_secret: str | None = None
+
+
 class TradewindConfig(_Section):
     log: LogConfig = LogConfig()
     sim: SimConfig = SimConfig()
+    venue: VenueConfig = VenueConfig()
 
 
 def _parse_env_value(raw: str) -> Any:

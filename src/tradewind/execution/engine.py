@@ -1,0 +1,687 @@
+"""ExecutionEngine: commands in, venue calls out, venue reports back into orders, fills, events.
+
+    SubmitOrder ─▶ pre-trade (round + filters) ─▶ OrderTracker (an id is sent once, ever)
+                ─▶ persist PENDING_NEW ─▶ RateLimiter.acquire ─▶ adapter.submit
+    CancelOrder ─▶ OrderPendingCancel ─▶ RateLimiter.acquire ─▶ adapter.cancel
+    venue reports (REST replies, the user stream, reconciliation)
+                ─▶ OrderStateMachine / FillLedger (a trade id applies once) ─▶ store ─▶ bus
+
+Every state change is applied in memory without an await in between (so concurrent tasks never
+see half of it), then written through the StoreWriter, then published. The order row is on disk
+before its request leaves, so a kill -9 at any point leaves something reconciliation can finish:
+``start()`` rebuilds the tracker and ledger from the store and reconciles with the venue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from tradewind.app.logging import get_logger
+from tradewind.bus.interface import MessageBus
+from tradewind.core.balances import Balance
+from tradewind.core.clock import Clock
+from tradewind.core.commands import CancelOrder, SubmitOrder
+from tradewind.core.enums import OrderStatus
+from tradewind.core.events import (
+    BalanceUpdated,
+    OrderCancelRejected,
+    OrderEvent,
+    OrderFilled,
+    OrderPendingCancel,
+    OrderRejected,
+    OrderSubmitted,
+)
+from tradewind.core.fills import Fill
+from tradewind.core.instruments import Instrument
+from tradewind.core.orders import Order
+from tradewind.core.reports import FillReport, OrderStatusReport
+from tradewind.execution.report_events import events_for_status
+from tradewind.execution.store_writer import StoreWriter
+from tradewind.oms.fill_ledger import FillLedger
+from tradewind.oms.order_state import OrderStateError, OrderStateMachine
+from tradewind.oms.order_tracker import DuplicateSubmission, OrderTracker, UnknownOrder
+from tradewind.oms.pretrade import PreTradeRejection, prepare_order
+from tradewind.oms.rate_limiter import EndpointCost, RateLimiter
+from tradewind.oms.reconciliation import ReconciliationResult, reconcile
+from tradewind.venues.base import (
+    OrderNotFound,
+    OrderRequest,
+    RateLimitedByVenue,
+    StreamStatus,
+    Subscription,
+    VenueAdapter,
+    VenueError,
+    VenueRejected,
+    VenueReport,
+)
+
+__all__ = ["EngineCosts", "ExecutionEngine", "UnknownInstrument", "WrongVenue"]
+
+log = get_logger("execution.engine")
+
+_SECOND = 1_000_000_000
+
+
+class UnknownInstrument(ValueError):
+    """A command names a symbol the venue did not list."""
+
+
+class WrongVenue(ValueError):
+    """A command names another venue than the one this engine trades on."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineCosts:
+    """Rate-limit cost of each venue call the engine makes (Binance spot weights by default)."""
+
+    submit: EndpointCost = field(default_factory=lambda: EndpointCost(weight=1, orders=1))
+    cancel: EndpointCost = field(default_factory=lambda: EndpointCost(weight=1, orders=0))
+    query_order: EndpointCost = field(default_factory=lambda: EndpointCost(weight=4))
+    open_orders: EndpointCost = field(default_factory=lambda: EndpointCost(weight=80))
+    trades: EndpointCost = field(default_factory=lambda: EndpointCost(weight=20))
+    balances: EndpointCost = field(default_factory=lambda: EndpointCost(weight=20))
+    instruments: EndpointCost = field(default_factory=lambda: EndpointCost(weight=20))
+
+
+class ExecutionEngine:
+    """Runs orders on one venue through ``adapter`` (tradewind.venues.base.VenueAdapter).
+
+    ``store``: where state survives a restart (None: memory only). ``pending_grace_ns``: how
+    long a sent order may stay unknown to the venue before reconciliation declares it rejected.
+    ``submit_retries``: resends of an order refused with 429 (same client id, so never doubled).
+    ``reference_price``: quote per base for a symbol (a book mid), to check a market order's
+    notional before sending it. ``restart_grace_ns``: at start, a restored PENDING_NEW order the
+    venue has never seen is resent (same client id) once it is at least this old: the previous
+    process is dead, so only a request already on the wire could still land, within this time.
+    """
+
+    def __init__(
+        self,
+        *,
+        adapter: VenueAdapter,
+        bus: MessageBus,
+        limiter: RateLimiter,
+        clock: Clock,
+        store: StoreWriter | None = None,
+        costs: EngineCosts | None = None,
+        pending_grace_ns: int = 10 * _SECOND,
+        submit_retries: int = 3,
+        reference_price: Callable[[str], Decimal | None] | None = None,
+        restart_grace_ns: int = _SECOND,
+    ) -> None:
+        self.adapter = adapter
+        self.venue: str = adapter.name
+        self._bus = bus
+        self._limiter = limiter
+        self._clock = clock
+        self._store = store
+        self._costs = costs or EngineCosts()
+        self._grace = pending_grace_ns
+        self._retries = submit_retries
+        self._reference_price = reference_price
+        self._restart_grace = restart_grace_ns
+        self.tracker = OrderTracker()
+        self.ledger = FillLedger()
+        self.instruments: dict[str, Instrument] = {}
+        self.balances: dict[str, Balance] = {}
+        self._cursors: dict[str, str] = {}
+        self._held: dict[str, OrderStatusReport] = {}
+        self._reconcile_lock = asyncio.Lock()
+        self._stream: Subscription | None = None
+        self._inbox: asyncio.Queue[VenueReport | None] = asyncio.Queue()
+        self._consumer: asyncio.Task[None] | None = None
+        self._reconnects: set[asyncio.Task[ReconciliationResult]] = set()
+        self._was_disconnected = False
+        self.refused_reports = 0
+        self.rate_limit_refusals = 0
+
+    @property
+    def bus(self) -> MessageBus:
+        return self._bus
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    async def start(self, *, stream: bool = True, reconcile_now: bool = True) -> None:
+        """Restore from the store, load instruments, open the user stream, reconcile."""
+        await self.restore()
+        await self._limiter.acquire(self._costs.instruments.weight)
+        listed = await self.adapter.load_instruments()
+        self.instruments = {instrument.symbol: instrument for instrument in listed}
+        if self.adapter.rate_limits:
+            # the venue's declared limits replace whatever the limiter started with
+            self._limiter.update_limits(self.adapter.rate_limits)
+        if stream:
+            self._consumer = asyncio.create_task(self._consume(), name=f"reports-{self.venue}")
+            self._stream = await self.adapter.stream_user(self._enqueue, self._on_stream_status)
+        if reconcile_now:
+            # orders the previous run persisted but whose request may never have left: the
+            # venue is asked about each; those it never saw are sent again, same client id
+            restored = {
+                order.client_order_id
+                for order in self.tracker.open_orders(self.venue)
+                if order.status is OrderStatus.PENDING_NEW
+            }
+            async with self._reconcile_lock:
+                await self._reconcile(resend_unknown=restored)
+            await self.refresh_balances()
+        log.info(
+            "execution_engine_started",
+            venue=self.venue,
+            instruments=len(self.instruments),
+            orders=len(self.tracker),
+            fills=len(self.ledger),
+        )
+
+    async def restore(self) -> None:
+        """Rebuild the tracker, the ledger and the cursors from the store."""
+        if self._store is None:
+            return
+        fills = await self._store.load_fills(self.venue)
+        trade_ids: dict[str, set[str]] = {}
+        for fill in fills:
+            if fill.client_order_id is not None:
+                trade_ids.setdefault(fill.client_order_id, set()).add(fill.trade_id)
+        orders = await self._store.load_orders(self.venue)
+        self.tracker = OrderTracker(
+            OrderStateMachine(order, frozenset(trade_ids.get(order.client_order_id, ())))
+            for order in orders
+        )
+        self.ledger = FillLedger(fills)
+        self._cursors = await self._store.last_trade_ids(self.venue)
+        log.info("execution_state_restored", venue=self.venue, orders=len(orders), fills=len(fills))
+
+    async def stop(self) -> None:
+        """Close the stream and the venue connection, apply queued reports, flush the store."""
+        if self._stream is not None:
+            await self._stream.close()
+            self._stream = None
+        for task in list(self._reconnects):
+            task.cancel()
+        if self._consumer is not None:
+            self._inbox.put_nowait(None)
+            await self._consumer
+            self._consumer = None
+        await self.adapter.close()
+        if self._store is not None:
+            await self._store.close()
+
+    async def drain(self) -> None:
+        """Wait until every report received so far from the stream has been applied."""
+        await self._inbox.join()
+
+    def _enqueue(self, report: VenueReport) -> None:
+        # the adapter calls back synchronously; one consumer applies reports in arrival order
+        self._inbox.put_nowait(report)
+
+    async def _consume(self) -> None:
+        while True:
+            report = await self._inbox.get()
+            try:
+                if report is None:
+                    return
+                await self.on_report(report)
+            except Exception:
+                log.exception("venue_report_failed", venue=self.venue)
+            finally:
+                self._inbox.task_done()
+
+    def _on_stream_status(self, status: StreamStatus, detail: str) -> None:
+        log.info("user_stream_status", venue=self.venue, status=str(status), detail=detail)
+        if status is StreamStatus.DISCONNECTED:
+            self._was_disconnected = True
+        elif self._was_disconnected:
+            # orders closed while we were away without a fill show up only in a status query
+            self._was_disconnected = False
+            task = asyncio.create_task(self.reconcile(), name=f"reconcile-{self.venue}")
+            self._reconnects.add(task)
+            task.add_done_callback(self._reconnects.discard)
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def instrument(self, symbol: str) -> Instrument:
+        """The listed instrument of ``symbol``; UnknownInstrument if the venue does not list it."""
+        try:
+            return self.instruments[symbol]
+        except KeyError:
+            raise UnknownInstrument(f"{self.venue} lists no instrument {symbol!r}") from None
+
+    async def submit(self, command: SubmitOrder) -> Order | None:
+        """Place the order; returns it as tracked, or None when pre-trade checks refused it.
+
+        A client order id already tracked is not sent again (its order is returned as it is).
+        Raises WrongVenue / UnknownInstrument for a command this engine cannot place at all.
+        """
+        if command.venue != self.venue:
+            raise WrongVenue(f"engine trades on {self.venue}, command is for {command.venue}")
+        instrument = self.instrument(command.symbol)
+        known = self.tracker.get(command.client_order_id)
+        if known is not None:
+            log.info("order_duplicate_submission", client_order_id=known.client_order_id)
+            return known
+        prepared = prepare_order(
+            instrument,
+            side=command.side,
+            order_type=command.order_type,
+            quantity=command.quantity,
+            price=command.price,
+            reference_price=(
+                self._reference_price(command.symbol)
+                if self._reference_price is not None and command.price is None
+                else None
+            ),
+        )
+        now = self._clock.now_ns()
+        if isinstance(prepared, PreTradeRejection):
+            log.info(
+                "order_refused_pretrade",
+                client_order_id=command.client_order_id,
+                filter=prepared.filter,
+                reason=prepared.reason,
+            )
+            await self._bus.publish(
+                OrderRejected(
+                    client_order_id=command.client_order_id,
+                    venue=self.venue,
+                    symbol=command.symbol,
+                    reason=f"pre-trade {prepared.filter}: {prepared.reason}",
+                    ts_event=now,
+                    ts_init=now,
+                )
+            )
+            return None
+        submitted = OrderSubmitted(
+            client_order_id=command.client_order_id,
+            venue=self.venue,
+            symbol=command.symbol,
+            strategy_id=command.strategy_id,
+            side=prepared.side,
+            order_type=prepared.order_type,
+            quantity=prepared.quantity,
+            price=prepared.price,
+            time_in_force=command.time_in_force,
+            ts_event=now,
+            ts_init=now,
+        )
+        try:
+            order = self.tracker.submit(submitted)
+        except DuplicateSubmission as exc:  # another task got there during the await above
+            return exc.order
+        if self._store is not None:
+            await self._store.save_order(order)
+        await self._bus.publish(submitted)
+        return await self._send(order)
+
+    async def _send(self, order: Order) -> Order:
+        cost = self._costs.submit
+        for attempt in range(self._retries + 1):
+            await self._limiter.acquire(cost.weight, cost.orders)
+            try:
+                report = await self.adapter.submit(_request_of(order))
+            except RateLimitedByVenue as exc:
+                self._on_rate_limited(exc)
+                if attempt < self._retries:
+                    continue  # acquire() now waits out the venue's Retry-After
+                await self._apply_events([self._event(order, OrderRejected, reason=exc.message)])
+                break
+            except VenueRejected as exc:
+                await self._apply_events([self._event(order, OrderRejected, reason=exc.message)])
+                break
+            except VenueError as exc:
+                # the request may or may not have reached the venue: reconciliation decides
+                log.warning(
+                    "order_outcome_unknown", client_order_id=order.client_order_id, error=str(exc)
+                )
+                break
+            await self.on_report(report)
+            break
+        return self.tracker.get(order.client_order_id) or order
+
+    async def cancel(self, command: CancelOrder) -> Order:
+        """Ask the venue to cancel; UnknownOrder if the id was never submitted here."""
+        order = self.tracker.get(command.client_order_id)
+        if order is None:
+            raise UnknownOrder(command.client_order_id)
+        if order.status.is_terminal:
+            log.info("cancel_of_closed_order", client_order_id=order.client_order_id)
+            return order
+        if order.status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED):
+            await self._apply_events([self._event(order, OrderPendingCancel)])
+        cost = self._costs.cancel
+        await self._limiter.acquire(cost.weight, cost.orders)
+        try:
+            report = await self.adapter.cancel(
+                order.symbol, order.client_order_id, order.venue_order_id
+            )
+        except VenueError as exc:
+            if isinstance(exc, RateLimitedByVenue):
+                self._on_rate_limited(exc)
+            log.info("cancel_failed", client_order_id=order.client_order_id, error=str(exc))
+            current = self.tracker.get(order.client_order_id) or order
+            if current.status is OrderStatus.PENDING_CANCEL:
+                reason = exc.message if isinstance(exc, VenueError) else str(exc)
+                await self._apply_events([self._event(current, OrderCancelRejected, reason=reason)])
+            if isinstance(exc, OrderNotFound):
+                # gone at the venue (filled or canceled meanwhile): find out which
+                await self._settle_one(order.client_order_id)
+            return self.tracker.get(order.client_order_id) or current
+        await self.on_report(report)
+        return self.tracker.get(order.client_order_id) or order
+
+    # -- venue reports -------------------------------------------------------------------------
+
+    async def on_report(self, report: OrderStatusReport | FillReport) -> None:
+        """Apply one venue report (from a REST reply, the user stream or a query)."""
+        if report.venue != self.venue:
+            self._refuse_report(report, "report for another venue")
+            return
+        if isinstance(report, FillReport):
+            await self._on_fill(report)
+        elif isinstance(report, OrderStatusReport):
+            await self._on_status(report)
+        else:
+            self._refuse_report(report, "not an order or fill report")
+
+    def _find(self, client_order_id: str | None, venue_order_id: str) -> Order | None:
+        if client_order_id is not None:
+            order = self.tracker.get(client_order_id)
+            if order is not None:
+                return order
+        return self.tracker.by_venue_order_id(self.venue, venue_order_id)
+
+    async def _on_status(self, report: OrderStatusReport) -> None:
+        order = self._find(report.client_order_id, report.venue_order_id)
+        if order is None:
+            self._refuse_report(report, "status of an order this engine did not place")
+            return
+        outcome = events_for_status(order, report, ts_init=self._clock.now_ns())
+        if outcome.held:
+            self._held[order.client_order_id] = report
+        await self._apply_events(outcome.events)
+
+    async def _on_fill(self, report: FillReport) -> None:
+        if self.ledger.seen(self.venue, report.trade_id):
+            log.debug("fill_duplicate", trade_id=report.trade_id)
+            return
+        order = self._find(report.client_order_id, report.venue_order_id)
+        if order is None:
+            fill = report.to_fill()
+            try:
+                self.ledger.apply(fill)
+            except ValueError as exc:
+                self._refuse_report(report, str(exc))
+                return
+            log.warning("fill_of_unknown_order", trade_id=report.trade_id, symbol=report.symbol)
+            if self._store is not None:
+                await self._store.record_fill(fill, None)
+            return
+        fill = report.to_fill(order.client_order_id)
+        event = OrderFilled.from_fill(
+            fill, client_order_id=order.client_order_id, ts_init=self._clock.now_ns()
+        )
+        machine = self.tracker.machine(order.client_order_id)
+        assert machine is not None
+        try:
+            machine.copy().apply(event)  # dry run: refuse before anything changes
+            self.ledger.apply(fill)
+        except (OrderStateError, ValueError) as exc:
+            self._refuse_report(report, str(exc))
+            return
+        updated = self.tracker.apply(event)
+        if self._store is not None:
+            await self._store.record_fill(fill, updated)
+        await self._bus.publish(event)
+        await self._release_held(updated)
+
+    async def _release_held(self, order: Order) -> None:
+        held = self._held.get(order.client_order_id)
+        if held is None:
+            return
+        outcome = events_for_status(order, held, ts_init=self._clock.now_ns())
+        if not outcome.held:
+            del self._held[order.client_order_id]
+            await self._apply_events(outcome.events)
+
+    def _refuse_report(self, report: object, reason: str) -> None:
+        self.refused_reports += 1
+        log.warning(
+            "venue_report_refused",
+            venue=self.venue,
+            report_type=type(report).__name__,
+            client_order_id=getattr(report, "client_order_id", None),
+            venue_order_id=getattr(report, "venue_order_id", None),
+            trade_id=getattr(report, "trade_id", None),
+            reason=reason,
+        )
+
+    # -- reconciliation ------------------------------------------------------------------------
+
+    async def reconcile(self) -> ReconciliationResult:
+        """Bring orders and fills in line with the venue (after start and every reconnect).
+
+        Fetches open orders, every trade since each symbol's cursor, and the status of orders
+        that are open here but not there; applies the corrections; then moves the cursors.
+        """
+        async with self._reconcile_lock:
+            return await self._reconcile()
+
+    async def _reconcile(self, resend_unknown: set[str] | None = None) -> ReconciliationResult:
+        await self._limiter.acquire(self._costs.open_orders.weight)
+        reports: list[OrderStatusReport] = list(await self.adapter.open_orders(None))
+        symbols = {order.symbol for order in self.tracker} | set(self._cursors)
+        fetched: dict[str, list[FillReport]] = {}
+        for symbol in sorted(symbols):
+            fetched[symbol] = await self._trades_since(symbol)
+        fill_reports = [fill for fills in fetched.values() for fill in fills]
+        reported = {r.client_order_id for r in reports} | {r.venue_order_id for r in reports}
+        not_found: set[str] = set()
+        for order in self.tracker.open_orders(self.venue):
+            if order.client_order_id in reported or order.venue_order_id in reported:
+                continue
+            status = await self._query(order)
+            if status is None:
+                not_found.add(order.client_order_id)
+            else:
+                reports.append(status)
+        now = self._clock.now_ns()
+        resend = {
+            client_id
+            for client_id in not_found & (resend_unknown or set())
+            if (pending := self.tracker.get(client_id)) is not None
+            and now - pending.ts_init >= self._restart_grace
+        }
+        not_found -= resend
+        trade_ids = {}
+        for order in self.tracker:
+            machine = self.tracker.machine(order.client_order_id)
+            if machine is not None and machine.trade_ids:
+                trade_ids[order.client_order_id] = machine.trade_ids
+        result = reconcile(
+            venue=self.venue,
+            orders=list(self.tracker),
+            reports=reports,
+            fills=fill_reports,
+            applied=self.ledger,
+            not_found=not_found,
+            trade_ids=trade_ids,
+            now_ns=self._clock.now_ns(),
+            pending_grace_ns=self._grace,
+        )
+        # fills go through the same path as live ones (ledger, store, bus); the rest after
+        by_trade = {fill.trade_id: fill for fill in fill_reports}
+        for event in result.events:
+            if isinstance(event, OrderFilled):
+                await self._on_fill(by_trade[event.trade_id])
+            else:
+                await self._apply_events([event])
+        for fill in result.external_fills:
+            if self.ledger.apply(fill) and self._store is not None:
+                await self._store.record_fill(fill, None)
+        for symbol, fills in fetched.items():
+            newest = _newest(fill.trade_id for fill in fills)
+            if newest is not None:
+                self._cursors[symbol] = newest
+                if self._store is not None:
+                    await self._store.advance_trade_cursor(self.venue, symbol, newest)
+        for client_id in sorted(resend):
+            unsent = self.tracker.get(client_id)
+            if unsent is not None and unsent.status is OrderStatus.PENDING_NEW:
+                log.info("order_resent_after_restart", client_order_id=client_id)
+                await self._send(unsent)
+        for problem in result.discrepancies:
+            if problem.client_order_id in resend:
+                continue
+            log.warning(
+                "reconciliation_discrepancy",
+                kind=str(problem.kind),
+                client_order_id=problem.client_order_id,
+                venue_order_id=problem.venue_order_id,
+                detail=problem.detail,
+            )
+        log.info(
+            "reconciled",
+            venue=self.venue,
+            events=len(result.events),
+            discrepancies=len(result.discrepancies),
+            fetched_fills=len(fill_reports),
+        )
+        return result
+
+    async def _trades_since(self, symbol: str) -> list[FillReport]:
+        """Every trade of ours on ``symbol`` after the cursor, paging until nothing new comes."""
+        cursor = self._cursors.get(symbol)
+        collected: dict[str, FillReport] = {}
+        while True:
+            await self._limiter.acquire(self._costs.trades.weight)
+            page = await self.adapter.fills_since(symbol, cursor)
+            fresh = [
+                fill
+                for fill in page
+                if fill.trade_id not in collected
+                and (cursor is None or _after(fill.trade_id, cursor))
+            ]
+            if not fresh:
+                return list(collected.values())
+            for fill in fresh:
+                collected[fill.trade_id] = fill
+            cursor = _newest(fill.trade_id for fill in fresh)
+
+    async def _query(self, order: Order) -> OrderStatusReport | None:
+        await self._limiter.acquire(self._costs.query_order.weight)
+        try:
+            return await self.adapter.order_status(order.symbol, order.client_order_id)
+        except OrderNotFound:
+            return None
+
+    async def _settle_one(self, client_order_id: str) -> None:
+        """Query one order and apply its status (after a cancel found it gone)."""
+        order = self.tracker.get(client_order_id)
+        if order is None or order.status.is_terminal:
+            return
+        report = await self._query(order)
+        if report is not None:
+            await self.on_report(report)
+
+    async def refresh_balances(self) -> dict[str, Balance]:
+        """Fetch, store and publish the account's balances."""
+        await self._limiter.acquire(self._costs.balances.weight)
+        fetched = await self.adapter.balances()
+        holdings = list(fetched.values())
+        self.balances = {balance.asset: balance for balance in holdings}
+        now = self._clock.now_ns()
+        if self._store is not None:
+            await self._store.save_balances(self.venue, holdings, now)
+        if holdings:
+            await self._bus.publish(
+                BalanceUpdated(
+                    venue=self.venue, balances=tuple(holdings), ts_event=now, ts_init=now
+                )
+            )
+        return dict(self.balances)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _event(self, order: Order, kind: type[OrderEvent], **fields: object) -> OrderEvent:
+        now = self._clock.now_ns()
+        return kind(
+            client_order_id=order.client_order_id,
+            venue=order.venue,
+            symbol=order.symbol,
+            ts_event=now,
+            ts_init=now,
+            **fields,
+        )
+
+    async def _apply_events(self, events: Iterable[OrderEvent]) -> None:
+        applied: list[OrderEvent] = []
+        changed: dict[str, Order] = {}
+        for event in events:
+            try:
+                changed[event.client_order_id] = self.tracker.apply(event)
+            except (OrderStateError, UnknownOrder) as exc:
+                self._refuse_report(event, str(exc))
+                continue
+            applied.append(event)
+            if (
+                event.client_order_id in self._held
+                and changed[event.client_order_id].is_open is False
+            ):
+                del self._held[event.client_order_id]
+        if not applied:
+            return
+        if self._store is not None:
+            await self._store.save_orders(changed.values())
+        for event in applied:
+            await self._bus.publish(event)
+
+    def _on_rate_limited(self, exc: RateLimitedByVenue) -> None:
+        # the adapter already fed the 429/418 and its Retry-After to the shared limiter
+        self.rate_limit_refusals += 1
+        log.warning("venue_rate_limited", venue=self.venue, status=exc.status, error=exc.message)
+
+    def fills(self) -> tuple[Fill, ...]:
+        return self.ledger.fills()
+
+    def position_delta(self) -> dict[str, Decimal]:
+        """Per asset, what our fills changed (bought minus sold, less fees): for balance checks."""
+        delta: dict[str, Decimal] = {}
+        for fill in self.ledger.fills():
+            instrument = self.instruments.get(fill.symbol)
+            base, quote = (
+                fill.symbol.split("/")
+                if instrument is None
+                else (instrument.base, instrument.quote)
+            )
+            sign = 1 if fill.side.value == "buy" else -1
+            delta[base] = delta.get(base, Decimal(0)) + sign * fill.qty
+            delta[quote] = delta.get(quote, Decimal(0)) - sign * fill.qty * fill.price
+            delta[fill.fee_asset] = delta.get(fill.fee_asset, Decimal(0)) - fill.fee
+        return delta
+
+
+def _request_of(order: Order) -> OrderRequest:
+    return OrderRequest(
+        client_order_id=order.client_order_id,
+        symbol=order.symbol,
+        side=order.side,
+        order_type=order.order_type,
+        quantity=order.quantity,
+        price=order.price,
+        time_in_force=order.time_in_force,
+    )
+
+
+def _after(trade_id: str, cursor: str) -> bool:
+    if trade_id.isdigit() and cursor.isdigit():
+        return int(trade_id) > int(cursor)
+    return trade_id > cursor
+
+
+def _newest(trade_ids: Iterable[str]) -> str | None:
+    newest: str | None = None
+    for trade_id in trade_ids:
+        if newest is None or _after(trade_id, newest):
+            newest = trade_id
+    return newest

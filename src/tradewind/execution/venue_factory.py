@@ -1,0 +1,65 @@
+"""Build a venue adapter from plain settings (URLs and keys), for the CLI and child processes.
+
+``kind`` picks the implementation: "binance" (official SDK) or "ccxt" (ccxt.pro binance). Keys
+never reach a log line from here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from tradewind.oms.rate_limiter import RateLimiter
+from tradewind.venues.base import VenueAdapter
+
+__all__ = ["VenueSettings", "open_venue", "settings_from_env"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VenueSettings:
+    """Where a venue listens and the account's key pair."""
+
+    name: str
+    rest_url: str
+    ws_url: str
+    api_key: str = field(repr=False)
+    api_secret: str = field(repr=False)
+
+
+def settings_from_env(name: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``TRADEWIND_VENUE__REST_URL`` / ``__WS_URL`` / ``__API_KEY`` / ``__API_SECRET`` present."""
+    environ = os.environ if environ is None else environ
+    keys = ("rest_url", "ws_url", "api_key", "api_secret")
+    return {
+        key: environ[f"TRADEWIND_VENUE__{key.upper()}"]
+        for key in keys
+        if environ.get(f"TRADEWIND_VENUE__{key.upper()}")
+    }
+
+
+def open_venue(kind: str, settings: VenueSettings, *, limiter: RateLimiter | None) -> VenueAdapter:
+    """An adapter of ``kind`` ("binance" or "ccxt") for ``settings``; not yet connected."""
+    if kind == "binance":
+        from tradewind.venues.binance import BinanceAdapter, BinanceConfig
+
+        config = BinanceConfig(
+            venue=settings.name,
+            rest_url=settings.rest_url,
+            ws_url=settings.ws_url,
+            api_key=settings.api_key,
+            api_secret=settings.api_secret,
+        )
+        return BinanceAdapter(config, rate_limiter=limiter)
+    if kind == "ccxt":
+        from tradewind.venues.ccxt import CcxtAdapter
+
+        return CcxtAdapter.for_binance(
+            name=settings.name,
+            rest_url=settings.rest_url,
+            ws_url=settings.ws_url,
+            api_key=settings.api_key,
+            api_secret=settings.api_secret,
+            limiter=limiter,
+        )
+    raise ValueError(f"unknown venue adapter kind {kind!r} (binance or ccxt)")

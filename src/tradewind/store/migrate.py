@@ -1,0 +1,89 @@
+"""Where the kernel database lives and how it is brought to the newest schema.
+
+URL: an explicit one, else ``$TRADEWIND_DB_URL``, else ``sqlite:///var/kernel.sqlite``.
+Migrations are Alembic revisions under ``migrations/``, applied in-process at start (no
+``alembic`` command, no ini file): ``upgrade(connection)``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+__all__ = [
+    "DEFAULT_DB_URL",
+    "MIGRATIONS",
+    "create_store_engine",
+    "current_revision",
+    "head",
+    "resolve_url",
+    "upgrade",
+]
+
+DEFAULT_DB_URL = "sqlite:///var/kernel.sqlite"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def resolve_url(url: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """``url``, else ``$TRADEWIND_DB_URL``, else the SQLite default."""
+    environ = os.environ if environ is None else environ
+    return url or environ.get("TRADEWIND_DB_URL") or DEFAULT_DB_URL
+
+
+def create_store_engine(url: str) -> Engine:
+    """An Engine for ``url``; for a SQLite file, its folder is created and WAL mode switched on.
+
+    WAL with synchronous=NORMAL keeps every committed transaction across a kill -9 of this
+    process (only a power loss can drop the newest ones), at a fraction of the fsync cost.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: object, _record: object) -> None:
+            cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    """The newest revision shipped with this code."""
+    script = ScriptDirectory(str(MIGRATIONS))
+    revision = script.get_current_head()
+    assert revision is not None
+    return revision
+
+
+def upgrade(connection: Connection, revision: str = "head") -> None:
+    """Apply every migration up to ``revision`` on ``connection`` (committed on return)."""
+    command.upgrade(_config(connection), revision)
+    connection.commit()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database is at (None: never migrated)."""
+    return MigrationContext.configure(connection).get_current_revision()
