@@ -7,19 +7,14 @@ otherwise it is skipped with a message naming PostgreSQL and how to start it.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from tradewind.portfolio.migrations import upgrade
 from tradewind.portfolio.store import open_engine
-
-PG_URL = os.environ.get("TRADEWIND_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PG_START = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 
 
 def _sqlite(tmp_path: Path) -> Iterator[Engine]:
@@ -29,34 +24,13 @@ def _sqlite(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _postgres(schemas: list[str] | None = None) -> Iterator[Engine]:
-    admin = create_engine(PG_URL, connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("select 1"))
-    except Exception as exc:  # any driver error means: not reachable
-        admin.dispose()
-        message = (
-            f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); start it with: "
-            f"{PG_START}  (or point TRADEWIND_PG_URL at a server)"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    schema = f"portfolio_test_{uuid.uuid4().hex[:12]}"
-    if schemas is not None:
-        schemas.append(schema)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = open_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+def _postgres(url: str) -> Iterator[Engine]:
+    engine = open_engine(url)
     try:
         upgrade(engine)
         yield engine
     finally:
         engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -65,7 +39,7 @@ def store_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
     if request.param == "sqlite":
         yield from _sqlite(tmp_path)
     else:
-        yield from _postgres()
+        yield from _postgres(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture
@@ -81,10 +55,10 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         for engine in _sqlite(tmp_path):
             yield engine.url.render_as_string(hide_password=False)
         return
-    schemas: list[str] = []
-    for _engine in _postgres(schemas):
-        # libpq's `options` puts the test schema first on the search path of every connection.
-        yield f"{PG_URL}?options=-csearch_path%3D{schemas[0]}"
+    # libpq's `options` in pg_url puts the test schema first on every connection's search path.
+    url: str = request.getfixturevalue("pg_url")
+    for _engine in _postgres(url):
+        yield url
 
 
 @pytest.fixture(autouse=True)

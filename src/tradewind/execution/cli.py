@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, TypeVar
 
@@ -91,6 +92,21 @@ def _settings(
 
 def _adapter(settings: VenueSettings, limiter: RateLimiter) -> VenueAdapter:
     return open_venue("binance", settings, limiter=limiter)
+
+
+@asynccontextmanager
+async def _connected(
+    settings: VenueSettings, *, instruments: bool = True
+) -> AsyncIterator[tuple[VenueAdapter, RateLimiter]]:
+    """A venue adapter with its limiter, instruments loaded, closed on the way out."""
+    limiter = _limiter()
+    adapter = _adapter(settings, limiter)
+    try:
+        if instruments:
+            await adapter.load_instruments()
+        yield adapter, limiter
+    finally:
+        await adapter.close()
 
 
 def _limiter() -> RateLimiter:
@@ -319,14 +335,9 @@ def cancel(
     settings = _settings(venue, rest_url, ws_url, api_key, api_secret)
 
     async def work() -> None:
-        limiter = _limiter()
-        adapter = _adapter(settings, limiter)
-        try:
-            await adapter.load_instruments()
+        async with _connected(settings) as (adapter, limiter):
             await limiter.acquire(1)
             report = await adapter.cancel(symbol, client_order_id_)
-        finally:
-            await adapter.close()
         typer.echo(f"{report.client_order_id} {report.status} filled {report.filled_qty}")
 
     _run(work)
@@ -345,14 +356,9 @@ def list_orders(
     settings = _settings(venue, rest_url, ws_url, api_key, api_secret)
 
     async def work() -> None:
-        limiter = _limiter()
-        adapter = _adapter(settings, limiter)
-        try:
-            await adapter.load_instruments()
+        async with _connected(settings) as (adapter, limiter):
             await limiter.acquire(80)
             reports = await adapter.open_orders(symbol)
-        finally:
-            await adapter.close()
         table = Table(title="open orders")
         for column in ("client id", "symbol", "side", "price", "qty", "filled", "status"):
             table.add_column(column)
@@ -380,13 +386,9 @@ def balances_command(
     settings = _settings(venue, rest_url, ws_url, api_key, api_secret)
 
     async def work() -> None:
-        limiter = _limiter()
-        adapter = _adapter(settings, limiter)
-        try:
+        async with _connected(settings, instruments=False) as (adapter, limiter):
             await limiter.acquire(20)
             held = await adapter.balances()
-        finally:
-            await adapter.close()
         table = Table(title=f"{venue} balances")
         for column in ("asset", "free", "locked", "total"):
             table.add_column(column, justify="right")
