@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tradewind.venues.sim.clients import sdk_event_kind, sdk_payload
+from tradewind.venues.binance.streams import event_kind, plain_payload
 
-as_dict = sdk_payload
-event_kind = sdk_event_kind
+as_dict = plain_payload
+__all__ = ["as_dict", "event_kind", "rest", "wait_for"]
 
 
 async def rest(client: Any, method: str, **kwargs: Any) -> Any:

@@ -26,8 +26,9 @@ def test_replayed_book_is_served_over_rest(tmp_path: Path) -> None:
         deadline = time.monotonic() + 10
         book: dict[str, list[list[str]]] = {"bids": [], "asks": []}
         while time.monotonic() < deadline and not book["bids"]:
-            book = requests.get(f"{sim.rest_url}/api/v3/depth",
-                                params={"symbol": "BTCUSDT", "limit": 5}, timeout=5).json()
+            book = requests.get(
+                f"{sim.rest_url}/api/v3/depth", params={"symbol": "BTCUSDT", "limit": 5}, timeout=5
+            ).json()
             time.sleep(0.1)
         served_bids = {Decimal(p) for p, _ in book["bids"]}
         served_asks = {Decimal(p) for p, _ in book["asks"]}

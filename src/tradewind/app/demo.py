@@ -17,12 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from tradewind.app.config import TradewindConfig
-from tradewind.venues.sim.clients import (
-    binance_sdk,
-    create_listen_key,
-    sdk_event_kind,
-    sdk_payload,
-)
+from tradewind.venues.binance.streams import event_kind, plain_payload
+from tradewind.venues.sim.clients import binance_sdk, create_listen_key
 from tradewind.venues.sim.process import SimEndpoints, SimProcess
 
 console = Console()
@@ -39,7 +35,7 @@ def _check(condition: bool, message: str) -> None:
 
 
 def _data(response: Any) -> Any:
-    return sdk_payload(response.data())
+    return plain_payload(response.data())
 
 
 async def _session(sim: SimEndpoints) -> None:
@@ -71,10 +67,10 @@ async def _session(sim: SimEndpoints) -> None:
     reports: list[tuple[str, dict[str, Any]]] = []
     streams = await client.websocket_streams.create_connection()  # type: ignore[no-untyped-call]
     depth_stream = await streams.diff_book_depth(symbol=SYMBOL.lower(), update_speed="100ms")
-    depth_stream.on("message", lambda m: depth_events.append(sdk_payload(m)))
+    depth_stream.on("message", lambda m: depth_events.append(plain_payload(m)))
     listen_key = await asyncio.to_thread(create_listen_key, sim.rest_url, sim.api_key)
     user_stream = await streams.user_data(listenKey=listen_key)
-    user_stream.on("message", lambda m: reports.append((sdk_event_kind(m), sdk_payload(m))))
+    user_stream.on("message", lambda m: reports.append((event_kind(m), plain_payload(m))))
 
     book = await acall("depth", symbol=SYMBOL, limit=5)
     best_bid = Decimal(book["bids"][0][0])

@@ -11,7 +11,8 @@ from typing import Any
 
 import requests
 
-from tradewind.venues.sim.clients import binance_sdk, sdk_payload
+from tradewind.venues.binance.streams import plain_payload
+from tradewind.venues.sim.clients import binance_sdk
 from tradewind.venues.sim.process import SimEndpoints
 
 
@@ -56,7 +57,7 @@ class VenueTruth:
         self._client = binance_sdk(sim.rest_url, sim.ws_url, api_key, api_secret)
 
     def _call(self, method: str, **kwargs: Any) -> Any:
-        return sdk_payload(getattr(self._client.rest_api, method)(**kwargs).data())
+        return plain_payload(getattr(self._client.rest_api, method)(**kwargs).data())
 
     def trades(self, symbol: str = "BTCUSDT") -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []

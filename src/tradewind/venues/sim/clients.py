@@ -68,19 +68,3 @@ def create_listen_key(rest_url: str, api_key: str) -> str:
     listen_key: str = response.json()["listenKey"]
     return listen_key
 
-
-def sdk_payload(message: Any) -> Any:
-    """An SDK response model, one-of wrapper or list of models as the plain JSON the venue sent."""
-    if isinstance(message, list):
-        return [sdk_payload(item) for item in message]
-    inner = getattr(message, "actual_instance", None)
-    if inner is not None:
-        message = inner
-    if hasattr(message, "to_dict"):
-        return message.to_dict()
-    return message
-
-
-def sdk_event_kind(message: Any) -> str:
-    """The SDK model class a user-data event was parsed into (its models drop the ``e`` key)."""
-    return type(getattr(message, "actual_instance", None) or message).__name__
