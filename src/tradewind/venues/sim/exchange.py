@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -260,7 +261,8 @@ class SimExchange:
             "accountType": "SPOT",
             "balances": balances,
             "permissions": ["SPOT"],
-            "uid": abs(hash(account_id)) % 10**9,
+            # str hashes are salted per process; crc32 keeps the uid across restarts.
+            "uid": zlib.crc32(account_id.encode()) % 10**9,
         }
 
     # -- lifecycle -----------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 from tradewind.venues.sim.engine import (
-    BalanceAdjusted,
     BalancesChanged,
     DepthChanges,
     EngineEvent,
@@ -116,8 +115,9 @@ class StreamHub:
         self._symbols = set(engine.specs)
         self._by_stream: dict[str, set[StreamConnection]] = {}
         self._connections: set[StreamConnection] = set()
-        # account id -> listen keys, and listen key -> account id
+        # listen key -> account id, and the reverse for routing events to their owner
         self._listen_keys: dict[str, str] = {}
+        self._keys_by_account: dict[str, set[str]] = {}
         # (connection, subscription id) per account, for WebSocket API subscribers
         self._ws_api_users: dict[str, set[tuple[StreamConnection, int]]] = {}
         self._pending_1s: dict[str, _PendingDepth] = {}
@@ -153,12 +153,15 @@ class StreamHub:
 
     def register_listen_key(self, listen_key: str, account_id: str) -> None:
         self._listen_keys[listen_key] = account_id
+        self._keys_by_account.setdefault(account_id, set()).add(listen_key)
 
     def listen_key_owner(self, listen_key: str) -> str | None:
         return self._listen_keys.get(listen_key)
 
     def close_listen_key(self, listen_key: str) -> None:
-        self._listen_keys.pop(listen_key, None)
+        owner = self._listen_keys.pop(listen_key, None)
+        if owner is not None:
+            self._keys_by_account[owner].discard(listen_key)
         for conn in list(self._by_stream.get(listen_key, ())):
             self.unsubscribe(conn, listen_key)
 
@@ -195,26 +198,25 @@ class StreamHub:
     def on_engine_event(self, event: EngineEvent) -> None:
         if isinstance(event, TradeExecuted):
             self._on_trade(event)
-        elif isinstance(event, OrderUpdated):
-            self._to_user(event.order.account_id, execution_report(event, self._now_ms()))
+            return
+        # Most events belong to background participants nobody listens to: skip the payload.
+        account_id = event.order.account_id if isinstance(event, OrderUpdated) else event.account_id
+        if not self._keys_by_account.get(account_id) and not self._ws_api_users.get(account_id):
+            return
+        if isinstance(event, OrderUpdated):
+            payload = execution_report(event, self._now_ms())
         elif isinstance(event, BalancesChanged):
-            self._to_user(event.account_id, account_position(event))
-        elif isinstance(event, BalanceAdjusted):
-            self._to_user(
-                event.account_id,
-                {
-                    "e": "balanceUpdate",
-                    "E": event.time,
-                    "a": event.asset,
-                    "d": fmt(event.delta),
-                    "T": event.time,
-                },
-            )
-
-    def _to_user(self, account_id: str, payload: dict[str, Any]) -> None:
-        for listen_key, owner in self._listen_keys.items():
-            if owner == account_id:
-                self._publish(listen_key, payload)
+            payload = account_position(event)
+        else:
+            payload = {
+                "e": "balanceUpdate",
+                "E": event.time,
+                "a": event.asset,
+                "d": fmt(event.delta),
+                "T": event.time,
+            }
+        for listen_key in tuple(self._keys_by_account.get(account_id, ())):
+            self._publish(listen_key, payload)
         for conn, subscription_id in tuple(self._ws_api_users.get(account_id, ())):
             conn.send_json({"subscriptionId": subscription_id, "event": payload})
 
