@@ -6,18 +6,29 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test install lint bench services clean
 
+NODE_STAMP := node_modules/.installed
+CONTRACTS_STAMP := src/tradewind/chain/contracts/build/.built
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+# anvil (local EVM nodes) and solc-js + OpenZeppelin come from npm, pinned by package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	@npm install --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
 
-demo: $(STAMP)
+$(CONTRACTS_STAMP): $(NODE_STAMP) scripts/build_contracts.mjs $(wildcard src/tradewind/chain/contracts/*.sol)
+	@node scripts/build_contracts.mjs
+
+install: $(STAMP) $(CONTRACTS_STAMP)
+
+demo: $(STAMP) $(CONTRACTS_STAMP)
 	$(BIN)/tradewind demo
 
-test: $(STAMP)
+test: $(STAMP) $(CONTRACTS_STAMP)
 	@$(BIN)/python scripts/ensure_services.py
 	$(BIN)/python -m pytest -n 2 -q
 

@@ -1,0 +1,1 @@
+"""EVM chains: local nodes, contracts, connector, transaction manager, collateral routing."""

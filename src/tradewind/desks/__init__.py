@@ -1,0 +1,1 @@
+"""Desks: index, market making, RFQ — each built on the kernel."""

@@ -1,0 +1,1 @@
+"""Index desk: index definitions, collateral, solver, lots, fill reports and mint invoices."""

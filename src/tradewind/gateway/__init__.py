@@ -1,0 +1,1 @@
+"""Gateways: FIX/JSON over WebSocket and REST for the desks."""
