@@ -1,4 +1,4 @@
-"""`tradewind demo` (what `make demo` runs) completes its scripted session and exits 0."""
+"""`tradewind sim-tour` completes its scripted SDK session against the simulator and exits 0."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 
 
 @pytest.mark.e2e
-def test_demo_runs_the_scripted_session() -> None:
+def test_sim_tour_runs_the_scripted_session() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "tradewind.app.cli", "demo"],
+        [sys.executable, "-m", "tradewind.app.cli", "sim-tour"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -21,6 +21,6 @@ def test_demo_runs_the_scripted_session() -> None:
         "status=NEW",
         "status=CANCELED",
         "MARKET BUY 0.05 -> status=FILLED",
-        "demo finished",
+        "tour finished",
     ):
         assert line in result.stdout

@@ -21,6 +21,7 @@ app = typer.Typer(
 def _register_desks() -> None:
     # Sub-apps are imported here so `tradewind --help` stays fast and one broken desk cannot
     # take the whole command line down silently: an ImportError surfaces at start.
+    from tradewind.chain.cli import chain_app
     from tradewind.execution.cli import balances_command, book_command, order_app
     from tradewind.portfolio.audit.cli import audit_app
     from tradewind.portfolio.cli import portfolio_app
@@ -32,6 +33,9 @@ def _register_desks() -> None:
         portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."
     )
     app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of the ledger.")
+    app.add_typer(
+        chain_app, name="chain", help="Local EVM chains (anvil): start nodes, deploy contracts."
+    )
 
 
 ConfigOption = Annotated[
@@ -104,13 +108,13 @@ def sim(
     asyncio.run(serve(settings_from_config(sim_cfg), clock_from_config(sim_cfg)))
 
 
-@app.command()
-def demo(config: ConfigOption = None) -> None:
-    """Run the main job on embedded defaults: a scripted session against the simulated exchange."""
-    from tradewind.app.demo import run_demo
+@app.command("sim-tour")
+def sim_tour(config: ConfigOption = None) -> None:
+    """A scripted official-SDK session against a fresh simulated exchange (market data, orders)."""
+    from tradewind.app.sdk_tour import run_sdk_tour
 
     cfg = _load(config)
-    raise typer.Exit(run_demo(cfg))
+    raise typer.Exit(run_sdk_tour(cfg))
 
 
 _register_desks()

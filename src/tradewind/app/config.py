@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,10 +59,38 @@ class VenueConfig(_Section):
     api_secret: str | None = None
 
 
+class DeskConfig(_Section):
+    """The index desk (`tradewind serve`). Ports are TCP ports, intervals milliseconds, prices
+    and amounts decimal strings in the index's quote asset, ``*_bps`` basis points.
+
+    ``indexes``: a TOML file of index definitions, or "demo" for the packaged demo indexes.
+    ``database``/``kernel_database``: SQLAlchemy URLs or SQLite file paths. ``local_deposits``
+    enables ``POST /local/deposits`` (tests and the demo; off when collateral comes from chain).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8100, ge=0, le=65535)
+    comp_id: str = Field(default="TRADEWIND", min_length=1, max_length=32)
+    indexes: str = "demo"
+    database: str = "var/index_desk.sqlite"
+    kernel_database: str = "var/index_kernel.sqlite"
+    venue_kind: Literal["binance", "ccxt"] = "binance"
+    batch_interval_ms: int = Field(default=100, ge=1)
+    price_threshold_bps: Decimal = Field(default=Decimal(100), ge=0, lt=10_000)
+    depth_levels: int = Field(default=10, ge=1, le=1000)
+    liquidity_fraction: Decimal = Field(default=Decimal("0.8"), gt=0, le=1)
+    max_order_volley: Decimal = Field(default=Decimal(50_000), gt=0)
+    max_batch_volley: Decimal = Field(default=Decimal(200_000), gt=0)
+    max_in_flight_volley: Decimal = Field(default=Decimal(400_000), gt=0)
+    local_deposits: bool = True
+    clock_skew_s: int = Field(default=60, ge=1, le=3600)
+
+
 class TradewindConfig(_Section):
     log: LogConfig = LogConfig()
     sim: SimConfig = SimConfig()
     venue: VenueConfig = VenueConfig()
+    desk: DeskConfig = DeskConfig()
 
 
 def _parse_env_value(raw: str) -> Any:

@@ -1,4 +1,4 @@
-"""``make demo``: start the simulated exchange and trade on it through the official Binance SDK.
+"""`tradewind sim-tour`: trade on a fresh simulated exchange through the official Binance SDK.
 
 The session is scripted: market data, a resting order that is queried and cancelled, a market
 order that fills, an IOC order that crosses, balances and trades — while the SDK's WebSocket
@@ -25,13 +25,13 @@ console = Console()
 SYMBOL = "BTCUSDT"
 
 
-class DemoFailure(RuntimeError):
+class TourFailure(RuntimeError):
     """A step of the scripted session did not behave; the message says which."""
 
 
 def _check(condition: bool, message: str) -> None:
     if not condition:
-        raise DemoFailure(message)
+        raise TourFailure(message)
 
 
 def _data(response: Any) -> Any:
@@ -172,16 +172,16 @@ async def _session(sim: SimEndpoints) -> None:
     await streams.close_connection(close_session=True)
 
 
-def run_demo(cfg: TradewindConfig) -> int:
+def run_sdk_tour(cfg: TradewindConfig) -> int:
     """Run the scripted session against a fresh ``tradewind sim`` process; 0 when all went well."""
-    with tempfile.TemporaryDirectory(prefix="tradewind-demo-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="tradewind-tour-") as tmp:
         console.print("[bold]starting tradewind sim[/] (simulated Binance Spot exchange)")
         with SimProcess(database=Path(tmp) / "sim.sqlite", seed=cfg.sim.seed) as sim:
             console.print(f"REST {sim.rest_url}   WebSocket {sim.ws_url}   pid {sim.pid}")
             try:
                 asyncio.run(_session(sim))
-            except DemoFailure as exc:
-                console.print(f"[red]demo failed:[/] {exc}")
+            except TourFailure as exc:
+                console.print(f"[red]tour failed:[/] {exc}")
                 return 1
-    console.print("[green]demo finished[/]")
+    console.print("[green]tour finished[/]")
     return 0
