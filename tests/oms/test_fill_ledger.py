@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from decimal import Decimal as D
 
 import pytest
@@ -43,7 +45,17 @@ def test_a_fill_applies_once() -> None:
     # the same trade from the REST reply and from a trade query (which lacks our id)
     assert ledger.apply(fill("1")) is False
     assert ledger.apply(fill("1", client=None)) is False
-    assert len(ledger) == 1 and ledger.seen("binance", "1") and ("binance", "1") in ledger
+    assert len(ledger) == 1 and ledger.seen("binance", "BTC/USDT", "1")
+    assert ("binance", "BTC/USDT", "1") in ledger
+
+
+def test_trade_ids_are_per_symbol() -> None:
+    # venues number trades per symbol: trade 1 of ETH is not trade 1 of BTC
+    ledger = FillLedger()
+    eth = replace(fill("1"), symbol="ETH/USDT")
+    assert ledger.apply(fill("1")) is True
+    assert ledger.apply(eth) is True
+    assert len(ledger) == 2 and ledger.seen("binance", "ETH/USDT", "1")
     position = ledger.position("binance", "BTC/USDT")
     assert position.quantity == D(1) and position.fees == D("0.1")
 

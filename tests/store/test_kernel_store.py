@@ -109,7 +109,10 @@ def test_fill_is_stored_once_with_its_order_snapshot(store: KernelStore) -> None
     assert store.record_fill(_fill("7"), later) is False
     assert store.load_orders() == [after]
     assert store.load_fills() == [_fill("7")]
-    assert store.has_fill("sim", "7") and not store.has_fill("sim", "8")
+    assert store.has_fill("sim", "BTC/USDT", "7") and not store.has_fill("sim", "BTC/USDT", "8")
+    # the same trade id on another symbol is another trade
+    assert store.record_fill(_fill("7", symbol="ETH/USDT"), None) is True
+    assert store.has_fill("sim", "ETH/USDT", "7")
 
 
 def test_fill_table_refuses_a_second_row_for_a_venue_trade(store: KernelStore) -> None:

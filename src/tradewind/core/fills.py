@@ -10,7 +10,8 @@ from tradewind.core.enums import LiquiditySide, OrderSide
 
 __all__ = ["Fill", "FillKey"]
 
-FillKey = tuple[str, str]
+FillKey = tuple[str, str, str]
+"""(venue, symbol, trade id): venues number trades per symbol, so the id alone collides."""
 """(venue, trade id): what makes a fill unique."""
 
 
@@ -48,7 +49,7 @@ class Fill:
 
     @property
     def key(self) -> FillKey:
-        return (self.venue, self.trade_id)
+        return (self.venue, self.symbol, self.trade_id)
 
     @property
     def notional(self) -> Decimal:

@@ -402,7 +402,7 @@ class ExecutionEngine:
         await self._apply_events(outcome.events)
 
     async def _on_fill(self, report: FillReport) -> None:
-        if self.ledger.seen(self.venue, report.trade_id):
+        if self.ledger.seen(self.venue, report.symbol, report.trade_id):
             log.debug("fill_duplicate", trade_id=report.trade_id)
             return
         order = self._find(report.client_order_id, report.venue_order_id)

@@ -88,8 +88,8 @@ class FillLedger:
     def __len__(self) -> int:
         return len(self._fills)
 
-    def seen(self, venue: str, trade_id: str) -> bool:
-        return (venue, trade_id) in self._fills
+    def seen(self, venue: str, symbol: str, trade_id: str) -> bool:
+        return (venue, symbol, trade_id) in self._fills
 
     def fills(self) -> tuple[Fill, ...]:
         """Every applied fill in the order applied."""

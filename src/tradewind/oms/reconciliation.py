@@ -174,7 +174,7 @@ class _Run:
 
     def match_fills(self, fills: Sequence[FillReport], applied: Container[FillKey]) -> None:
         for fill in sorted(fills, key=_fill_order):
-            if fill.venue != self.venue or (fill.venue, fill.trade_id) in applied:
+            if fill.venue != self.venue or (fill.venue, fill.symbol, fill.trade_id) in applied:
                 continue
             client_id = self._ours(fill.client_order_id, fill.venue_order_id)
             if client_id is None:

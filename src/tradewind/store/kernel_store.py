@@ -176,13 +176,15 @@ class KernelStore:
     def record_fill(self, fill: Fill, order: Order | None = None) -> bool:
         """Store ``fill`` and ``order`` (the snapshot after it) in one transaction.
 
-        False if (venue, trade id) is already stored: nothing is written, ``order`` included.
+        False if (venue, symbol, trade id) is already stored: nothing is written, ``order`` included.
         """
         try:
             with self._engine.begin() as connection:
                 held = connection.execute(
                     select(fills.c.trade_id).where(
-                        fills.c.venue == fill.venue, fills.c.trade_id == fill.trade_id
+                        fills.c.venue == fill.venue,
+                        fills.c.symbol == fill.symbol,
+                        fills.c.trade_id == fill.trade_id,
                     )
                 ).first()
                 if held is not None:
@@ -207,8 +209,10 @@ class KernelStore:
         with self._engine.connect() as connection:
             return [_fill_of(row._mapping) for row in connection.execute(query)]
 
-    def has_fill(self, venue: str, trade_id: str) -> bool:
-        query = select(fills.c.trade_id).where(fills.c.venue == venue, fills.c.trade_id == trade_id)
+    def has_fill(self, venue: str, symbol: str, trade_id: str) -> bool:
+        query = select(fills.c.trade_id).where(
+            fills.c.venue == venue, fills.c.symbol == symbol, fills.c.trade_id == trade_id
+        )
         with self._engine.connect() as connection:
             return connection.execute(query).first() is not None
 

@@ -86,7 +86,7 @@ fills = Table(
     # the row id keeps arrival order, which a FillLedger rebuilt on restart replays
     Column("seq", BigInteger(), nullable=False),
     # the primary key is the uniqueness rule: a (venue, trade id) is stored once, ever
-    PrimaryKeyConstraint("venue", "trade_id", name="pk_kernel_fills"),
+    PrimaryKeyConstraint("venue", "symbol", "trade_id", name="pk_kernel_fills"),
 )
 
 balances = Table(
