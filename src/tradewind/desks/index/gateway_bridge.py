@@ -1,0 +1,96 @@
+"""The index desk behind the FIX/JSON gateway: client messages in, desk answers out.
+
+``DeskGatewayHandler`` implements the gateway's DeskHandler protocol over an IndexDesk;
+``JournalInvoiceReader`` serves stored invoices to the REST routes, reading the journal's
+database off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from decimal import Decimal
+
+from tradewind.core.enums import OrderSide
+from tradewind.desks.index.desk import DeskRejection, IndexDesk
+from tradewind.desks.index.journal import DeskJournal
+from tradewind.desks.index.reports import MintInvoice
+from tradewind.gateway.fixjson.messages import (
+    CancelIndexOrder,
+    CancelQuoteRequest,
+    NewIndexOrder,
+    NewQuoteRequest,
+)
+from tradewind.gateway.fixjson.protocols import AccountKey, OrderResponse, QuoteRejected
+
+__all__ = ["DeskGatewayHandler", "JournalInvoiceReader"]
+
+
+def _side(wire: str) -> OrderSide:
+    return OrderSide.BUY if wire == "buy" else OrderSide.SELL
+
+
+class DeskGatewayHandler:
+    """Answers admitted gateway messages (already parsed, signed and sequenced) with the desk."""
+
+    def __init__(self, desk: IndexDesk) -> None:
+        self._desk = desk
+
+    async def new_index_order(self, account: AccountKey, msg: NewIndexOrder) -> OrderResponse:
+        try:
+            await self._desk.new_order(
+                chain_id=account.chain_id,
+                address=account.address,
+                client_order_id=msg.client_order_id,
+                symbol=msg.symbol,
+                side=_side(msg.side),
+                amount=msg.amount,
+            )
+        except DeskRejection as exc:
+            return OrderResponse(status="rejected", reason=exc.reason)
+        return OrderResponse(status="new")
+
+    async def cancel_index_order(
+        self, account: AccountKey, msg: CancelIndexOrder
+    ) -> OrderResponse:
+        try:
+            await self._desk.cancel_order(
+                chain_id=account.chain_id,
+                address=account.address,
+                client_order_id=msg.client_order_id,
+                # the signed header's sequence and time make each cancel message distinct
+                cancel_id=f"{msg.standard_header.seq_num}-{msg.standard_header.timestamp}",
+                amount=msg.amount,
+            )
+        except DeskRejection as exc:
+            return OrderResponse(status="rejected", reason=exc.reason)
+        return OrderResponse(status="cancelled")
+
+    async def quote(self, account: AccountKey, msg: NewQuoteRequest) -> Decimal:
+        try:
+            return self._desk.quote(msg.symbol, _side(msg.side), msg.amount)
+        except DeskRejection as exc:
+            raise QuoteRejected(exc.reason) from exc
+
+    async def cancel_quote(self, account: AccountKey, msg: CancelQuoteRequest) -> None:
+        # quotes are answered at once and hold nothing, so there is nothing to release
+        return None
+
+
+class JournalInvoiceReader:
+    """Invoices from the desk journal's store, for ``GET /invoices``."""
+
+    def __init__(self, journal: DeskJournal) -> None:
+        self._journal = journal
+
+    async def get(self, chain_id: int, address: str, client_order_id: str) -> MintInvoice | None:
+        return await asyncio.to_thread(
+            self._journal.get_invoice, chain_id, address, client_order_id
+        )
+
+    async def between(
+        self, start_ns: int, end_ns: int, *, chain_id: int | None, address: str | None
+    ) -> Iterable[MintInvoice]:
+        return await asyncio.to_thread(
+            self._journal.invoices_between, start_ns, end_ns - 1, chain_id=chain_id, address=address
+        )

@@ -1,0 +1,1 @@
+"""Alembic revisions of the index desk's tables (its own version table: index_alembic_version)."""

@@ -1,0 +1,191 @@
+"""BatchPlanning: the desk state and live books turned into solver inputs, the plan into a
+journaled ``BatchPlanned`` event.
+
+The solver (tradewind.desks.index.solver) knows nothing of the desk; this module is the one
+place that translates between the two, so neither side's types leak into the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_DOWN, Decimal
+
+from tradewind.core.enums import OrderSide
+from tradewind.core.instruments import Instrument
+from tradewind.desks.index.definitions import IndexDefinition
+from tradewind.desks.index.events import (
+    BatchPlanned,
+    InventoryAssignment,
+    OrderKey,
+    OrderTarget,
+    PlannedLeg,
+)
+from tradewind.desks.index.legs import leg_client_order_id
+from tradewind.desks.index.orders import OrderDemand as DeskDemand
+from tradewind.desks.index.solver import BatchPlan, BatchPlanner, BookLevels, IndexBasket
+from tradewind.desks.index.solver import OrderDemand as SolverDemand
+from tradewind.desks.index.state import IndexDeskState
+
+__all__ = ["BatchPlanning", "basket_of"]
+
+_BPS = Decimal(10_000)
+
+
+def basket_of(definition: IndexDefinition) -> IndexBasket:
+    """The solver's view of an index definition."""
+    return IndexBasket(
+        symbol=definition.symbol,
+        quote_asset=definition.quote_asset,
+        units={c.symbol: c.units for c in definition.constituents},
+        quantity_step=definition.quantity_step,
+        mint_fee_rate=definition.fees.mint_bps / _BPS,
+        redeem_fee_rate=definition.fees.redeem_bps / _BPS,
+    )
+
+
+class BatchPlanning:
+    """Plans the next batch for ``state`` with ``planner`` on ``venue``'s instruments."""
+
+    def __init__(
+        self,
+        state: IndexDeskState,
+        planner: BatchPlanner,
+        instruments: Mapping[str, Instrument],
+        *,
+        venue: str,
+    ) -> None:
+        self._state = state
+        self._planner = planner
+        self._instruments = instruments
+        self._venue = venue
+        self._baskets = {s: basket_of(d) for s, d in state.definitions.items()}
+
+    def constituents(self) -> tuple[str, ...]:
+        """Every constituent symbol of every index, sorted."""
+        return tuple(sorted({s for b in self._baskets.values() for s in b.units}))
+
+    def solver_demands(self) -> tuple[list[SolverDemand], dict[str, OrderKey]]:
+        """The open orders as solver demands, and the key text -> OrderKey map back."""
+        demands: list[SolverDemand] = []
+        keys: dict[str, OrderKey] = {}
+        quantum = self._state.collateral_quantum
+        for demand in self._state.demands():
+            basket = self._baskets[demand.definition.symbol]
+            keys[demand.key.text] = demand.key
+            demands.append(
+                SolverDemand(
+                    key=demand.key.text,
+                    basket=basket,
+                    side=demand.side,
+                    remaining=_solver_remaining(demand, basket, quantum),
+                    assigned=dict(demand.assigned),
+                    sequence=demand.sequence,
+                )
+            )
+        return demands, keys
+
+    def plan(
+        self, books: Mapping[str, BookLevels], *, batch_id: str, ts: int
+    ) -> BatchPlanned | None:
+        """The next batch, or None when there is nothing to send, hand over or complete."""
+        demands, keys = self.solver_demands()
+        if not demands:
+            return None
+        plan = self._planner.plan(
+            demands,
+            books,
+            self._instruments,
+            inventory=self._state.house_inventory(),
+            in_flight_quote=self._state.in_flight_quote(),
+        )
+        residuals = self._residuals(plan, demands, books)
+        return self._event(plan, keys, residuals, batch_id=batch_id, ts=ts)
+
+    def _residuals(
+        self,
+        plan: BatchPlan,
+        demands: list[SolverDemand],
+        books: Mapping[str, BookLevels],
+    ) -> set[str]:
+        """Orders whose rest the venue will never take: a leg refused by the venue's filters
+        while the order's whole remaining value is below the sum of its legs' minimum notional
+        (so some leg must stay under its minimum). Waiting would hold them open forever."""
+        ended: set[str] = set()
+        for demand in demands:
+            reason = plan.skipped.get(demand.key, "")
+            if not reason.startswith("leg_refused"):
+                continue
+            floor = Decimal(0)
+            unit_value = Decimal(0)
+            for symbol, units in demand.basket.units.items():
+                floor += self._instruments[symbol].filters.min_notional
+                book = books.get(symbol)
+                if book is None or not book.bids or not book.asks:
+                    break
+                unit_value += units * (book.bids[0][0] + book.asks[0][0]) / 2
+            else:
+                value = demand.remaining
+                if demand.side is OrderSide.SELL:
+                    value = demand.remaining * unit_value
+                if value < floor:
+                    ended.add(demand.key)
+        return ended
+
+    def _event(
+        self,
+        plan: BatchPlan,
+        keys: Mapping[str, OrderKey],
+        residuals: set[str],
+        *,
+        batch_id: str,
+        ts: int,
+    ) -> BatchPlanned | None:
+        legs = tuple(
+            PlannedLeg(
+                symbol=leg.symbol,
+                side=leg.side,
+                quantity=leg.quantity,
+                limit_price=leg.limit_price,
+                client_order_id=leg_client_order_id(
+                    venue=self._venue,
+                    batch_id=batch_id,
+                    symbol=leg.symbol,
+                    side=leg.side,
+                    quantity=leg.quantity,
+                    price=leg.limit_price,
+                ),
+            )
+            for leg in plan.legs
+        )
+        targets = tuple(
+            OrderTarget(order=keys[key], symbol=symbol, quantity=quantity)
+            for key, per_symbol in sorted(plan.targets.items())
+            for symbol, quantity in sorted(per_symbol.items())
+            if quantity > 0
+        )
+        assignments = tuple(
+            InventoryAssignment(order=keys[key], symbol=symbol, quantity=quantity)
+            for key, per_symbol in sorted(plan.inventory_use.items())
+            for symbol, quantity in sorted(per_symbol.items())
+            if quantity > 0
+        )
+        completions = tuple(keys[key] for key in sorted(plan.exhausted | residuals))
+        if not (legs or assignments or completions):
+            return None
+        return BatchPlanned(
+            batch_id=batch_id,
+            legs=legs,
+            targets=targets,
+            inventory_assignments=assignments,
+            completions=completions,
+            ts=ts,
+        )
+
+
+def _solver_remaining(demand: DeskDemand, basket: IndexBasket, quantum: Decimal) -> Decimal:
+    # buy: the solver prices assets plus the mint fee on them, so it gets the spendable part
+    # grossed up by the fee rate (the desk keeps any minimum fee still owed out of it)
+    if demand.side is OrderSide.SELL:
+        return demand.remaining
+    gross = demand.spendable * (1 + basket.mint_fee_rate)
+    return min(demand.remaining, gross.quantize(quantum, rounding=ROUND_DOWN))

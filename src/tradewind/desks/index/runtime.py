@@ -1,0 +1,234 @@
+"""IndexDeskRuntime: the index desk wired to a venue, its stores and the FIX/JSON gateway.
+
+    venue adapter ─▶ ExecutionEngine (kernel store) ─┐
+                 └▶ MarketDataService (books) ───────┼─▶ IndexDesk ◀─ CollateralSource
+    index definitions (checked against instruments) ─┘       │
+    FastAPI app: /fix (gateway) + /invoices + /local/deposits ◀┘
+
+Used by ``tradewind serve``, the demo and the end-to-end tests, so all three run the same wiring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+
+from eth_account import Account
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel, ConfigDict
+
+from tradewind.app.config import DeskConfig
+from tradewind.app.logging import get_logger
+from tradewind.bus.in_process import InProcessMessageBus
+from tradewind.core.clock import Clock, LiveClock
+from tradewind.desks.index.collateral_source import (
+    CollateralDeposit,
+    CollateralSource,
+    InvalidDeposit,
+    LocalCollateralSource,
+)
+from tradewind.desks.index.definitions import (
+    DEMO_INDEX_FILE,
+    IndexDefinition,
+    load_index_definitions,
+)
+from tradewind.desks.index.desk import DeskTimings, IndexDesk
+from tradewind.desks.index.gateway_bridge import DeskGatewayHandler, JournalInvoiceReader
+from tradewind.desks.index.journal import DeskJournal
+from tradewind.desks.index.solver import BatchPlanner, OptimalAllocator, SolverConfig
+from tradewind.desks.index.state import IndexDeskState
+from tradewind.execution.engine import ExecutionEngine
+from tradewind.execution.market_data import MarketDataService
+from tradewind.execution.store_writer import StoreWriter
+from tradewind.execution.venue_factory import VenueSettings, open_venue
+from tradewind.gateway.fixjson.runner import GatewayServer
+from tradewind.gateway.fixjson.server import build_gateway_app
+from tradewind.oms.rate_limiter import RateLimit, RateLimiter, RateLimitKind
+from tradewind.store.kernel_store import KernelStore
+
+
+__all__ = ["GATEWAY_KEY_ENV", "IndexDeskRuntime", "solver_config"]
+
+log = get_logger("desks.index.runtime")
+
+GATEWAY_KEY_ENV = "TRADEWIND_GATEWAY_KEY"
+_BPS = Decimal(10_000)
+
+
+def solver_config(config: DeskConfig) -> SolverConfig:
+    """The solver's settings from the [desk] section."""
+    return SolverConfig(
+        price_threshold=config.price_threshold_bps / _BPS,
+        depth_levels=config.depth_levels,
+        liquidity_fraction=config.liquidity_fraction,
+        max_order_volley=config.max_order_volley,
+        max_batch_volley=config.max_batch_volley,
+        max_in_flight_volley=config.max_in_flight_volley,
+    )
+
+
+class LocalDepositBody(BaseModel):
+    """A local collateral deposit (tests and demo): amounts as decimal strings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    deposit_id: str
+    chain_id: int
+    address: str
+    asset: str
+    amount: Decimal
+
+
+@dataclass(slots=True)
+class _Parts:
+    engine: ExecutionEngine
+    market_data: MarketDataService
+    journal: DeskJournal
+    server: GatewayServer
+    desk: IndexDesk
+    definitions: tuple[IndexDefinition, ...] = field(default_factory=tuple)
+
+
+class IndexDeskRuntime:
+    """Starts and stops the whole desk; ``url`` is the gateway's HTTP base once started."""
+
+    def __init__(
+        self,
+        config: DeskConfig,
+        venue: VenueSettings,
+        *,
+        source: CollateralSource | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = config
+        self._venue = venue
+        self.source = source or LocalCollateralSource()
+        self._clock = clock or LiveClock()
+        self._parts: _Parts | None = None
+
+    @property
+    def desk(self) -> IndexDesk:
+        return self._require().desk
+
+    @property
+    def url(self) -> str:
+        return self._require().server.http_url
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://", 1) + "/fix"
+
+    @property
+    def definitions(self) -> tuple[IndexDefinition, ...]:
+        return self._require().definitions
+
+    def _require(self) -> _Parts:
+        if self._parts is None:
+            raise RuntimeError("the index desk runtime is not started")
+        return self._parts
+
+    async def start(self) -> None:
+        config = self.config
+        limiter = RateLimiter(
+            [RateLimit(RateLimitKind.REQUEST_WEIGHT, 60 * 10**9, 1200)],
+            clock=self._clock,
+            name="index-desk",
+        )
+        adapter = open_venue(config.venue_kind, self._venue, limiter=limiter)
+        instruments = {i.symbol: i for i in await adapter.load_instruments()}
+        source = DEMO_INDEX_FILE if config.indexes == "demo" else Path(config.indexes)
+        # weights need prices: one snapshot mid per symbol the file names, read only if needed
+        definitions = await asyncio.to_thread(load_index_definitions, source, instruments)
+        kernel_url = _url(config.kernel_database)
+        kernel_store = StoreWriter(await asyncio.to_thread(KernelStore.open, kernel_url))
+        bus = InProcessMessageBus()
+        engine = ExecutionEngine(
+            adapter=adapter, bus=bus, limiter=limiter, clock=self._clock, store=kernel_store
+        )
+        market_data = MarketDataService(adapter, bus=bus, clock=self._clock)
+        journal = await asyncio.to_thread(DeskJournal.open, _url(config.database))
+        desk = IndexDesk(
+            state=IndexDeskState(definitions),
+            journal=journal,
+            engine=engine,
+            market_data=market_data,
+            planner=BatchPlanner(solver_config(config), OptimalAllocator()),
+            source=self.source,
+            clock=self._clock,
+            timings=DeskTimings(batch_interval_s=config.batch_interval_ms / 1000),
+        )
+        app = build_gateway_app(
+            DeskGatewayHandler(desk),
+            JournalInvoiceReader(journal),
+            comp_id=config.comp_id,
+            server_key=_gateway_key(),
+            clock=self._clock,
+        )
+        if config.local_deposits and isinstance(self.source, LocalCollateralSource):
+            _add_local_deposit_route(app, self.source, self._clock)
+        desk.publishers.append(app.state.publisher)
+        await desk.start()
+        server = GatewayServer(app, host=config.host, port=config.port)
+        await server.start()
+        self._parts = _Parts(engine, market_data, journal, server, desk, definitions)
+        log.info("index_desk_serving", url=server.http_url, indexes=len(definitions))
+
+    async def stop(self) -> None:
+        parts, self._parts = self._parts, None
+        if parts is None:
+            return
+        await parts.server.stop()
+        await parts.desk.stop()
+
+    async def __aenter__(self) -> IndexDeskRuntime:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+def _url(database: str) -> str:
+    if "://" in database:
+        return database
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _gateway_key() -> str:
+    key = os.environ.get(GATEWAY_KEY_ENV)
+    if key:
+        return key
+    # no configured key: an ephemeral one, so clients can still check messages within a run
+    account = Account.create()
+    log.warning("gateway_key_ephemeral", address=account.address, env=GATEWAY_KEY_ENV)
+    return account.key.hex()
+
+
+def _add_local_deposit_route(app: FastAPI, source: LocalCollateralSource, clock: Clock) -> None:
+    @app.post("/local/deposits", tags=["local"], summary="Credit a local collateral deposit")
+    async def local_deposit(body: LocalDepositBody) -> dict[str, str]:
+        """Tests and the demo: announce collateral as if it had arrived (once per deposit_id)."""
+        try:
+            deposit = CollateralDeposit(
+                deposit_id=body.deposit_id,
+                chain_id=body.chain_id,
+                address=body.address,
+                asset=body.asset,
+                amount=body.amount,
+                ts_ns=clock.now_ns(),
+            )
+        except InvalidDeposit as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from exc
+        await source.deposit(deposit)
+        return {"deposit_id": body.deposit_id, "status": "credited"}

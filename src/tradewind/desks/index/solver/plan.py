@@ -1,0 +1,105 @@
+"""What a batch plan says: the venue legs to send and, per order, what the batch aims to add.
+
+    BatchPlan
+      ├─ legs            PlannedLeg per (symbol, side): LIMIT IOC quantity at a limit price
+      ├─ target_units    order key → cumulative index quantity the order reaches if targets fill
+      ├─ targets         order key → constituent → base units this batch adds (inventory included)
+      ├─ inventory_use   order key → constituent → base units handed from house inventory first
+      ├─ skipped         order key → why the batch gives the order nothing
+      └─ exhausted       orders that cannot fill one more quantity step at all (done)
+
+Every order passed to the planner is in exactly one of ``target_units`` and ``skipped``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import ItemsView, Iterator, Mapping, ValuesView
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+
+from tradewind.core.enums import OrderSide
+from tradewind.desks.index.solver.grid import EXACT
+
+__all__ = ["BatchPlan", "PlannedLeg", "ScaledUnits"]
+
+
+class ScaledUnits(Mapping[str, Decimal]):
+    """A basket's units times an index quantity: the targets of an order with nothing assigned.
+
+    Built from the two factors in O(1); the per-constituent products are made (exactly) the
+    first time the mapping is read, so planning many fresh orders does not pay for them up
+    front. Reads like any Mapping (equal to the dict of its items).
+    """
+
+    __slots__ = ("_quantity", "_units", "_values")
+
+    def __init__(self, units: Mapping[str, Decimal], quantity: Decimal) -> None:
+        self._units = units
+        self._quantity = quantity
+        self._values: dict[str, Decimal] | None = None
+
+    def _made(self) -> dict[str, Decimal]:
+        if self._values is None:
+            quantity = self._quantity
+            with localcontext(EXACT):
+                self._values = {symbol: quantity * unit for symbol, unit in self._units.items()}
+        return self._values
+
+    def __getitem__(self, symbol: str) -> Decimal:
+        return self._made()[symbol]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._units)
+
+    def __len__(self) -> int:
+        return len(self._units)
+
+    def items(self) -> ItemsView[str, Decimal]:
+        return self._made().items()
+
+    def values(self) -> ValuesView[Decimal]:
+        return self._made().values()
+
+    def __repr__(self) -> str:
+        return f"ScaledUnits({self._made()!r})"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedLeg:
+    """One venue order of a batch: LIMIT IOC, ``quantity`` base units at ``limit_price`` quote.
+
+    ``needed``: base units the batch's orders need from the venue (net of house inventory,
+    before the taker-fee gross-up and padding). ``quantity`` - ``needed`` is padding: for a
+    buy it goes to house inventory; for a sell it comes from house inventory. A sell leg may
+    also be below ``needed`` (rounded down to the step when inventory cannot pad it): its
+    orders then get the rest in a later batch.
+    """
+
+    symbol: str
+    side: OrderSide
+    quantity: Decimal
+    limit_price: Decimal
+    needed: Decimal
+
+    @property
+    def notional(self) -> Decimal:
+        """Quote notional at the limit price."""
+        return self.quantity * self.limit_price
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BatchPlan:
+    """One batch: legs plus per-order targets. Quantities in base units of each constituent,
+    index quantities in index tokens (multiples of the basket's ``quantity_step``)."""
+
+    legs: tuple[PlannedLeg, ...]
+    targets: Mapping[str, Mapping[str, Decimal]]
+    target_units: Mapping[str, Decimal]
+    inventory_use: Mapping[str, Mapping[str, Decimal]]
+    skipped: Mapping[str, str]
+    exhausted: frozenset[str] = frozenset()
+
+    @property
+    def notional(self) -> Decimal:
+        """Quote notional of all legs at their limit prices."""
+        return sum((leg.notional for leg in self.legs), Decimal(0))

@@ -1,0 +1,419 @@
+"""BatchPlanner: orders, books and instruments in, one batch's legs and per-order targets out.
+
+    plan()
+      1. limits      per constituent and side: limit price on the tick, usable liquidity
+      2. slots       per order: filled quantity, credits, own cap (collateral, remaining, volley)
+      3. groups      orders by (index, side); the LP works per group (see optimiser)
+      4. allocate    the allocator decides x_i, exactly re-checked (allocation.make_feasible)
+      5. legs        per constituent and side: needs minus house inventory, padded to the grid;
+                     a leg that cannot be made valid makes its constituent unavailable and the
+                     batch is allocated again; padding past the batch cap lowers the cap and
+                     the batch is allocated again (a few rounds at most)
+      6. outputs     targets, inventory handed out first-come, legs, reasons for the rest
+
+Reasons in ``BatchPlan.skipped``: ``no_book:SYM`` (no level on the side needed),
+``exhausted`` (cannot fill one more step at all: collateral or remaining quantity spent),
+``volley_cap`` (the order's volley cap is below one step), ``in_flight_cap`` (nothing may be
+added in flight), ``no_liquidity:SYM`` (nothing within the limit), ``leg_refused:SYM:why``
+(the leg cannot meet the venue's filters), ``not_allocated`` (the allocator preferred others),
+``batch_cap`` (even the smallest valid legs would not fit the batch or in-flight cap),
+``unplannable`` (the rounds did not settle; nothing is sent this batch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, localcontext
+
+from tradewind.app.logging import get_logger
+from tradewind.core.enums import OrderSide
+from tradewind.core.instruments import Instrument
+from tradewind.desks.index.solver.allocation import Allocator
+from tradewind.desks.index.solver.config import SolverConfig
+from tradewind.desks.index.solver.demand import SlotRefusal, group_slots, order_slot
+from tradewind.desks.index.solver.errors import (
+    BasketError,
+    MissingInstrumentError,
+    OrderDemandError,
+    SolverInputError,
+)
+from tradewind.desks.index.solver.grid import EXACT, ZERO
+from tradewind.desks.index.solver.inputs import BookLevels, IndexBasket, OrderDemand
+from tradewind.desks.index.solver.legs import LegRefusal, padding_bound, size_leg
+from tradewind.desks.index.solver.limits import ConstituentLimit, constituent_limit
+from tradewind.desks.index.solver.optimiser import OptimalAllocator
+from tradewind.desks.index.solver.plan import BatchPlan, PlannedLeg, ScaledUnits
+from tradewind.desks.index.solver.problem import (
+    Allocation,
+    AllocationProblem,
+    Capacity,
+    CapacityKey,
+    DemandGroup,
+    OrderSlot,
+    constituent_totals,
+    order_need,
+)
+
+__all__ = ["BatchPlanner"]
+
+log = get_logger("desks.index.solver")
+
+MAX_ROUNDS = 8
+
+
+class _Legs:
+    """One round's legs and what went wrong with them."""
+
+    __slots__ = ("inventory_use", "legs", "notional", "padding_bounds", "refused")
+
+    def __init__(self) -> None:
+        self.legs: list[PlannedLeg] = []
+        self.refused: dict[CapacityKey, str] = {}
+        self.inventory_use: dict[str, dict[str, Decimal]] = {}
+        self.notional = ZERO
+        self.padding_bounds: dict[CapacityKey, Decimal] = {}
+
+
+class BatchPlanner:
+    """Plans one batch with ``allocator`` (the optimiser by default) under ``config``."""
+
+    def __init__(self, config: SolverConfig, allocator: Allocator | None = None) -> None:
+        self._config = config
+        self._allocator: Allocator = allocator if allocator is not None else OptimalAllocator()
+
+    @property
+    def allocator(self) -> Allocator:
+        return self._allocator
+
+    def plan(
+        self,
+        orders: Sequence[OrderDemand],
+        books: Mapping[str, BookLevels],
+        instruments: Mapping[str, Instrument],
+        inventory: Mapping[str, Decimal] | None = None,
+        in_flight_quote: Decimal = ZERO,
+    ) -> BatchPlan:
+        """One batch for ``orders``.
+
+        ``books`` and ``instruments`` are keyed by constituent symbol; ``inventory``: house base
+        units per constituent symbol usable for buys (and to pad sells); ``in_flight_quote``:
+        quote notional of legs already in flight. Raises a SolverInputError subclass on bad
+        input (duplicate order keys, a constituent without instrument, a negative amount).
+        """
+        house = dict(inventory or {})
+        _validate(orders, instruments, house, in_flight_quote)
+        with localcontext(EXACT):
+            return self._plan(orders, books, instruments, house, in_flight_quote)
+
+    def _plan(
+        self,
+        orders: Sequence[OrderDemand],
+        books: Mapping[str, BookLevels],
+        instruments: Mapping[str, Instrument],
+        inventory: dict[str, Decimal],
+        in_flight: Decimal,
+    ) -> BatchPlan:
+        config = self._config
+        skipped: dict[str, str] = {}
+        exhausted: set[str] = set()
+        limits: dict[CapacityKey, ConstituentLimit | None] = {}
+        basket_prices: dict[tuple[str, OrderSide], tuple[dict[str, Decimal], Decimal] | str] = {}
+        mids: dict[str, Decimal] = {}
+        slots: list[OrderSlot] = []
+
+        for index, demand in enumerate(orders):
+            basket = demand.basket
+            priced = basket_prices.get((basket.symbol, demand.side))
+            if priced is None:
+                priced = self._price_basket(demand, books, instruments, limits, mids)
+                basket_prices[(basket.symbol, demand.side)] = priced
+            if isinstance(priced, str):
+                skipped[demand.key] = priced
+                continue
+            prices, unit_cost = priced
+            outcome = order_slot(index, demand, prices, unit_cost, config)
+            if isinstance(outcome, SlotRefusal):
+                skipped[demand.key] = outcome.reason
+                if outcome.exhausted:
+                    exhausted.add(demand.key)
+                continue
+            slots.append(outcome)
+
+        headroom = min(config.max_batch_volley, config.max_in_flight_volley - in_flight)
+        if headroom <= 0:
+            for slot in slots:
+                skipped[slot.demand.key] = "in_flight_cap"
+            return _plan_of((), {}, {}, skipped, exhausted)
+
+        groups = group_slots(slots, mids)
+        unavailable: dict[CapacityKey, str] = {}
+        # padding a leg adds at most its smallest valid quantity at the limit; once padding
+        # has pushed a batch over the cap, that much is held back for every leg seen so far
+        reserved: dict[CapacityKey, Decimal] = {}
+        batch_cap = headroom
+        for _ in range(MAX_ROUNDS):
+            problem = self._problem(groups, limits, inventory, unavailable, batch_cap)
+            allocation = self._allocator.allocate(problem)
+            sized = self._legs(problem, allocation, instruments, inventory)
+            if sized.refused:
+                for key, reason in sized.refused.items():
+                    unavailable[key] = f"leg_refused:{key[0]}:{reason}"
+                continue
+            if sized.notional > headroom:
+                reserved.update(sized.padding_bounds)
+                batch_cap = headroom - sum(reserved.values(), ZERO)
+                if batch_cap > 0:
+                    continue
+                # even the smallest valid legs do not fit what may still be put in flight
+                for slot in slots:
+                    skipped[slot.demand.key] = "batch_cap"
+                return _plan_of((), {}, {}, skipped, exhausted)
+            return self._outputs(problem, allocation, sized, skipped, exhausted)
+        log.warning("solver_unplannable", orders=len(slots), rounds=MAX_ROUNDS)
+        for slot in slots:
+            skipped[slot.demand.key] = "unplannable"
+        return _plan_of((), {}, {}, skipped, exhausted)
+
+    def _price_basket(
+        self,
+        demand: OrderDemand,
+        books: Mapping[str, BookLevels],
+        instruments: Mapping[str, Instrument],
+        limits: dict[CapacityKey, ConstituentLimit | None],
+        mids: dict[str, Decimal],
+    ) -> tuple[dict[str, Decimal], Decimal] | str:
+        """Limit prices of the basket's constituents on the order's side and the index's cost
+        per token at them, or the reason it cannot be priced."""
+        prices: dict[str, Decimal] = {}
+        unit_cost = ZERO
+        for symbol, unit in demand.basket.units.items():
+            key = (symbol, demand.side)
+            if key not in limits:
+                book = books.get(symbol)
+                limits[key] = constituent_limit(
+                    symbol, demand.side, book, instruments[symbol].filters, self._config
+                )
+                if book is not None and book.mid is not None:
+                    mids[symbol] = book.mid
+            limit = limits[key]
+            if limit is None:
+                return f"no_book:{symbol}"
+            prices[symbol] = limit.limit_price
+            unit_cost += unit * limit.limit_price
+        return prices, unit_cost
+
+    def _problem(
+        self,
+        groups: list[DemandGroup],
+        limits: Mapping[CapacityKey, ConstituentLimit | None],
+        inventory: Mapping[str, Decimal],
+        unavailable: Mapping[CapacityKey, str],
+        batch_cap: Decimal,
+    ) -> AllocationProblem:
+        net_factor = 1 - self._config.taker_fee_rate
+        capacities: dict[CapacityKey, Capacity] = {}
+        for group in groups:
+            group.blocked = None
+            for symbol in group.basket.units:
+                key = (symbol, group.side)
+                capacity = capacities.get(key)
+                if capacity is None:
+                    limit = limits[key]
+                    assert limit is not None  # orders without a limit never get a slot
+                    capacity = capacities[key] = Capacity(
+                        symbol=symbol,
+                        side=group.side,
+                        limit_price=limit.limit_price,
+                        liquidity=ZERO if key in unavailable else limit.liquidity,
+                        inventory=inventory.get(symbol, ZERO)
+                        if group.side is OrderSide.BUY
+                        else ZERO,
+                        net_factor=net_factor if group.side is OrderSide.BUY else Decimal(1),
+                    )
+                if group.blocked is None and symbol in group.need and capacity.net <= 0:
+                    group.blocked = unavailable.get(key, f"no_liquidity:{symbol}")
+        return AllocationProblem(
+            groups=groups, capacities=capacities, batch_cap=batch_cap, net_factor=net_factor
+        )
+
+    def _legs(
+        self,
+        problem: AllocationProblem,
+        allocation: Allocation,
+        instruments: Mapping[str, Instrument],
+        inventory: Mapping[str, Decimal],
+    ) -> _Legs:
+        sized = _Legs()
+        totals = constituent_totals(problem, allocation)
+        handed: dict[str, Decimal] = {}
+        # house inventory goes to buy orders first-come (by acceptance sequence)
+        stocked = {
+            symbol
+            for (symbol, side), total in totals.items()
+            if side is OrderSide.BUY and total > 0 and inventory.get(symbol, ZERO) > 0
+        }
+        if stocked:
+            left = {symbol: inventory[symbol] for symbol in stocked}
+            buyers = sorted(
+                (
+                    slot
+                    for group in problem.groups
+                    if group.side is OrderSide.BUY
+                    for slot in group.members
+                    if allocation.get(slot.index, ZERO) > 0
+                ),
+                key=lambda slot: slot.demand.sequence,
+            )
+            for slot in buyers:
+                units = slot.demand.basket.units
+                for symbol in stocked.intersection(units):
+                    if left[symbol] <= 0:
+                        continue
+                    need = order_need(slot, symbol, units[symbol], allocation[slot.index])
+                    take = min(need, left[symbol])
+                    if take > 0:
+                        left[symbol] -= take
+                        handed[symbol] = handed.get(symbol, ZERO) + take
+                        sized.inventory_use.setdefault(slot.demand.key, {})[symbol] = take
+        for key in sorted(totals, key=lambda key: (key[0], key[1].value)):
+            symbol, side = key
+            total = totals[key]
+            needed = total - handed.get(symbol, ZERO) if side is OrderSide.BUY else total
+            if needed <= 0:
+                continue
+            capacity = problem.capacities[key]
+            spare = inventory.get(symbol, ZERO) - handed.get(symbol, ZERO)
+            size = size_leg(
+                side,
+                needed,
+                capacity.limit_price,
+                instruments[symbol].filters,
+                padding=self._config.min_notional_padding,
+                net_factor=capacity.net_factor,
+                spare_inventory=spare,
+            )
+            if isinstance(size, LegRefusal):
+                sized.refused[key] = size.reason
+                continue
+            leg = PlannedLeg(
+                symbol=symbol,
+                side=side,
+                quantity=size.quantity,
+                limit_price=capacity.limit_price,
+                needed=needed,
+            )
+            sized.legs.append(leg)
+            sized.notional += leg.notional
+            sized.padding_bounds[key] = padding_bound(
+                instruments[symbol].filters, capacity.limit_price, self._config.min_notional_padding
+            )
+        return sized
+
+    def _outputs(
+        self,
+        problem: AllocationProblem,
+        allocation: Allocation,
+        sized: _Legs,
+        skipped: dict[str, str],
+        exhausted: set[str],
+    ) -> BatchPlan:
+        targets: dict[str, Mapping[str, Decimal]] = {}
+        target_units: dict[str, Decimal] = {}
+        for group in problem.groups:
+            units = group.basket.units
+            for slot in group.members:
+                demand = slot.demand
+                added = allocation.get(slot.index, ZERO)
+                if added <= 0:
+                    skipped[demand.key] = group.blocked or "not_allocated"
+                    continue
+                total = slot.filled + added
+                target_units[demand.key] = total
+                assigned = demand.assigned
+                if slot.credit is None and not assigned:
+                    targets[demand.key] = ScaledUnits(units, total)
+                    continue
+                wanted: dict[str, Decimal] = {}
+                for symbol, unit in units.items():
+                    need = total * unit - assigned.get(symbol, ZERO)
+                    if need > 0:
+                        wanted[symbol] = need
+                targets[demand.key] = wanted
+        legs = tuple(sized.legs)
+        log.debug(
+            "solver_batch_planned",
+            allocator=self._allocator.name,
+            orders=len(target_units),
+            skipped=len(skipped),
+            legs=len(legs),
+            notional=str(sum((leg.notional for leg in legs), ZERO)),
+        )
+        return _plan_of(
+            legs, targets, target_units, skipped, exhausted, sized.inventory_use
+        )
+
+
+def _plan_of(
+    legs: tuple[PlannedLeg, ...],
+    targets: dict[str, Mapping[str, Decimal]],
+    target_units: dict[str, Decimal],
+    skipped: dict[str, str],
+    exhausted: set[str],
+    inventory_use: Mapping[str, Mapping[str, Decimal]] | None = None,
+) -> BatchPlan:
+    return BatchPlan(
+        legs=legs,
+        targets=targets,
+        target_units=target_units,
+        inventory_use=dict(inventory_use or {}),
+        skipped=skipped,
+        exhausted=frozenset(exhausted),
+    )
+
+
+def _validate(
+    orders: Sequence[OrderDemand],
+    instruments: Mapping[str, Instrument],
+    inventory: Mapping[str, Decimal],
+    in_flight: Decimal,
+) -> None:
+    if not isinstance(in_flight, Decimal) or not in_flight.is_finite() or in_flight < 0:
+        raise SolverInputError(
+            "plan", "in_flight_quote", f"must be a Decimal >= 0, got {in_flight!r}"
+        )
+    for symbol, quantity in inventory.items():
+        if not isinstance(quantity, Decimal) or not quantity.is_finite() or quantity < 0:
+            raise SolverInputError(
+                "plan", f"inventory[{symbol}]", f"must be a Decimal >= 0, got {quantity!r}"
+            )
+    seen: set[str] = set()
+    baskets: dict[str, IndexBasket] = {}
+    for demand in orders:
+        if not isinstance(demand, OrderDemand):
+            raise OrderDemandError("plan", "orders", f"expected OrderDemand, got {demand!r}")
+        if demand.key in seen:
+            raise OrderDemandError(f"OrderDemand[{demand.key!r}]", "key", "appears twice")
+        seen.add(demand.key)
+        basket = demand.basket
+        known = baskets.get(basket.symbol)
+        if known is not None:
+            if known is not basket and known != basket:
+                raise BasketError(
+                    f"IndexBasket[{basket.symbol!r}]",
+                    "units",
+                    f"order {demand.key!r} carries a different basket for this index",
+                )
+            continue
+        baskets[basket.symbol] = basket
+        for symbol in basket.units:
+            instrument = instruments.get(symbol)
+            if instrument is None:
+                raise MissingInstrumentError(
+                    f"IndexBasket[{basket.symbol!r}]", symbol, "no instrument for this constituent"
+                )
+            if instrument.quote != basket.quote_asset:
+                raise MissingInstrumentError(
+                    f"IndexBasket[{basket.symbol!r}]",
+                    symbol,
+                    f"quotes {instrument.quote}, the index quotes {basket.quote_asset}",
+                )

@@ -1,0 +1,95 @@
+"""How a desk plugs into the gateway: the calls the gateway makes, and what they return.
+
+    DeskHandler     async new_index_order / cancel_index_order / quote / cancel_quote
+    InvoiceReader   get / between, sync (quick, in-memory) or async (I/O)
+    AccountKey      (chain_id, address) a message acts for
+    OrderResponse   the desk's answer to an order or a cancel
+    QuoteRejected   raised by ``quote`` when the desk cannot quote
+
+Invoices may come back as ``MintInvoiceModel``, a mapping or a dataclass with the same fields
+(Decimals or decimal strings; ``ts`` integer nanoseconds or ISO-8601 text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from tradewind.gateway.fixjson.messages import (
+    CancelIndexOrder,
+    CancelQuoteRequest,
+    MintInvoiceModel,
+    NewIndexOrder,
+    NewQuoteRequest,
+)
+
+__all__ = [
+    "AccountKey",
+    "DeskHandler",
+    "InvoiceLike",
+    "InvoiceReader",
+    "OrderResponse",
+    "QuoteRejected",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountKey:
+    """The account a message acts for: ``chain_id`` and EIP-55 ``address``."""
+
+    chain_id: int
+    address: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderResponse:
+    """The desk's answer to an order (``status`` "new" | "rejected") or a cancel ("cancelled" |
+    "rejected"); ``reason`` says why for a rejection."""
+
+    status: str
+    reason: str | None = None
+
+
+class QuoteRejected(ValueError):
+    """The desk cannot quote (unknown index, no liquidity, ...); ``reason`` goes to the client."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class DeskHandler(Protocol):
+    """What the gateway calls for each admitted client message (signature, sequence, clock and
+    rate already checked). Money-moving calls only ever carry a verified signer; a quote's
+    ``account`` is as claimed when the request was unsigned (``msg.signer is None``)."""
+
+    async def new_index_order(self, account: AccountKey, msg: NewIndexOrder) -> OrderResponse: ...
+
+    async def cancel_index_order(
+        self, account: AccountKey, msg: CancelIndexOrder
+    ) -> OrderResponse: ...
+
+    async def quote(self, account: AccountKey, msg: NewQuoteRequest) -> Decimal: ...
+
+    async def cancel_quote(self, account: AccountKey, msg: CancelQuoteRequest) -> None: ...
+
+
+InvoiceLike = MintInvoiceModel | Mapping[str, Any] | Any
+"""A MintInvoiceModel, or a mapping / dataclass with its fields."""
+
+
+class InvoiceReader(Protocol):
+    """Where the REST routes find invoices. Either method may be sync (must be quick: it runs
+    on the event loop) or async."""
+
+    def get(
+        self, chain_id: int, address: str, client_order_id: str
+    ) -> InvoiceLike | None | Awaitable[InvoiceLike | None]: ...
+
+    def between(
+        self, start_ns: int, end_ns: int, *, chain_id: int | None, address: str | None
+    ) -> Iterable[InvoiceLike] | Awaitable[Iterable[InvoiceLike]]:
+        """Invoices with ``start_ns <= ts < end_ns``, optionally of one chain and/or address."""
+        ...

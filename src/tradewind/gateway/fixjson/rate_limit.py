@@ -1,0 +1,106 @@
+"""Token buckets per user, spent by weight of message type.
+
+A bucket holds at most ``capacity`` tokens and refills at ``refill_per_second``; a message costs
+its type's weight and is refused (without spending anything) when the bucket holds less. The
+limiter is keyed by whatever the caller names a user, so all sessions of one account share it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from tradewind.core.clock import Clock
+
+__all__ = ["DEFAULT_WEIGHTS", "InvalidRateLimit", "WeightedRateLimiter"]
+
+DEFAULT_WEIGHTS: Mapping[str, int] = {
+    "NewIndexOrder": 5,
+    "CancelIndexOrder": 1,
+    "NewQuoteRequest": 2,
+    "CancelQuoteRequest": 1,
+}
+
+_NS_PER_S = 1_000_000_000
+_PRUNE_AT = 10_000
+
+
+class InvalidRateLimit(ValueError):
+    """A rate limit that cannot work: non-positive capacity or refill, a weight above capacity."""
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tokens: Fraction
+    at_ns: int
+
+
+class WeightedRateLimiter:
+    """Per-key token buckets: ``capacity`` tokens, ``refill_per_second`` tokens a second; message
+    types cost ``weights[msg_type]`` tokens (``default_weight`` when absent). Exact arithmetic."""
+
+    def __init__(
+        self,
+        *,
+        capacity: int,
+        refill_per_second: Fraction | Decimal | int,
+        clock: Clock,
+        weights: Mapping[str, int] = DEFAULT_WEIGHTS,
+        default_weight: int = 1,
+    ) -> None:
+        refill = Fraction(refill_per_second)
+        if capacity <= 0 or refill <= 0:
+            raise InvalidRateLimit(
+                f"capacity and refill must be positive, got {capacity} and {refill}"
+            )
+        heaviest = max([default_weight, *weights.values()])
+        if heaviest > capacity or min([default_weight, *weights.values()]) <= 0:
+            raise InvalidRateLimit(f"weights must be in 1..capacity ({capacity}), got {heaviest}")
+        self._capacity = Fraction(capacity)
+        self._refill_per_ns = refill / _NS_PER_S
+        self._weights = dict(weights)
+        self._default_weight = default_weight
+        self._clock = clock
+        self._buckets: dict[Hashable, _Bucket] = {}
+
+    def weight_of(self, msg_type: str) -> int:
+        return self._weights.get(msg_type, self._default_weight)
+
+    def _level(self, key: Hashable, now_ns: int) -> _Bucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = _Bucket(self._capacity, now_ns)
+            self._buckets[key] = bucket
+        elif now_ns > bucket.at_ns:
+            refilled = bucket.tokens + (now_ns - bucket.at_ns) * self._refill_per_ns
+            bucket.tokens = min(self._capacity, refilled)
+            bucket.at_ns = now_ns
+        return bucket
+
+    def available(self, key: Hashable) -> Fraction:
+        """Tokens ``key`` holds now."""
+        return self._level(key, self._clock.now_ns()).tokens
+
+    def can_take(self, key: Hashable, msg_type: str) -> bool:
+        """Whether ``key`` could send ``msg_type`` now (spends nothing)."""
+        return self.available(key) >= self.weight_of(msg_type)
+
+    def try_take(self, key: Hashable, msg_type: str) -> bool:
+        """Spend ``msg_type``'s weight from ``key``'s bucket; False (nothing spent) if short."""
+        now_ns = self._clock.now_ns()
+        bucket = self._level(key, now_ns)
+        weight = self.weight_of(msg_type)
+        if bucket.tokens < weight:
+            return False
+        bucket.tokens -= weight
+        if len(self._buckets) > _PRUNE_AT:
+            self._prune(now_ns)
+        return True
+
+    def _prune(self, now_ns: int) -> None:
+        # A full bucket is indistinguishable from a new one, so forgetting it changes nothing.
+        for key in list(self._buckets):
+            if self._level(key, now_ns).tokens >= self._capacity:
+                del self._buckets[key]

@@ -1,0 +1,356 @@
+"""The gateway app: FIX/JSON over WebSocket at ``/fix``, invoices over REST, ``/health``.
+
+Per client frame: admit (parse, signature, target, clock, sequence, replay, rate; NAK on the
+first failure) -> ACK{ref_seq_num} -> desk handler -> business response (NewIndexOrder,
+CancelIndexOrder, IndexQuoteResponse; a CancelQuoteRequest gets its ACK only). A session's
+frames are handled one at a time, so its replies come in the order its messages did. A handler
+that raises gets NAK ``internal`` (after the ACK) with no detail; the error is logged.
+
+Desk outputs reach clients through ``app.state.publisher`` (``GatewayPublisher``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from eth_keys import keys
+from eth_utils import is_checksum_address
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from tradewind.app.logging import get_logger
+from tradewind.core.clock import Clock, LiveClock
+from tradewind.gateway.fixjson.connection import ConnectionRegistry, GatewayConnection
+from tradewind.gateway.fixjson.invoice_routes import RestError, invoice_router
+from tradewind.gateway.fixjson.limits import GatewayLimits
+from tradewind.gateway.fixjson.messages import (
+    Ack,
+    CancelIndexOrder,
+    CancelIndexOrderResponse,
+    CancelQuoteRequest,
+    ClientMessage,
+    IndexQuoteResponse,
+    Nak,
+    NewIndexOrder,
+    NewIndexOrderResponse,
+    NewQuoteRequest,
+    decode_json_object,
+)
+from tradewind.gateway.fixjson.protocols import (
+    AccountKey,
+    DeskHandler,
+    InvoiceReader,
+    OrderResponse,
+    QuoteRejected,
+)
+from tradewind.gateway.fixjson.publisher import GatewayPublisher
+from tradewind.gateway.fixjson.rate_limit import WeightedRateLimiter
+from tradewind.gateway.fixjson.rejections import MessageRejected, RejectReason
+from tradewind.gateway.fixjson.session import FixSession, ReplayGuard
+from tradewind.gateway.fixjson.signing import PrivateKeyLike, as_private_key
+
+__all__ = ["GatewayState", "HealthModel", "InvalidCompId", "build_gateway_app"]
+
+_log = get_logger("gateway.fixjson.server")
+
+_COMP_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+class HealthModel(BaseModel):
+    """Liveness, the gateway's comp id, the address that signs its messages, open sessions."""
+
+    status: str
+    comp_id: str
+    signer_address: str
+    sessions: int
+
+
+class InvalidCompId(ValueError):
+    """A gateway comp id the wire cannot carry (1-64 of ``A-Z a-z 0-9 _ . -``)."""
+
+
+class _InvalidDeskAnswer(Exception):
+    """The desk answered with something the wire cannot carry (a bug on the desk side)."""
+
+
+class _Claims(NamedTuple):
+    """What a refused frame says about itself, each None when absent or unreadable."""
+
+    seq_num: int | None = None
+    chain_id: int | None = None
+    address: str | None = None
+    sender_comp_id: str | None = None
+
+
+def _positive_int(value: Any, top: int) -> int | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= top
+    return value if ok else None
+
+
+def _claims(raw: str | bytes, max_bytes: int) -> _Claims:
+    """Best-effort reading of a refused frame, so its NAK can name the message and account."""
+    try:
+        body = decode_json_object(raw, max_bytes=max_bytes)
+    except MessageRejected:
+        return _Claims()
+    header = body.get("standard_header")
+    header = header if isinstance(header, dict) else {}
+    address = body.get("address")
+    sender = header.get("sender_comp_id")
+    readable = isinstance(sender, str) and 0 < len(sender) <= 64 and set(sender) <= _COMP_ID_CHARS
+    return _Claims(
+        seq_num=_positive_int(header.get("seq_num"), 2**63 - 1),
+        chain_id=_positive_int(body.get("chain_id"), 2**53 - 1),
+        address=address if isinstance(address, str) and is_checksum_address(address) else None,
+        sender_comp_id=sender if readable else None,
+    )
+
+
+class GatewayState:
+    """Everything the app's routes share (``app.state.gateway``): identity, clock, limits, the
+    per-account rate limiter and replay memory, the open connections, the desk handler."""
+
+    def __init__(
+        self,
+        *,
+        handler: DeskHandler,
+        comp_id: str,
+        server_key: keys.PrivateKey,
+        clock: Clock,
+        limits: GatewayLimits,
+    ) -> None:
+        self.handler = handler
+        self.comp_id = comp_id
+        self.server_key = server_key
+        self.signer_address = str(server_key.public_key.to_checksum_address())
+        self.clock = clock
+        self.limits = limits
+        self.rate_limiter = WeightedRateLimiter(
+            capacity=limits.rate_capacity,
+            refill_per_second=limits.rate_refill_per_second,
+            weights=limits.rate_weights,
+            clock=clock,
+        )
+        self.replay_guard = ReplayGuard(retention_ns=limits.replay_retention_ns)
+        self.connections = ConnectionRegistry()
+        self.publisher = GatewayPublisher(self.connections)
+
+    def open_connection(self, websocket: WebSocket) -> GatewayConnection:
+        session = FixSession(
+            comp_id=self.comp_id,
+            limits=self.limits,
+            clock=self.clock,
+            rate_limiter=self.rate_limiter,
+            replay_guard=self.replay_guard,
+        )
+
+        async def close(code: int, reason: str) -> None:
+            await websocket.close(code=code, reason=reason)
+
+        connection = GatewayConnection(
+            session=session,
+            send_text=websocket.send_text,
+            close=close,
+            server_key=self.server_key,
+            clock=self.clock,
+            queue_size=self.limits.outbound_queue_size,
+        )
+        self.connections.add(connection)
+        _log.info("session_opened", session=connection.session_id)
+        return connection
+
+    async def close_connection(self, connection: GatewayConnection) -> None:
+        self.connections.remove(connection)
+        await connection.aclose()
+        _log.info("session_closed", session=connection.session_id)
+
+    async def process(self, connection: GatewayConnection, raw: str | bytes) -> None:
+        """Admit one frame and answer it (see the module docstring)."""
+        try:
+            message = connection.session.admit(raw)
+        except MessageRejected as rejected:
+            self._nak(connection, raw, rejected)
+            return
+        account = AccountKey(message.chain_id, message.address)
+        if message.signer is not None:
+            self.connections.bind(connection, account)
+        sender = message.standard_header.sender_comp_id
+        connection.send(
+            Ack,
+            chain_id=account.chain_id,
+            address=account.address,
+            fields={"ref_seq_num": message.seq_num},
+            target_comp_id=sender,
+        )
+        try:
+            reply = await self._dispatch(account, message)
+            if reply is not None:
+                model, fields = reply
+                connection.send(
+                    model,
+                    chain_id=account.chain_id,
+                    address=account.address,
+                    fields=fields,
+                    target_comp_id=sender,
+                )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _log.exception(
+                "handler_failed", session=connection.session_id, msg_type=message.msg_type
+            )
+            connection.send(
+                Nak,
+                chain_id=account.chain_id,
+                address=account.address,
+                fields={
+                    "ref_seq_num": message.seq_num,
+                    "reason": RejectReason.INTERNAL,
+                    "text": "internal error",
+                },
+                target_comp_id=sender,
+            )
+
+    def _nak(
+        self, connection: GatewayConnection, raw: str | bytes, rejected: MessageRejected
+    ) -> None:
+        claims = _claims(raw, self.limits.max_frame_bytes)
+        _log.debug(
+            "message_refused",
+            session=connection.session_id,
+            reason=rejected.reason.value,
+            seq_num=claims.seq_num,
+        )
+        connection.send(
+            Nak,
+            chain_id=claims.chain_id,
+            address=claims.address,
+            fields={
+                "ref_seq_num": claims.seq_num,
+                "reason": rejected.reason,
+                "text": rejected.text,
+            },
+            target_comp_id=claims.sender_comp_id,
+        )
+
+    async def _dispatch(
+        self, account: AccountKey, message: ClientMessage
+    ) -> tuple[Any, dict[str, Any]] | None:
+        if isinstance(message, NewIndexOrder):
+            answer = await self.handler.new_index_order(account, message)
+            return NewIndexOrderResponse, _order_fields(
+                answer, message.client_order_id, ("new", "rejected")
+            )
+        if isinstance(message, CancelIndexOrder):
+            answer = await self.handler.cancel_index_order(account, message)
+            return CancelIndexOrderResponse, _order_fields(
+                answer, message.client_order_id, ("cancelled", "rejected")
+            )
+        if isinstance(message, NewQuoteRequest):
+            quote_fields: dict[str, Any] = {
+                "client_quote_id": message.client_quote_id,
+                "symbol": message.symbol,
+            }
+            try:
+                quantity = await self.handler.quote(account, message)
+            except QuoteRejected as rejected:
+                return IndexQuoteResponse, {
+                    **quote_fields,
+                    "status": "rejected",
+                    "reason": rejected.reason,
+                }
+            if not isinstance(quantity, Decimal) or not quantity.is_finite():
+                raise _InvalidDeskAnswer(f"quote returned {quantity!r}, not a finite Decimal")
+            return IndexQuoteResponse, {
+                **quote_fields,
+                "status": "ok",
+                "quantity_possible": quantity,
+            }
+        if isinstance(message, CancelQuoteRequest):
+            await self.handler.cancel_quote(account, message)
+            return None
+        raise _InvalidDeskAnswer(f"no dispatch for {type(message).__name__}")  # pragma: no cover
+
+
+def _order_fields(
+    answer: OrderResponse, client_order_id: str, statuses: tuple[str, ...]
+) -> dict[str, Any]:
+    if not isinstance(answer, OrderResponse) or answer.status not in statuses:
+        raise _InvalidDeskAnswer(f"desk answered {answer!r}; status must be one of {statuses}")
+    return {"client_order_id": client_order_id, "status": answer.status, "reason": answer.reason}
+
+
+def build_gateway_app(
+    handler: DeskHandler,
+    invoices: InvoiceReader,
+    *,
+    comp_id: str,
+    server_key: PrivateKeyLike,
+    clock: Clock | None = None,
+    limits: GatewayLimits | None = None,
+) -> FastAPI:
+    """The gateway as a FastAPI app: WebSocket ``/fix``, ``GET /invoices...``, ``GET /health``,
+    OpenAPI at ``/openapi.json``. ``server_key`` signs every server message; ``comp_id`` is
+    what clients must put in ``target_comp_id``. ``app.state.publisher`` pushes desk outputs.
+    Raises ``InvalidCompId``."""
+    if not 0 < len(comp_id) <= 64 or not set(comp_id) <= _COMP_ID_CHARS:
+        raise InvalidCompId(f"comp_id must be 1-64 of A-Z a-z 0-9 _ . -, got {comp_id!r}")
+    state = GatewayState(
+        handler=handler,
+        comp_id=comp_id,
+        server_key=as_private_key(server_key),
+        clock=clock or LiveClock(),
+        limits=limits or GatewayLimits(),
+    )
+    app = FastAPI(
+        title="Tradewind gateway",
+        version="1",
+        description="FIX/JSON over WebSocket at /fix (schemas in docs/fix-json), invoices over "
+        "REST. Decimals travel as strings, times as ISO-8601 UTC.",
+    )
+    app.state.gateway = state
+    app.state.publisher = state.publisher
+
+    @app.exception_handler(RestError)
+    async def _rest_error(_: Request, error: RestError) -> JSONResponse:
+        return error.response()
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {"loc": (), "msg": "bad request"}
+        where = ".".join(str(part) for part in first["loc"])
+        return RestError(422, "bad_request", f"{where}: {first['msg']}").response()
+
+    @app.get("/health", response_model=HealthModel, tags=["health"])
+    async def health() -> HealthModel:
+        return HealthModel(
+            status="ok",
+            comp_id=state.comp_id,
+            signer_address=state.signer_address,
+            sessions=len(state.connections),
+        )
+
+    app.include_router(invoice_router(invoices, state.limits))
+
+    @app.websocket("/fix")
+    async def fix(websocket: WebSocket) -> None:
+        await websocket.accept()
+        connection = state.open_connection(websocket)
+        try:
+            while True:
+                event = await websocket.receive()
+                if event["type"] == "websocket.disconnect":
+                    break
+                frame = event.get("text")
+                if frame is None:
+                    frame = event.get("bytes") or b""
+                await state.process(connection, frame)
+        finally:
+            await state.close_connection(connection)
+
+    return app
+
