@@ -117,6 +117,21 @@ def sim_tour(config: ConfigOption = None) -> None:
     raise typer.Exit(run_sdk_tour(cfg))
 
 
+@app.command()
+def serve(config: ConfigOption = None) -> None:
+    """Run the index desk: FIX/JSON gateway at /fix, invoices over REST, the solver."""
+    import asyncio
+
+    from tradewind.desks.index.serve import serve_desk
+
+    cfg = _load(config)
+    try:
+        asyncio.run(serve_desk(cfg))
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 _register_desks()
 
 

@@ -51,8 +51,10 @@ class SimConfig(_Section):
 
 
 class VenueConfig(_Section):
-    """The venue the kernel commands (`book`, `order`, `balances`) talk to."""
+    """The venue the kernel commands (`book`, `order`, `balances`) and the desk talk to;
+    ``name`` labels its orders and fills ("sim" for the simulated exchange)."""
 
+    name: str = "sim"
     rest_url: str | None = None
     ws_url: str | None = None
     api_key: str | None = None
