@@ -108,6 +108,20 @@ def sim(
     asyncio.run(serve(settings_from_config(sim_cfg), clock_from_config(sim_cfg)))
 
 
+@app.command()
+def demo(
+    config: ConfigOption = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Exit after the scripted client instead of serving.")
+    ] = False,
+) -> None:
+    """The main job on embedded defaults: exchange, index desk and a scripted client."""
+    from tradewind.app.demo import run_demo
+
+    cfg = _load(config)
+    raise typer.Exit(run_demo(cfg, once=once))
+
+
 @app.command("sim-tour")
 def sim_tour(config: ConfigOption = None) -> None:
     """A scripted official-SDK session against a fresh simulated exchange (market data, orders)."""
