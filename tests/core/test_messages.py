@@ -41,7 +41,7 @@ def test_order_filled_round_trips_through_fill() -> None:
         ts_init=11,
     )
     fill = event.fill
-    assert fill.key == ("binance", "9001") and fill.client_order_id == "tw-1"
+    assert fill.key == ("binance", "BTC/USDT", "9001") and fill.client_order_id == "tw-1"
     assert OrderFilled.from_fill(fill, client_order_id="tw-1", ts_init=11) == event
 
 

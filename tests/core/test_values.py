@@ -145,7 +145,7 @@ def test_fill_key_and_notional() -> None:
         liquidity_side=LiquiditySide.MAKER,
         ts_event=5,
     )
-    assert fill.key == ("binance", "77")
+    assert fill.key == ("binance", "BTC/USDT", "77")
     assert fill.notional == D("90.00030")
 
 

@@ -21,6 +21,7 @@ app = typer.Typer(
 def _register_desks() -> None:
     # Sub-apps are imported here so `tradewind --help` stays fast and one broken desk cannot
     # take the whole command line down silently: an ImportError surfaces at start.
+    from tradewind.chain.bridge.cli import relayer_app
     from tradewind.chain.cli import chain_app
     from tradewind.execution.cli import balances_command, book_command, order_app
     from tradewind.portfolio.audit.cli import audit_app
@@ -33,6 +34,7 @@ def _register_desks() -> None:
         portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."
     )
     app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of the ledger.")
+    chain_app.add_typer(relayer_app, name="relayer")
     app.add_typer(
         chain_app, name="chain", help="Local EVM chains (anvil): start nodes, deploy contracts."
     )
@@ -83,6 +85,24 @@ def sim(
     replay: Annotated[
         Path | None, typer.Option(help="Replay a recorded L2/trade JSONL file instead.")
     ] = None,
+    chain: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--chain",
+            help="NETWORK=RPC_URL: credit token deposits seen on that EVM node "
+            "(repeatable, e.g. base=http://127.0.0.1:8545).",
+        ),
+    ] = None,
+    chain_token: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--chain-token", help="NETWORK=ADDRESS: the token contract (USDC) watched there."
+        ),
+    ] = None,
+    confirmations: Annotated[
+        int | None,
+        typer.Option(help="Blocks deep before a chain deposit is credited (1 = its block)."),
+    ] = None,
 ) -> None:
     """Run the simulated Binance Spot exchange (REST + WebSocket) until interrupted."""
     import asyncio
@@ -104,6 +124,16 @@ def sim(
         }.items()
         if value is not None
     }
+    if chain or chain_token or confirmations is not None:
+        from tradewind.venues.sim.chain_config import ChainOptionError, merge_chain_options
+
+        try:
+            overrides["chains"] = merge_chain_options(
+                cfg.sim.chains, chain or (), chain_token or (), confirmations
+            )
+        except ChainOptionError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
     sim_cfg = cfg.sim.model_copy(update=overrides)
     asyncio.run(serve(settings_from_config(sim_cfg), clock_from_config(sim_cfg)))
 

@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tradewind.venues.sim.chain_config import SimChainConfig
+
 ENV_PREFIX = "TRADEWIND_"
 
 
@@ -48,6 +50,8 @@ class SimConfig(_Section):
     orders_per_10s: int = Field(default=100, gt=0)
     orders_per_day: int = Field(default=200_000, gt=0)
     ignored_429s_before_ban: int = Field(default=5, gt=0)
+    # deposit network ("BASE") -> EVM node + token watched for deposits ([sim.chains.BASE])
+    chains: dict[str, SimChainConfig] = Field(default_factory=dict)
 
 
 class VenueConfig(_Section):
@@ -84,6 +88,9 @@ class DeskConfig(_Section):
     max_order_volley: Decimal = Field(default=Decimal(50_000), gt=0)
     max_batch_volley: Decimal = Field(default=Decimal(200_000), gt=0)
     max_in_flight_volley: Decimal = Field(default=Decimal(400_000), gt=0)
+    # the venue's taker commission; buy legs are grossed up by it, since the venue takes it out
+    # of the bought asset (Binance's default spot rate: 10 bps)
+    taker_fee_bps: Decimal = Field(default=Decimal(10), ge=0, lt=10_000)
     local_deposits: bool = True
     clock_skew_s: int = Field(default=60, ge=1, le=3600)
 

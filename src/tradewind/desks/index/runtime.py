@@ -68,6 +68,7 @@ def solver_config(config: DeskConfig) -> SolverConfig:
         max_order_volley=config.max_order_volley,
         max_batch_volley=config.max_batch_volley,
         max_in_flight_volley=config.max_in_flight_volley,
+        taker_fee_rate=config.taker_fee_bps / _BPS,
     )
 
 

@@ -1,7 +1,8 @@
 """Deposit addresses and deposit history of the simulated exchange (``/sapi/v1/capital/deposit/*``).
 
-A deposit is keyed by its transaction id: crediting the same transaction twice is a no-op, so a
-chain watcher that sees a log twice (or restarts) never credits twice.
+A deposit is keyed by its transaction id, plus the log index when it comes from an ERC-20
+``Transfer`` log (one transaction may carry several): crediting the same key twice is a no-op,
+so a chain watcher that sees a log twice (or restarts) never credits twice.
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ STATUS_SUCCESS = 1
 
 @dataclass(frozen=True, slots=True)
 class DepositRecord:
-    """One credited (or pending) deposit. ``amount`` in units of ``coin``; times in epoch ms."""
+    """One credited (or pending) deposit. ``amount`` in units of ``coin``; times in epoch ms.
+
+    ``log_index``: position of the token ``Transfer`` log in its transaction (chain deposits),
+    None for deposits announced through the admin API.
+    """
 
     deposit_id: str
     account_id: str
@@ -43,6 +48,16 @@ class DepositRecord:
     status: int
     confirmations: int
     required_confirmations: int
+    log_index: int | None = None
+
+    @property
+    def key(self) -> str:
+        return deposit_key(self.tx_id, self.log_index)
+
+
+def deposit_key(tx_id: str, log_index: int | None = None) -> str:
+    """What a deposit is deduplicated by: the tx id, and ``:<log index>`` for a token log."""
+    return tx_id if log_index is None else f"{tx_id}:{log_index}"
 
 
 def deposit_address(account_id: str, coin: str, network: str) -> str:
@@ -74,19 +89,31 @@ class DepositBook:
         resolved = self.resolve_network(coin, network)
         return deposit_address(account_id, coin, resolved), resolved
 
-    def get(self, tx_id: str) -> DepositRecord | None:
-        return self._records.get(tx_id)
+    def get(self, tx_id: str, log_index: int | None = None) -> DepositRecord | None:
+        return self._records.get(deposit_key(tx_id, log_index))
 
     def record(self, record: DepositRecord) -> bool:
-        """Store a deposit; False when its tx id is already known (the caller must not credit)."""
-        existing = self._records.get(record.tx_id)
+        """Store a deposit; False when its key is already credited (the caller must not credit)."""
+        key = record.key
+        existing = self._records.get(key)
         if existing is not None and existing.status == STATUS_SUCCESS:
             return False
-        self._records[record.tx_id] = record
-        ids = self._by_account.setdefault(record.account_id, [])
-        if record.tx_id not in ids:
-            ids.append(record.tx_id)
+        self._records[key] = record
+        keys = self._by_account.setdefault(record.account_id, [])
+        if key not in keys:
+            keys.append(key)
         return True
+
+    def discard_pending(self, key: str) -> DepositRecord | None:
+        """Forget a pending deposit (its block left the chain); a credited one is kept."""
+        existing = self._records.get(key)
+        if existing is None or existing.status == STATUS_SUCCESS:
+            return None
+        del self._records[key]
+        keys = self._by_account.get(existing.account_id, [])
+        if key in keys:
+            keys.remove(key)
+        return existing
 
     def history(
         self,
@@ -98,7 +125,7 @@ class DepositBook:
         end_time: int | None = None,
         limit: int = 1000,
     ) -> list[DepositRecord]:
-        records = [self._records[tx] for tx in self._by_account.get(account_id, [])]
+        records = [self._records[key] for key in self._by_account.get(account_id, [])]
         selected = [
             r
             for r in records

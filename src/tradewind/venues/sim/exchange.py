@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import zlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from tradewind.app.logging import get_logger
+from tradewind.venues.sim.chain_config import SimChainConfig
 from tradewind.venues.sim.clock import ExchangeClock, RealClock
-from tradewind.venues.sim.deposits import STATUS_SUCCESS, DepositBook, DepositRecord
+from tradewind.venues.sim.deposits import STATUS_SUCCESS, DepositBook, DepositRecord, deposit_key
 from tradewind.venues.sim.engine import MatchingEngine, SimError, SymbolSpec
 from tradewind.venues.sim.server.admin import build_admin_routes
 from tradewind.venues.sim.server.auth import (
@@ -51,7 +53,10 @@ DEMO_BALANCES = {
 
 @dataclass(frozen=True, slots=True)
 class SimSettings:
-    """How to run the simulated exchange. Ports are TCP ports (0 = pick a free one)."""
+    """How to run the simulated exchange. Ports are TCP ports (0 = pick a free one).
+
+    ``chains``: deposit network (e.g. "BASE") -> the EVM node and token watched for deposits.
+    """
 
     host: str = "127.0.0.1"
     port: int = 8090
@@ -65,6 +70,7 @@ class SimSettings:
     ignored_429s_before_ban: int = 5
     replay_file: Path | None = None
     markets_file: Path | None = None
+    chains: Mapping[str, SimChainConfig] = field(default_factory=dict)
 
 
 class SimExchange:
@@ -97,6 +103,7 @@ class SimExchange:
         self.demo_credential = credential_from_seed(settings.demo_seed, DEMO_ACCOUNT)
         self.market: Any = None
         self.market_driver: Any = None
+        self.chain_watchers: list[Any] = []
 
     # -- accounts ------------------------------------------------------------------------------
     async def create_account(
@@ -145,26 +152,31 @@ class SimExchange:
         *,
         confirmations: int = 1,
         required_confirmations: int = 1,
+        log_index: int | None = None,
     ) -> tuple[DepositRecord, bool]:
-        """Credit a deposit once per ``tx_id``; returns the record and whether it credited now."""
+        """Record a deposit, pending until ``confirmations >= required_confirmations``; credit it
+        once per (``tx_id``, ``log_index``). Returns the record and whether it credited now."""
         if not self.engine.has_account(account_id):
             raise KeyError(account_id)
-        existing = self.deposits.get(tx_id)
+        existing = self.deposits.get(tx_id, log_index)
         if existing is not None and existing.status == STATUS_SUCCESS:
             return existing, False
         address, resolved = self.deposits.address(account_id, coin, network)
+        suffix = "" if log_index is None else f"-{log_index}"
         record = DepositRecord(
-            deposit_id=existing.deposit_id if existing else f"dep-{tx_id[-12:]}",
+            deposit_id=existing.deposit_id if existing else f"dep-{tx_id[-12:]}{suffix}",
             account_id=account_id,
             coin=coin,
             network=resolved,
             amount=amount,
             address=address,
             tx_id=tx_id,
-            insert_time=self.clock.now_ms(),
+            # insertTime is when the exchange first saw the deposit, pending or not
+            insert_time=existing.insert_time if existing else self.clock.now_ms(),
             status=STATUS_SUCCESS if confirmations >= required_confirmations else 0,
             confirmations=confirmations,
             required_confirmations=required_confirmations,
+            log_index=log_index,
         )
         self.deposits.record(record)
         credited = record.status == STATUS_SUCCESS
@@ -174,9 +186,26 @@ class SimExchange:
             self.persistence.save_deposit(record)
         await self.persist()
         log.info(
-            "deposit_recorded", account_id=account_id, coin=coin, tx_id=tx_id, credited=credited
+            "deposit_recorded", account_id=account_id, coin=coin, tx_id=tx_id,
+            log_index=log_index, credited=credited, confirmations=confirmations,
         )
         return record, credited
+
+    async def drop_pending_deposit(self, tx_id: str, log_index: int | None = None) -> bool:
+        """Forget a pending (never credited) deposit whose block left the chain."""
+        key = deposit_key(tx_id, log_index)
+        dropped = self.deposits.discard_pending(key)
+        if dropped is None:
+            return False
+        if self.persistence is not None:
+            self.persistence.delete_deposit(key)
+        await self.persist()
+        log.info("deposit_dropped", account_id=dropped.account_id, tx_id=tx_id, log_index=log_index)
+        return True
+
+    def account_ids(self) -> list[str]:
+        """Every account with an API key (the accounts users can deposit to)."""
+        return sorted({credential.account_id for credential in self.api_keys.all()})
 
     def shock(self, symbol: str, pct: Decimal) -> None:
         if self.market is not None:
@@ -301,10 +330,13 @@ class SimExchange:
         self._tasks.append(loop.create_task(self._stream_loop()))
         if self.persistence is not None:
             self._tasks.append(loop.create_task(self._counters_loop()))
+        self._start_chain_watchers()
         log.info("sim_started", rest=self.rest_url, ws=self.ws_url)
 
     async def stop(self) -> None:
         self._stop.set()
+        for watcher in self.chain_watchers:
+            await watcher.stop()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -334,6 +366,17 @@ class SimExchange:
                 self.streams.tick_100ms()
             except Exception:
                 log.exception("stream_tick_failed")
+
+    def _start_chain_watchers(self) -> None:
+        if not self.settings.chains:
+            return
+        # web3 is imported only when a chain is watched: the plain sim starts without it.
+        from tradewind.venues.sim.chain_watch import ChainDepositWatcher
+
+        for network, config in sorted(self.settings.chains.items()):
+            watcher = ChainDepositWatcher(self, network, config)
+            watcher.start()
+            self.chain_watchers.append(watcher)
 
     def _start_market(self) -> None:
         if self.settings.replay_file is not None:

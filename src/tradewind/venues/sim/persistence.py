@@ -175,12 +175,17 @@ class SimStore:
         )
 
     def save_deposit(self, record: DepositRecord) -> None:
+        # The tx_id column holds the deposit key: tx id, plus ":<log index>" for a token log.
         self._pending.append(
             (
                 "INSERT OR REPLACE INTO deposits (tx_id, account_id, data) VALUES (?,?,?)",
-                (record.tx_id, record.account_id, orjson.dumps(to_plain(record))),
+                (record.key, record.account_id, orjson.dumps(to_plain(record))),
             )
         )
+
+    def delete_deposit(self, key: str) -> None:
+        """Forget a pending deposit whose block left the chain."""
+        self._pending.append(("DELETE FROM deposits WHERE tx_id = ?", (key,)))
 
     def save_meta(self, key: str, value: str) -> None:
         self._pending.append(("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value)))

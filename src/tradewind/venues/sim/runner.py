@@ -7,9 +7,17 @@ import signal
 from pathlib import Path
 
 from tradewind.app.config import SimConfig
+from tradewind.venues.sim.chain_config import SimChainConfig, merge_chain_options
 from tradewind.venues.sim.clock import AcceleratedClock, ExchangeClock, RealClock
 from tradewind.venues.sim.exchange import SimExchange, SimSettings
 from tradewind.venues.sim.server.rate_limits import RateLimit
+
+
+def chains_from_config(cfg: SimConfig) -> dict[str, SimChainConfig]:
+    """The ``[sim.chains]`` section keyed by upper-case network (empty when absent)."""
+    # getattr: a config model without the section (older app config) watches no chain.
+    configured = getattr(cfg, "chains", None) or {}
+    return merge_chain_options(configured)
 
 
 def settings_from_config(cfg: SimConfig, *, port: int | None = None) -> SimSettings:
@@ -30,6 +38,7 @@ def settings_from_config(cfg: SimConfig, *, port: int | None = None) -> SimSetti
             RateLimit("RAW_REQUESTS", "MINUTE", 5, 61_000),
         ),
         ignored_429s_before_ban=cfg.ignored_429s_before_ban,
+        chains=chains_from_config(cfg),
     )
 
 
@@ -47,6 +56,12 @@ async def serve(settings: SimSettings, clock: ExchangeClock, announce: bool = Tr
         print(f"WS API     {exchange.ws_url}/ws-api/v3", flush=True)
         if settings.admin:
             print(f"Admin      {exchange.rest_url}/admin/v1", flush=True)
+        for network, chain in sorted(settings.chains.items()):
+            print(
+                f"Chain      {network} {chain.rpc_url} token={chain.token} "
+                f"confirmations={chain.confirmations}",
+                flush=True,
+            )
         print(f"API key    {cred.api_key}", flush=True)
         print(f"API secret {cred.api_secret}", flush=True)
         print(f"READY port={exchange.port}", flush=True)

@@ -208,15 +208,31 @@ def test_lp_never_fills_less_value_than_proportional_and_never_breaks_a_constrai
     )
     house = {s: D(1) for s in list(books)[:1]}  # a little inventory, for sells' padding too
     values = {}
-    for allocator in (Recording(OptimalAllocator()), Recording(ProportionalAllocator())):
+    per_group: dict[str, dict[tuple[str, OrderSide], Decimal]] = {}
+    allocators = {
+        "optimal": OptimalAllocator(),
+        "floored": OptimalAllocator(proportional_floor=1),
+        "proportional": ProportionalAllocator(),
+    }
+    for name, inner in allocators.items():
+        allocator = Recording(inner)
         plan = BatchPlanner(config, allocator).plan(orders, books, instruments, house)
-        assert check_plan(plan, orders, books, instruments, config, house) == [], allocator.name
+        assert check_plan(plan, orders, books, instruments, config, house) == [], name
         for problem, allocation in allocator.calls:
-            assert check(problem, allocation) == [], allocator.name
-        values[allocator.name] = _value(plan, orders, books)
+            assert check(problem, allocation) == [], name
+        values[name] = _value(plan, orders, books)
+        totals: dict[tuple[str, OrderSide], Decimal] = {}
+        for order in orders:
+            key = (order.basket.symbol, order.side)
+            totals[key] = totals.get(key, D(0)) + plan.target_units.get(order.key, D(0))
+        per_group[name] = totals
     # rounding onto the grid may cost the LP up to a step per (index, side) group
     slack = sum((4 * b.quantity_step * _unit_value(b, books) for b in baskets), D(0))
     assert values["optimal"] >= values["proportional"] - slack
+    assert values["floored"] >= values["proportional"] - slack
+    # with the floor at 1 no index does worse than under the proportional rule
+    for key, units in per_group["proportional"].items():
+        assert per_group["floored"][key] >= units - 2 * D("0.001")
 
 
 def test_make_feasible_shrinks_an_overfull_proposal_until_it_fits(market: Market) -> None:
@@ -252,3 +268,27 @@ def test_a_failed_lp_falls_back_to_the_proportional_rule(
 def test_optimum_tolerance_is_validated() -> None:
     with pytest.raises(SolverConfigError):
         OptimalAllocator(optimum_tolerance=1.5)
+
+
+def test_value_first_may_starve_an_index_and_the_proportional_floor_bounds_it(
+    market: Market,
+) -> None:
+    books = {
+        "X/USDT": market.book(bids=[("99", "50")], asks=[("100", "10")]),
+        "Y/USDT": market.book(bids=[("99", "50")], asks=[("100", "100")]),
+    }
+    instruments = {s: market.instrument(s) for s in books}
+    rich = market.basket("RICH", {"X/USDT": "1", "Y/USDT": "1"})  # 200 a token per X
+    lean = market.basket("LEAN", {"X/USDT": "1"})  # 100 a token per X
+    orders = [market.order("rich", rich, "2000"), market.order("lean", lean, "1000")]
+
+    def plan_with(allocator: Allocator) -> dict[str, Decimal]:
+        return dict(BatchPlanner(WIDE, allocator).plan(orders, books, instruments).target_units)
+
+    assert plan_with(ProportionalAllocator()) == {"rich": D(5), "lean": D(5)}
+    assert plan_with(OptimalAllocator()) == {"rich": D(10)}  # lean: not_allocated
+    assert plan_with(OptimalAllocator(proportional_floor=0.5)) == {
+        "rich": D("7.5"),
+        "lean": D("2.5"),
+    }
+    assert plan_with(OptimalAllocator(proportional_floor=1)) == {"rich": D(5), "lean": D(5)}

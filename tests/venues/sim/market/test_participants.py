@@ -98,7 +98,7 @@ def test_ten_minutes_stay_two_sided_trade_and_barely_reject() -> None:
             assert depth.bids[0][0] < depth.asks[0][0]
     traded = {event.trade.symbol for event in trades}
     assert traded == set(engine.specs)
-    # default intensity: 20-50 engine calls a second across the twelve symbols
+    # default intensity: 20-50 engine calls a second across the default symbols
     assert 20 * 600 <= actions <= 50 * 600
     assert sim.stats.rejected <= actions // 1000
     # the books follow the latent mid: the touch brackets it within a few levels

@@ -13,7 +13,7 @@ leak an infeasible plan.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_CEILING, Decimal, localcontext
 from fractions import Fraction
 from typing import Protocol
@@ -178,19 +178,25 @@ def split_group(
         allocation[slot.index] += step
 
 
-def top_up(problem: AllocationProblem, allocation: Allocation) -> None:
+def top_up(
+    problem: AllocationProblem,
+    allocation: Allocation,
+    order: Sequence[DemandGroup] | None = None,
+) -> None:
     """Add whole steps to clean members while every exact constraint keeps slack for them.
 
-    Fixes what rounding a float solution onto the grid left unused: per group (least filled
-    first), the steps its constituents' capacities and the batch cap can still take, counted
-    conservatively (as if house inventory covered none of them), go one at a time to the
-    members with the lowest fill ratio. ``allocation`` must be feasible; it stays feasible.
+    Fixes what rounding a float solution onto the grid left unused: per group (in ``order``,
+    by default least filled first), the steps its constituents' capacities and the batch cap
+    can still take, counted conservatively (as if house inventory covered none of them), go to
+    the members with the lowest fill ratio. ``allocation`` must be feasible; it stays feasible.
     """
     with localcontext(EXACT):
-        _top_up(problem, allocation)
+        _top_up(problem, allocation, order)
 
 
-def _top_up(problem: AllocationProblem, allocation: Allocation) -> None:
+def _top_up(
+    problem: AllocationProblem, allocation: Allocation, order: Sequence[DemandGroup] | None
+) -> None:
     net_factor = problem.net_factor
     active = [group for group in problem.groups if group.blocked is None and group.clean_cap > 0]
 
@@ -201,8 +207,12 @@ def _top_up(problem: AllocationProblem, allocation: Allocation) -> None:
         )
         return float(clean) / float(group.clean_cap)
 
+    if order is None:
+        order = sorted(active, key=ratio_of)
+    else:
+        order = [group for group in order if group.blocked is None and group.clean_cap > 0]
     totals = constituent_totals(problem, allocation)
-    for group in sorted(active, key=ratio_of):
+    for group in order:
         step = group.basket.quantity_step
         steps: int | None = None
         per_step_notional = ZERO

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from tradewind.core.enums import OrderSide
 from tradewind.desks.index.solver.config import SolverConfig
@@ -60,7 +60,7 @@ def baseline(demand: OrderDemand) -> tuple[Decimal, dict[str, Decimal] | None, D
     ):
         filled -= step
         close = filled + filled * TIE
-    credit = {}
+    credit: dict[str, Decimal] = {}
     for symbol, unit in units.items():
         extra = assigned.get(symbol, ZERO) - filled * unit
         if extra:
@@ -137,7 +137,8 @@ def order_slot(
     config: SolverConfig,
 ) -> OrderSlot | SlotRefusal:
     """The order's slot, or why it cannot add one step. ``prices``: limit price per constituent
-    on the order's side; ``unit_cost``: sum_j units_j x price_j (quote per index token)."""
+    on the order's side; ``unit_cost``: sum_j units_j x price_j (quote per index token).
+    Runs under the EXACT context (the planner sets it)."""
     basket = demand.basket
     step = basket.quantity_step
     units = basket.units
@@ -148,20 +149,22 @@ def order_slot(
         volley = demand.volley_cap
     remaining = demand.remaining
     if credit is None and demand.side is OrderSide.BUY:
-        # the common case (a fresh buy): cost is linear, so no breakpoints to walk
-        charged = unit_cost * (1 + basket.mint_fee_rate)
+        # the common case (a fresh buy): cost is linear, so count whole steps directly
+        step_cost = unit_cost * step
+        step_charged = step_cost * (1 + basket.mint_fee_rate)
         collateral = remaining * net
         spendable = volley * net
-        cap = floor_to(
-            min(EXACT.divide(collateral, charged), EXACT.divide(spendable, unit_cost)), step
+        steps = int(
+            min(collateral / step_charged, spendable / step_cost).to_integral_value(
+                rounding=ROUND_FLOOR
+            )
         )
-        while cap > 0 and (cap * charged > collateral or cap * unit_cost > spendable):
-            cap -= step
-        following = cap + step
-        if following * charged <= collateral and following * unit_cost <= spendable:
-            cap = following
-        if cap == 0:
-            exhausted = step * charged > collateral
+        while steps > 0 and (steps * step_charged > collateral or steps * step_cost > spendable):
+            steps -= 1  # a quotient rounded up onto a whole number
+        if (steps + 1) * step_charged <= collateral and (steps + 1) * step_cost <= spendable:
+            steps += 1
+        if steps == 0:
+            exhausted = step_charged > collateral
             return SlotRefusal("exhausted" if exhausted else "volley_cap", exhausted)
         return OrderSlot(
             index=index,
@@ -169,8 +172,8 @@ def order_slot(
             filled=filled,
             credit=None,
             reach=ZERO,
-            cap=cap,
-            cap_steps=steps_in(cap, step),
+            cap=step * steps,
+            cap_steps=steps,
         )
     no_credit: Mapping[str, Decimal] = credit or {}
     # past its reach an order's cost is linear: x x unit cost less what its credits are worth

@@ -9,6 +9,7 @@ Exact Decimal throughout, then ``make_feasible`` for the rounding.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
@@ -17,9 +18,76 @@ from tradewind.desks.index.solver.allocation import make_feasible, split_group
 from tradewind.desks.index.solver.grid import EXACT, ZERO
 from tradewind.desks.index.solver.problem import Allocation, AllocationProblem, CapacityKey
 
-__all__ = ["ProportionalAllocator"]
+__all__ = ["ProportionalAllocator", "ProportionalRatios", "proportional_ratios"]
 
 ONE = Fraction(1)
+
+
+@dataclass(frozen=True, slots=True)
+class ProportionalRatios:
+    """The proportional rule's fill ratios, the batch cap's common scale already applied.
+
+    ``groups``: per (index symbol, side), the ratio of the group's scarcest constituent (what
+    its clean members get); ``members``: slot index → the own ratio of a member holding credits
+    (the scarcest constituent it still needs).
+    """
+
+    groups: dict[tuple[str, OrderSide], Fraction]
+    members: dict[int, Fraction]
+
+
+def proportional_ratios(problem: AllocationProblem) -> ProportionalRatios:
+    """What the proportional rule gives each group and each member holding credits."""
+    with localcontext(EXACT):
+        return _ratios(problem)
+
+
+def _ratios(problem: AllocationProblem) -> ProportionalRatios:
+    active = [group for group in problem.groups if group.blocked is None]
+    demand: dict[CapacityKey, Decimal] = {}
+    for group in active:
+        for symbol, need in group.need.items():
+            key = (symbol, group.side)
+            demand[key] = demand.get(key, ZERO) + need
+    # shares as exact fractions: 1/3 of the liquidity must split into exact thirds
+    share: dict[CapacityKey, Fraction] = {}
+    for key, total in demand.items():
+        capacity = problem.capacities[key].net
+        share[key] = ONE if capacity >= total else Fraction(capacity) / Fraction(total)
+
+    ratios: dict[tuple[str, OrderSide], Fraction] = {}
+    dirty: dict[int, Fraction] = {}
+    used: dict[CapacityKey, Decimal] = {}
+    for group in active:
+        side = group.side
+        units = group.basket.units
+        ratio = min((share[(symbol, side)] for symbol in group.need), default=ONE)
+        ratios[(group.basket.symbol, side)] = ratio
+        approximate = _decimal(ratio)
+        for symbol, unit in units.items():
+            key = (symbol, side)
+            used[key] = used.get(key, ZERO) + approximate * unit * group.clean_cap
+        # scarcest first: a member's ratio is the share of the first constituent it needs
+        scarcest = sorted(group.need, key=lambda symbol: share[(symbol, side)])
+        for slot in group.members:
+            if slot.credit is None:
+                continue
+            needs = {
+                symbol: slot.cap * unit - slot.credit.get(symbol, ZERO)
+                for symbol, unit in units.items()
+            }
+            own = next((share[(symbol, side)] for symbol in scarcest if needs[symbol] > 0), ONE)
+            dirty[slot.index] = own
+            own_approximate = _decimal(own)
+            for symbol, need in needs.items():
+                if need > 0:
+                    key = (symbol, side)
+                    used[key] = used.get(key, ZERO) + own_approximate * need
+    scale = _batch_scale(problem, used)
+    return ProportionalRatios(
+        groups={key: ratio * scale for key, ratio in ratios.items()},
+        members={index: ratio * scale for index, ratio in dirty.items()},
+    )
 
 
 class ProportionalAllocator:
@@ -29,75 +97,31 @@ class ProportionalAllocator:
 
     def allocate(self, problem: AllocationProblem) -> Allocation:
         with localcontext(EXACT):
-            return self._allocate(problem)
+            ratios = _ratios(problem)
+            allocation: Allocation = {}
+            for group in problem.groups:
+                if group.blocked is None:
+                    ratio = ratios.groups[(group.basket.symbol, group.side)]
+                    split_group(group, ratio, allocation, ratios.members)
+            return make_feasible(problem, allocation)
 
-    def _allocate(self, problem: AllocationProblem) -> Allocation:
-        active = [group for group in problem.groups if group.blocked is None]
-        demand: dict[CapacityKey, Decimal] = {}
-        for group in active:
-            for symbol, need in group.need.items():
-                key = (symbol, group.side)
-                demand[key] = demand.get(key, ZERO) + need
-        # shares as exact fractions: 1/3 of the liquidity must split into exact thirds
-        share: dict[CapacityKey, Fraction] = {}
-        for key, total in demand.items():
-            capacity = problem.capacities[key].net
-            share[key] = ONE if capacity >= total else Fraction(capacity) / Fraction(total)
 
-        ratios: dict[int, Fraction] = {}  # group position → ratio
-        dirty: dict[int, Fraction] = {}  # slot index → ratio
-        used: dict[CapacityKey, Decimal] = {}
-        for position, group in enumerate(active):
-            side = group.side
-            units = group.basket.units
-            ratio = min((share[(symbol, side)] for symbol in group.need), default=ONE)
-            ratios[position] = ratio
-            approximate = _decimal(ratio)
-            for symbol, unit in units.items():
-                key = (symbol, side)
-                used[key] = used.get(key, ZERO) + approximate * unit * group.clean_cap
-            for slot in group.members:
-                if slot.credit is None:
-                    continue
-                needs = {
-                    symbol: slot.cap * unit - slot.credit.get(symbol, ZERO)
-                    for symbol, unit in units.items()
-                }
-                own = min(
-                    (share[(symbol, side)] for symbol, need in needs.items() if need > 0),
-                    default=ONE,
-                )
-                dirty[slot.index] = own
-                own_approximate = _decimal(own)
-                for symbol, need in needs.items():
-                    if need > 0:
-                        key = (symbol, side)
-                        used[key] = used.get(key, ZERO) + own_approximate * need
-
-        scale = self._batch_scale(problem, used)
-        allocation: Allocation = {}
-        scaled_dirty = {index: ratio * scale for index, ratio in dirty.items()}
-        for position, group in enumerate(active):
-            split_group(group, ratios[position] * scale, allocation, scaled_dirty)
-        return make_feasible(problem, allocation)
-
-    @staticmethod
-    def _batch_scale(problem: AllocationProblem, used: dict[CapacityKey, Decimal]) -> Fraction:
-        """The common factor that brings the batch's notional under the cap (1 if it fits)."""
-        buys = ZERO
-        sells = ZERO
-        for key, total in used.items():
-            capacity = problem.capacities[key]
-            if key[1] is OrderSide.BUY:
-                bought = total - capacity.inventory
-                if bought > 0:
-                    buys += bought * capacity.limit_price
-            else:
-                sells += total * capacity.limit_price
-        notional = EXACT.divide(buys, problem.net_factor) + sells
-        if notional <= problem.batch_cap:
-            return ONE
-        return Fraction(problem.batch_cap) / Fraction(notional)
+def _batch_scale(problem: AllocationProblem, used: dict[CapacityKey, Decimal]) -> Fraction:
+    """The common factor that brings the batch's notional under the cap (1 if it fits)."""
+    buys = ZERO
+    sells = ZERO
+    for key, total in used.items():
+        capacity = problem.capacities[key]
+        if key[1] is OrderSide.BUY:
+            bought = total - capacity.inventory
+            if bought > 0:
+                buys += bought * capacity.limit_price
+        else:
+            sells += total * capacity.limit_price
+    notional = EXACT.divide(buys, problem.net_factor) + sells
+    if notional <= problem.batch_cap:
+        return ONE
+    return Fraction(problem.batch_cap) / Fraction(notional)
 
 
 def _decimal(ratio: Fraction) -> Decimal:

@@ -168,6 +168,11 @@ _DEFAULTS = (
          "90", 0.70, 0.008, 0.6, "500"),
     _Row("ETHBTC", "ETH", "BTC", "0.00001", "0.0001", "100000", "922327", "1500",
          "0.0326", 0.45, 0.005, 0.6, "0.02"),
+    # A stablecoin pair, so USDC collateral arriving over a chain becomes the USDT indexes are
+    # quoted in: pinned near 1 (tiny volatility), so the book is one tick wide. Binance lists
+    # a step of 1 USDC; 0.01 lets a desk convert a routed deposit to the cent.
+    _Row("USDCUSDT", "USDC", "USDT", "0.0001", "0.01", "9000000", "10", "9000000",
+         "1.0000", 0.01, 0.0002, 0.5, "2000"),
 )
 # LTCUSDT carries the older MIN_NOTIONAL filter so clients' handling of it gets exercised.
 _LEGACY_MIN_NOTIONAL = frozenset({"LTCUSDT"})
@@ -202,7 +207,7 @@ def _default_market(row: _Row) -> Market:
 
 
 def default_markets() -> Markets:
-    """The built-in market list: 12 major Binance Spot pairs."""
+    """The built-in market list: 12 major Binance Spot pairs and USDC/USDT."""
     return Markets(tuple(_default_market(row) for row in _DEFAULTS))
 
 
