@@ -95,11 +95,34 @@ class DeskConfig(_Section):
     clock_skew_s: int = Field(default=60, ge=1, le=3600)
 
 
+class ChainLinkConfig(_Section):
+    """The index desk on chain (`docs/chain.md`): collateral from the vault on ``origin``,
+    bridged to ``destination`` and on to the exchange; index tokens minted on the order's chain.
+
+    ``registry``: the deployment registry `tradewind chain up` writes; ``state_dir``: the
+    desk's chain stores (intents, routes, follower cursors); ``confirmations``: blocks deep
+    before an event counts; the bridge fee offered to relayers is ``bridge_fee_bps`` of the
+    amount plus ``bridge_fee_fixed_usdc``. The hot key comes from ``TRADEWIND_KEYSTORE`` (+
+    password) or ``TRADEWIND_DESK_KEY``, never from this file.
+    """
+
+    enabled: bool = False
+    registry: str = "var/chain/registry.json"
+    state_dir: str = "var/chain/desk"
+    origin: str = "arbitrum"
+    destination: str = "base"
+    confirmations: int = Field(default=2, ge=1, le=1000)
+    bridge_fee_bps: int = Field(default=5, ge=0, lt=10_000)
+    bridge_fee_fixed_usdc: Decimal = Field(default=Decimal("0.01"), ge=0)
+    poll_interval_ms: int = Field(default=200, ge=10)
+
+
 class TradewindConfig(_Section):
     log: LogConfig = LogConfig()
     sim: SimConfig = SimConfig()
     venue: VenueConfig = VenueConfig()
     desk: DeskConfig = DeskConfig()
+    chain: ChainLinkConfig = ChainLinkConfig()
 
 
 def _parse_env_value(raw: str) -> Any:

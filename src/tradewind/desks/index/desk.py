@@ -247,6 +247,14 @@ class IndexDesk:
             basket_of(definition), side, amount, books, self.engine.instruments
         )
 
+    async def record_invoice_tx(self, invoice_id: str, tx_hash: str) -> bool:
+        """Put an invoice's mint/burn transaction on the stored invoice (once)."""
+        return await self._db(lambda: self.journal.record_invoice_tx(invoice_id, tx_hash))
+
+    async def unsettled_invoices(self) -> list[MintInvoice]:
+        """Stored invoices with nothing settled on chain yet (for the chain link's restart)."""
+        return await self._db(self.journal.invoices_without_tx)
+
     # -- journal + state -----------------------------------------------------------------------
     async def _record(self, event: IndexEvent) -> list[Output]:
         async with self._lock:

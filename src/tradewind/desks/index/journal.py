@@ -14,6 +14,7 @@ synchronous=FULL; PostgreSQL: the commit). Async callers run them off the event 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -38,6 +39,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -246,6 +248,33 @@ class DeskJournal:
                 return True
         except IntegrityError:
             return False
+
+    def record_invoice_tx(self, invoice_id: str, tx_hash: str) -> bool:
+        """Put the chain transaction (mint or burn) on a stored invoice, once: False if the
+        invoice is unknown or already carries a transaction hash."""
+        with self._engine.begin() as connection:
+            row = connection.execute(
+                select(invoices.c.payload).where(invoices.c.invoice_id == invoice_id)
+            ).first()
+            if row is None:
+                return False
+            invoice = MintInvoice.from_json(row[0])
+            if invoice.tx_hash is not None:
+                return False
+            updated = dataclasses.replace(invoice, tx_hash=tx_hash)
+            connection.execute(
+                update(invoices)
+                .where(invoices.c.invoice_id == invoice_id)
+                .values(payload=updated.to_json())
+            )
+            return True
+
+    def invoices_without_tx(self) -> list[MintInvoice]:
+        """Stored invoices that settled nothing on chain yet (oldest first)."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(select(invoices.c.payload).order_by(invoices.c.ts)).all()
+        found = [MintInvoice.from_json(row[0]) for row in rows]
+        return [invoice for invoice in found if invoice.tx_hash is None and invoice.quantity > 0]
 
     def get_invoice(self, chain_id: int, address: str, client_order_id: str) -> MintInvoice | None:
         invoice_id = invoice_id_of(chain_id, address, client_order_id)

@@ -21,10 +21,13 @@ from eth_account import Account
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict
 
-from tradewind.app.config import DeskConfig
+from tradewind.app.config import ChainLinkConfig, ConfigError, DeskConfig
 from tradewind.app.logging import get_logger
 from tradewind.bus.in_process import InProcessMessageBus
 from tradewind.core.clock import Clock, LiveClock
+from tradewind.chain.keys import load_hot_key
+from tradewind.chain.registry import DeploymentRegistry
+from tradewind.desks.index.chain_link import ChainLink
 from tradewind.desks.index.collateral_source import (
     CollateralDeposit,
     CollateralSource,
@@ -104,10 +107,13 @@ class IndexDeskRuntime:
         *,
         source: CollateralSource | None = None,
         clock: Clock | None = None,
+        chain: ChainLinkConfig | None = None,
     ) -> None:
         self.config = config
         self._venue = venue
         self.source = source or LocalCollateralSource()
+        self._chain_config = chain
+        self.chain_link: ChainLink | None = None
         self._clock = clock or LiveClock()
         self._parts: _Parts | None = None
 
@@ -152,13 +158,17 @@ class IndexDeskRuntime:
         )
         market_data = MarketDataService(adapter, bus=bus, clock=self._clock)
         journal = await asyncio.to_thread(DeskJournal.open, _url(config.database))
+        source = self.source
+        if self._chain_config is not None and self._chain_config.enabled:
+            self.chain_link = await _open_chain_link(self._chain_config, self._venue)
+            source = self.chain_link.collateral_source((engine, market_data))
         desk = IndexDesk(
             state=IndexDeskState(definitions),
             journal=journal,
             engine=engine,
             market_data=market_data,
             planner=BatchPlanner(solver_config(config), OptimalAllocator()),
-            source=self.source,
+            source=source,
             clock=self._clock,
             timings=DeskTimings(batch_interval_s=config.batch_interval_ms / 1000),
         )
@@ -172,7 +182,11 @@ class IndexDeskRuntime:
         if config.local_deposits and isinstance(self.source, LocalCollateralSource):
             _add_local_deposit_route(app, self.source, self._clock)
         desk.publishers.append(app.state.publisher)
+        if self.chain_link is not None:
+            self.chain_link.attach(desk)
         await desk.start()
+        if self.chain_link is not None:
+            await self.chain_link.start()
         server = GatewayServer(app, host=config.host, port=config.port)
         await server.start()
         self._parts = _Parts(engine, market_data, journal, server, desk, definitions)
@@ -184,6 +198,9 @@ class IndexDeskRuntime:
             return
         await parts.server.stop()
         await parts.desk.stop()
+        if self.chain_link is not None:
+            await self.chain_link.close()
+            self.chain_link = None
 
     async def __aenter__(self) -> IndexDeskRuntime:
         await self.start()
@@ -196,6 +213,19 @@ class IndexDeskRuntime:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+
+async def _open_chain_link(config: ChainLinkConfig, venue: VenueSettings) -> ChainLink:
+    registry = await asyncio.to_thread(DeploymentRegistry.load, Path(config.registry))
+    key = await load_hot_key()
+    if key.address != registry.desk_address:
+        raise ConfigError(
+            f"the desk key signs as {key.address} but the registry's desk (MINTER_ROLE, "
+            f"OPERATOR_ROLE) is {registry.desk_address}"
+        )
+    link = ChainLink(config, registry, key, venue)
+    await link.open()
+    return link
 
 
 def _url(database: str) -> str:

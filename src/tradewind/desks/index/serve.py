@@ -45,7 +45,7 @@ def venue_settings_of(config: TradewindConfig) -> VenueSettings:
 
 async def serve_desk(config: TradewindConfig) -> None:
     """Start the desk, announce READY, run until SIGINT/SIGTERM, stop cleanly."""
-    runtime = IndexDeskRuntime(config.desk, venue_settings_of(config))
+    runtime = IndexDeskRuntime(config.desk, venue_settings_of(config), chain=config.chain)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
