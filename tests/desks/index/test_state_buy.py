@@ -17,6 +17,7 @@ from tradewind.desks.index.events import (
     OrderKey,
 )
 from tradewind.desks.index.reports import IndexOrderFillReport, MintInvoice, invoice_id_of
+from tradewind.desks.index.state import IndexDeskState
 
 D = Decimal
 BTC, ETH = "BTC/USDT", "ETH/USDT"
@@ -376,3 +377,25 @@ def test_indexes_sharing_a_constituent_share_its_lots(desk: Any, alice: str, bob
     desk.lot("b1", BTC, "0.0009")  # exactly TW10's 0.0004 + TW3's 0.0005
     (lot,) = desk.state.lots()
     assert lot.allocations == {tw10.text: D("0.0004"), tw3.text: D("0.0005")}
+
+
+def test_tokens_minted_on_chain_are_redeemable_only_once_sent_back(
+    instruments: dict[str, Instrument], make_desk: Any, alice: str
+) -> None:
+    desk = make_desk(_idx(instruments), PRICES)
+    desk.state = IndexDeskState(desk.definitions.values(), tokens_on_chain=True)
+    desk.deposit(alice, "1000")
+    key = desk.buy(alice, "o1", "IDX", "500")
+    desk.plan("b1", targets={key: _basket("2")})
+    desk.lot("b1", BTC, "0.002")
+    desk.lot("b1", ETH, "0.02")
+    desk.close("b1")
+    invoice = desk.complete("b2", key)[-1]
+    assert isinstance(invoice, MintInvoice) and invoice.quantity == D(2)
+    # the tokens went to alice's wallet: nothing to redeem at the desk yet
+    assert invoice.position == 0
+    assert desk.state.check_new_order(desk.order_event(alice, "s1", "IDX", OrderSide.SELL, "1"))
+    desk.return_tokens(alice, "IDX", "1")
+    assert desk.state.check_new_order(
+        desk.order_event(alice, "s1", "IDX", OrderSide.SELL, "1")
+    ) is None

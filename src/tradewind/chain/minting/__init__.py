@@ -13,6 +13,10 @@ them), sends a sell order, the desk sells the basket and issues a sell invoice; 
 the returned tokens and the payer pays the proceeds in USDC from the vault. Every transaction is
 an intent of the desk's ``TransactionManager`` keyed by the invoice (``mint:``, ``burn:``,
 ``payout:``, ``payout-float:``), so nothing is sent twice across calls or restarts.
+
+Wiring: give the minter and the payer the SAME ``DeskWallet`` s (one ``TransactionManager`` per
+chain for the desk key) as the collateral router: two managers signing with one key on one chain
+would hand out the same nonces.
 """
 
 from __future__ import annotations

@@ -163,7 +163,7 @@ class IndexDeskRuntime:
             self.chain_link = await _open_chain_link(self._chain_config, self._venue)
             source = self.chain_link.collateral_source((engine, market_data))
         desk = IndexDesk(
-            state=IndexDeskState(definitions),
+            state=IndexDeskState(definitions, tokens_on_chain=self.chain_link is not None),
             journal=journal,
             engine=engine,
             market_data=market_data,

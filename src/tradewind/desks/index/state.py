@@ -149,8 +149,16 @@ class IndexDeskState:
     ``collateral_precision`` decimal places, quantities on their steps (see the module doc)."""
 
     def __init__(
-        self, definitions: Iterable[IndexDefinition], *, collateral_precision: int = 8
+        self,
+        definitions: Iterable[IndexDefinition],
+        *,
+        collateral_precision: int = 8,
+        tokens_on_chain: bool = False,
     ) -> None:
+        # tokens_on_chain: minted tokens go to the user's wallet on chain (the chain link mints
+        # them), so they are not redeemable here until the user sends them back
+        # (IndexTokensReturned). Fixed for the life of a journal: replay depends on it.
+        self._tokens_on_chain = tokens_on_chain
         self._definitions: dict[str, IndexDefinition] = {}
         for definition in definitions:
             if definition.symbol in self._definitions:
@@ -525,7 +533,8 @@ class IndexDeskState:
                                     -(before_fee - order.fee))
             self._add_cash(asset, -refund)
             self._collateral.release(account, asset, order.amount - order.value - order.fee)
-            self._positions.credit(account, order.definition.symbol, order.filled)
+            if not self._tokens_on_chain:
+                self._positions.credit(account, order.definition.symbol, order.filled)
         else:
             for piece in released:
                 self._house_sold(piece.symbol, piece.qty)
