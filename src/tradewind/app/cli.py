@@ -144,11 +144,29 @@ def demo(
     once: Annotated[
         bool, typer.Option("--once", help="Exit after the scripted client instead of serving.")
     ] = False,
+    chain: Annotated[
+        bool,
+        typer.Option(
+            "--chain/--no-chain",
+            help="First the on-chain flow (anvil nodes, vault deposit, bridge, mint), then the "
+            "exchange-only session.",
+        ),
+    ] = True,
 ) -> None:
     """The main job on embedded defaults: exchange, index desk and a scripted client."""
+    import tempfile
+    from pathlib import Path
+
     from tradewind.app.demo import run_demo
 
     cfg = _load(config)
+    if chain:
+        from tradewind.app.demo_chain import run_chain_demo
+
+        with tempfile.TemporaryDirectory(prefix="tradewind-chain-demo-") as tmp:
+            code = run_chain_demo(cfg, Path(tmp))
+        if code != 0:
+            raise typer.Exit(code)
     raise typer.Exit(run_demo(cfg, once=once))
 
 
