@@ -140,6 +140,33 @@ def up(
         raise typer.Exit(1) from exc
 
 
+@chain_app.command("keystore-new")
+def keystore_new(
+    path: Annotated[Path, typer.Argument(help="Where to write the keystore (v3 JSON, mode 0600).")],
+    password_file: Annotated[
+        Path | None,
+        typer.Option("--password-file", help="File whose first line is the password."),
+    ] = None,
+) -> None:
+    """Create an encrypted keystore for the desk's hot key; prints only its address."""
+    from tradewind.chain.keys import HotKeyError, create_keystore
+
+    if password_file is not None:
+        lines = password_file.read_text(encoding="utf-8").splitlines()
+        password = lines[0] if lines else ""
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        typer.echo("error: the password is empty", err=True)
+        raise typer.Exit(2)
+    try:
+        address = create_keystore(path, password)
+    except HotKeyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(address)
+
+
 if __name__ == "__main__":
     with contextlib.suppress(KeyboardInterrupt):
         chain_app()
