@@ -510,10 +510,11 @@ class ExecutionEngine:
             pending_grace_ns=self._grace,
         )
         # fills go through the same path as live ones (ledger, store, bus); the rest after
-        by_trade = {fill.trade_id: fill for fill in fill_reports}
+        # venues number trades per symbol: the id alone would let ETH's trade 1 stand for BTC's
+        by_trade = {(fill.symbol, fill.trade_id): fill for fill in fill_reports}
         for event in result.events:
             if isinstance(event, OrderFilled):
-                await self._on_fill(by_trade[event.trade_id])
+                await self._on_fill(by_trade[(event.symbol, event.trade_id)])
             else:
                 await self._apply_events([event])
         for fill in result.external_fills:

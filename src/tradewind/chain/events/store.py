@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tradewind.chain.events.errors import FollowerStateError
+from tradewind.chain.sqlite_file import open_sqlite
 
 __all__ = [
     "ConfirmedKey",
@@ -190,16 +191,8 @@ class SqliteFollowerStore:
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteFollowerStore:
-        def connect() -> sqlite3.Connection:
-            conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            # NORMAL: a commit survives a crash of the process, maybe not of the machine; a
-            # lost commit only means a batch is delivered again (consumers deduplicate by key).
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(_SCHEMA)
-            return conn
-
-        return cls(await asyncio.to_thread(connect))
+        # NORMAL: a lost commit only means a batch is delivered again (consumers deduplicate)
+        return cls(await open_sqlite(path, _SCHEMA, synchronous="NORMAL"))
 
     async def close(self) -> None:
         async with self._lock:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tradewind.chain.routing.record import RouteStage, RoutingRecord
+from tradewind.chain.sqlite_file import open_sqlite
 
 __all__ = ["InMemoryRouteStore", "RouteStore", "SqliteRouteStore"]
 
@@ -72,14 +73,7 @@ class SqliteRouteStore:
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteRouteStore:
-        def connect() -> sqlite3.Connection:
-            conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.executescript(_SCHEMA)
-            return conn
-
-        return cls(await asyncio.to_thread(connect))
+        return cls(await open_sqlite(path, _SCHEMA, synchronous="FULL"))
 
     async def close(self) -> None:
         async with self._lock:

@@ -15,6 +15,7 @@ import sqlite3
 from pathlib import Path
 from typing import Protocol
 
+from tradewind.chain.sqlite_file import open_sqlite
 from tradewind.chain.tx.model import OPEN, IntentRecord
 
 __all__ = ["InMemoryIntentStore", "IntentStore", "SqliteIntentStore"]
@@ -79,14 +80,8 @@ class SqliteIntentStore:
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteIntentStore:
-        def connect() -> sqlite3.Connection:
-            conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")  # a signed tx must survive a power cut
-            conn.executescript(_SCHEMA)
-            return conn
-
-        return cls(await asyncio.to_thread(connect))
+        # FULL: a signed transaction must survive a power cut
+        return cls(await open_sqlite(path, _SCHEMA, synchronous="FULL"))
 
     async def close(self) -> None:
         async with self._lock:

@@ -147,6 +147,10 @@ class IndexDeskRuntime:
         )
         adapter = open_venue(config.venue_kind, self._venue, limiter=limiter)
         instruments = {i.symbol: i for i in await adapter.load_instruments()}
+        if adapter.rate_limits:
+            # the venue's declared budget replaces the placeholder at once (the engine does the
+            # same at its start, but its own exchangeInfo call must already be paced by it)
+            limiter.update_limits(adapter.rate_limits)
         source = DEMO_INDEX_FILE if config.indexes == "demo" else Path(config.indexes)
         # weights need prices: one snapshot mid per symbol the file names, read only if needed
         definitions = await asyncio.to_thread(load_index_definitions, source, instruments)
