@@ -116,7 +116,6 @@ class IndexDesk:
         self._loop_task: asyncio.Task[None] | None = None
         self._planning: BatchPlanning | None = None
         self._batches = 0
-        self._last_legless: object = None
         self.publishers: list[OutputPublisher] = []
         self.invoice_listeners: list[InvoiceListener] = []
         self.batches_closed = 0
@@ -347,13 +346,6 @@ class IndexDesk:
             )
             if event is None:
                 return False
-            if not event.legs:
-                # a plan that only hands out inventory or completes orders: journal it once;
-                # the same plan again means the previous one changed nothing, so wait instead
-                signature = (event.targets, event.inventory_assignments, event.completions)
-                if signature == self._last_legless:
-                    return False
-                self._last_legless = signature
             self._batches += 1
             await self._record_locked(event)
         legs = self._legs(event.batch_id, event.legs)

@@ -59,6 +59,7 @@ class BatchPlanning:
         self._instruments = instruments
         self._venue = venue
         self._baskets = {s: basket_of(d) for s, d in state.definitions.items()}
+        self._last_legless: object = None
 
     def constituents(self) -> tuple[str, ...]:
         """Every constituent symbol of every index, sorted."""
@@ -172,6 +173,18 @@ class BatchPlanning:
         completions = tuple(keys[key] for key in sorted(plan.exhausted | residuals))
         if not (legs or assignments or completions):
             return None
+        if not legs:
+            signature = (targets, assignments, completions)
+            if signature == self._last_legless:
+                # the same plan without legs again: the last one changed nothing (the state
+                # could not hand the inventory over at its granularity), so these orders cannot
+                # progress any more; they end with what they hold instead of waiting for good
+                stuck = {t.order for t in targets} | {a.order for a in assignments}
+                targets, assignments = (), ()
+                completions = tuple(sorted(set(completions) | stuck, key=lambda k: k.text))
+            self._last_legless = signature
+        else:
+            self._last_legless = None
         return BatchPlanned(
             batch_id=batch_id,
             legs=legs,
