@@ -34,6 +34,7 @@ from tradewind.chain.routing import (
     GasPricing,
     RouteContracts,
     RouterSettings,
+    RouteStage,
     SapiDepositHistory,
     SqliteRouteStore,
     VenueCapital,
@@ -177,11 +178,20 @@ class ChainLink:
             # USDC per unit of the invoice's quote asset (USDT): 1 / (USDT per USDC)
             return 1 / _mid(desk.market_data, "USDC/USDT")
 
+        routes = self._routes
+
+        async def unswept_deposits() -> int:
+            # user deposits the router has seen but not swept yet sit in the vault too: a
+            # payout must leave them alone or their sweep would fail
+            pending = await routes.unfinished() if routes is not None else []
+            return sum(r.amount_units for r in pending if r.stage is RouteStage.DETECTED)
+
         self.payer = CollateralPayer(
             wallet=self.wallets[self.config.origin],
             vault=vault_chain.address("CollateralVault"),
             token=vault_chain.address("MockUSDC"),
             usd_price=usd_price,
+            reserve=unswept_deposits,
         )
         desk.invoice_listeners.extend([self.minter, self.payer])
         self.watcher = TokenReturnWatcher(
