@@ -110,3 +110,14 @@ def test_replays_in_any_order_and_number_equal_applying_each_once(ids: list[int]
     once = FillLedger(the_fill(trade) for trade in dict.fromkeys(ids))
     assert replayed.position("binance", "BTC/USDT") == once.position("binance", "BTC/USDT")
     assert len(applied) == len(set(ids))
+
+
+def test_relabel_attributes_an_external_fill_and_nothing_else() -> None:
+    ledger = FillLedger()
+    external = fill("9", client=None)
+    ledger.apply(external)
+    ledger.relabel(replace(external, client_order_id="tw-9"))
+    assert ledger.fills()[0].client_order_id == "tw-9"
+    assert ledger.position("binance", "BTC/USDT").quantity == D(1)  # applied once still
+    with pytest.raises(ValueError, match="more than the order id"):
+        ledger.relabel(replace(external, client_order_id="tw-9", qty=D(2)))

@@ -187,3 +187,13 @@ def test_any_decimal_amount_round_trips_exactly(
         assert loaded.qty == qty and str(loaded.qty) == str(qty)
     finally:
         store.close()
+
+
+def test_a_stored_external_fill_can_be_attributed_to_its_order(store: KernelStore) -> None:
+    orphan = _fill("11", client_order_id=None)
+    assert store.record_fill(orphan, None) is True
+    order = _order().evolve(filled_qty=Decimal("0.1"))
+    store.attribute_fill(_fill("11"), order)
+    [loaded] = [f for f in store.load_fills() if f.trade_id == "11"]
+    assert loaded.client_order_id == "tw-1"
+    assert order in store.load_orders()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from tradewind.app.logging import get_logger
@@ -531,8 +531,9 @@ class ExecutionEngine:
             if unsent is not None and unsent.status is OrderStatus.PENDING_NEW:
                 log.info("order_resent_after_restart", client_order_id=client_id)
                 await self._send(unsent)
+        adopted = await self._adopt_orphan_fills()
         for problem in result.discrepancies:
-            if problem.client_order_id in resend:
+            if problem.client_order_id in resend or problem.client_order_id in adopted:
                 continue
             log.warning(
                 "reconciliation_discrepancy",
@@ -549,6 +550,45 @@ class ExecutionEngine:
             fetched_fills=len(fill_reports),
         )
         return result
+
+    async def _adopt_orphan_fills(self) -> set[str]:
+        """Fills booked as external because they arrived before their order's venue id was
+        known (a stream that reports trades without our client id, right after a restart) are
+        that order's once the order is known by the id: same trade, now attributed to it.
+        Returns the client ids of the orders that took fills."""
+        by_venue_id = {o.venue_order_id: o for o in self.tracker if o.venue_order_id}
+        adopted: set[str] = set()
+        for fill in self.ledger.fills():
+            if fill.client_order_id is not None:
+                continue
+            order = by_venue_id.get(fill.venue_order_id)
+            machine = None if order is None else self.tracker.machine(order.client_order_id)
+            if order is None or machine is None or order.symbol != fill.symbol:
+                continue
+            if fill.trade_id in machine.trade_ids:
+                continue
+            owned = replace(fill, client_order_id=order.client_order_id)
+            event = OrderFilled.from_fill(
+                owned, client_order_id=order.client_order_id, ts_init=self._clock.now_ns()
+            )
+            try:
+                machine.copy().apply(event)
+            except OrderStateError as exc:
+                self._refuse_report(fill, str(exc))
+                continue
+            self.ledger.relabel(owned)
+            updated = self.tracker.apply(event)
+            if self._store is not None:
+                await self._store.attribute_fill(owned, updated)
+            log.info(
+                "orphan_fill_adopted",
+                trade_id=fill.trade_id,
+                client_order_id=order.client_order_id,
+            )
+            await self._bus.publish(event)
+            await self._release_held(updated)
+            adopted.add(order.client_order_id)
+        return adopted
 
     async def _trades_since(self, symbol: str) -> list[FillReport]:
         """Every trade of ours on ``symbol`` after the cursor, paging until nothing new comes."""

@@ -41,6 +41,9 @@ class StoreWriter:
     async def record_fill(self, fill: Fill, order: Order | None) -> bool:
         return await self._run(lambda: self.store.record_fill(fill, order))
 
+    async def attribute_fill(self, fill: Fill, order: Order) -> None:
+        await self._run(lambda: self.store.attribute_fill(fill, order))
+
     async def advance_trade_cursor(self, venue: str, symbol: str, trade_id: str) -> None:
         await self._run(lambda: self.store.advance_trade_cursor(venue, symbol, trade_id))
 

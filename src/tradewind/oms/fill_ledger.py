@@ -88,6 +88,13 @@ class FillLedger:
     def __len__(self) -> int:
         return len(self._fills)
 
+    def relabel(self, fill: Fill) -> None:
+        """Attribute an applied fill to an order (its client id): nothing else may differ."""
+        held = self._fills.get(fill.key)
+        if held is None or _economics(held) != _economics(fill):
+            raise ValueError(f"relabel of {fill.key} would change more than the order id")
+        self._fills[fill.key] = fill
+
     def seen(self, venue: str, symbol: str, trade_id: str) -> bool:
         return (venue, symbol, trade_id) in self._fills
 

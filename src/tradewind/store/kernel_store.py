@@ -201,6 +201,21 @@ class KernelStore:
             return False
         return True
 
+    def attribute_fill(self, fill: Fill, order: Order) -> None:
+        """Record that a stored fill (kept without an order) belongs to ``order``, and the
+        order's snapshot after it, in one transaction."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(fills)
+                .where(
+                    fills.c.venue == fill.venue,
+                    fills.c.symbol == fill.symbol,
+                    fills.c.trade_id == fill.trade_id,
+                )
+                .values(client_order_id=fill.client_order_id)
+            )
+            self._upsert_order(connection, order)
+
     def load_fills(self, venue: str | None = None) -> list[Fill]:
         """Every stored fill (of ``venue``) in the order it was recorded."""
         query = select(fills).order_by(fills.c.seq)
