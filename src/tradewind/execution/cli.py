@@ -34,7 +34,7 @@ from tradewind.execution.engine import ExecutionEngine
 from tradewind.execution.store_writer import StoreWriter
 from tradewind.execution.venue_factory import VenueSettings, open_venue
 from tradewind.oms.client_ids import client_order_id
-from tradewind.oms.rate_limiter import RateLimit, RateLimiter, RateLimitKind
+from tradewind.oms.rate_limiter import RateLimiter, provisional_limiter
 from tradewind.store.kernel_store import KernelStore
 from tradewind.venues.base import VenueAdapter, VenueError
 
@@ -111,9 +111,7 @@ async def _connected(
 
 def _limiter() -> RateLimiter:
     # replaced by the venue's declared limits once its instruments are loaded
-    return RateLimiter(
-        [RateLimit(RateLimitKind.REQUEST_WEIGHT, 60 * 10**9, 1200)], clock=LiveClock(), name="cli"
-    )
+    return provisional_limiter(LiveClock(), "cli")
 
 
 def _run(work: Callable[[], Awaitable[T]]) -> T:

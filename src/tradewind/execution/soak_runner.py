@@ -34,7 +34,7 @@ from tradewind.execution.store_writer import StoreWriter
 from tradewind.execution.venue_factory import VenueSettings, open_venue
 from tradewind.oms.client_ids import client_order_id
 from tradewind.oms.pretrade import round_price
-from tradewind.oms.rate_limiter import RateLimit, RateLimiter, RateLimitKind
+from tradewind.oms.rate_limiter import provisional_limiter
 from tradewind.store.kernel_store import KernelStore
 
 __all__ = ["main"]
@@ -140,9 +140,7 @@ class _Run:
 async def run(args: argparse.Namespace) -> int:
     clock = LiveClock()
     # a conservative start; the engine adopts the venue's declared limits once it has them
-    limiter = RateLimiter(
-        [RateLimit(RateLimitKind.REQUEST_WEIGHT, 60 * 10**9, 1200)], clock=clock, name="soak"
-    )
+    limiter = provisional_limiter(clock, "soak")
     settings = VenueSettings(
         name=args.venue_name,
         rest_url=args.rest_url,

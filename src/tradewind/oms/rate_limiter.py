@@ -32,6 +32,7 @@ __all__ = [
     "Sleeper",
     "UsageHeaders",
     "interval_ns",
+    "provisional_limiter",
 ]
 
 log = get_logger("oms.rate_limiter")
@@ -365,6 +366,14 @@ def _seconds(value: str | None) -> int | None:
 class _Key:
     venue: str
     scope: str
+
+
+def provisional_limiter(clock: Clock, name: str) -> RateLimiter:
+    """A conservative limiter (1200 request weight a minute) for the calls made before the
+    venue's declared limits are known; ``update_limits`` replaces them once they are."""
+    return RateLimiter(
+        [RateLimit(RateLimitKind.REQUEST_WEIGHT, 60 * _SECOND, 1200)], clock=clock, name=name
+    )
 
 
 class RateLimiterRegistry:

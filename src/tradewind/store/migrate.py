@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
 
 __all__ = [
     "DEFAULT_DB_URL",
@@ -38,29 +39,37 @@ def resolve_url(url: str | None = None, environ: Mapping[str, str] | None = None
     return url or environ.get("TRADEWIND_DB_URL") or DEFAULT_DB_URL
 
 
-def create_store_engine(url: str) -> Engine:
+def create_store_engine(url: str, *, synchronous: str = "NORMAL") -> Engine:
     """An Engine for ``url``; for a SQLite file, its folder is created and WAL mode switched on.
 
     WAL with synchronous=NORMAL keeps every committed transaction across a kill -9 of this
-    process (only a power loss can drop the newest ones), at a fraction of the fsync cost.
+    process (only a power loss can drop the newest ones), at a fraction of the fsync cost;
+    ``synchronous="FULL"`` survives a power loss too. ``sqlite://`` is one in-memory database
+    shared by every connection of the engine (tests).
     """
+    if synchronous not in ("NORMAL", "FULL"):
+        raise ValueError(f"synchronous must be NORMAL or FULL, got {synchronous!r}")
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = parsed.database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
+    else:
+        engine = create_engine(
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
 
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection: object, _record: object) -> None:
-            cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.close()
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: object, _record: object) -> None:
+        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
 
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    return engine
 
 
 def _config(connection: Connection) -> Config:

@@ -34,27 +34,23 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
     func,
     insert,
     select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.pool import StaticPool
 
 from tradewind.app.logging import get_logger
 from tradewind.desks.index.events import IndexEvent, decode_event
 from tradewind.desks.index.reports import MintInvoice, invoice_id_of
+from tradewind.store.migrate import create_store_engine
 
 __all__ = [
     "DEFAULT_JOURNAL_URL",
     "MIGRATIONS",
     "DeskJournal",
-    "create_journal_engine",
     "invoices",
     "journal",
     "metadata",
@@ -103,33 +99,6 @@ def resolve_journal_url(url: str | None = None, environ: Mapping[str, str] | Non
     return url or environ.get("TRADEWIND_DB_URL") or DEFAULT_JOURNAL_URL
 
 
-def create_journal_engine(url: str) -> Engine:
-    """An Engine for ``url``. SQLite: folder created, WAL with synchronous=FULL so a committed
-    append survives a power loss too, not only a kill -9; ``sqlite://`` is one shared in-memory
-    database (tests)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    database = parsed.database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
-    else:
-        engine = create_engine(
-            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
-        )
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: object) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
-
-    return engine
-
-
 def upgrade(connection: Connection, revision: str = "head") -> None:
     """Apply the journal's Alembic revisions up to ``revision`` (committed on return)."""
     config = Config()
@@ -149,7 +118,8 @@ class DeskJournal:
     @classmethod
     def open(cls, url: str | None = None, *, apply_migrations: bool = True) -> DeskJournal:
         """Connect to ``url`` (see resolve_journal_url) and bring the schema to the newest."""
-        engine = create_journal_engine(resolve_journal_url(url))
+        # FULL: a committed append survives a power loss too, not only a kill -9
+        engine = create_store_engine(resolve_journal_url(url), synchronous="FULL")
         if apply_migrations:
             with engine.connect() as connection:
                 upgrade(connection)
