@@ -16,11 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
 from eth_account import Account
 
 from tradewind.app.config import DeskConfig
-from tradewind.desks.index.runtime import IndexDeskRuntime
+from tradewind.desks.index.runtime import IndexDeskRuntime, post_local_deposit
 from tradewind.execution.venue_factory import VenueSettings
 from tradewind.gateway.fixjson.client import FixJsonClient
 from tradewind.venues.sim.process import SimProcess
@@ -45,10 +44,10 @@ async def run(args: argparse.Namespace, tmp: Path) -> list[float]:
                               api_key=sim.api_key, api_secret=sim.api_secret)  # fmt: skip
         async with IndexDeskRuntime(config, venue) as runtime:
             user = Account.from_key(KEY).address
-            deposit = {"deposit_id": "bench", "chain_id": CHAIN, "address": user,
-                       "asset": "USDT", "amount": str(args.amount * (args.orders + args.warmup + 1))}
-            async with aiohttp.ClientSession() as http:
-                await http.post(f"{runtime.url}/local/deposits", json=deposit)
+            await post_local_deposit(
+                runtime.url, deposit_id="bench", chain_id=CHAIN, address=user,
+                amount=str(args.amount * (args.orders + args.warmup + 1)),
+            )  # fmt: skip
             samples: list[float] = []
             async with FixJsonClient(runtime.ws_url, KEY, chain_id=CHAIN) as client:
                 for n in range(args.warmup + args.orders):

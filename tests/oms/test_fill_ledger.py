@@ -121,3 +121,16 @@ def test_relabel_attributes_an_external_fill_and_nothing_else() -> None:
     assert ledger.position("binance", "BTC/USDT").quantity == D(1)  # applied once still
     with pytest.raises(ValueError, match="more than the order id"):
         ledger.relabel(replace(external, client_order_id="tw-9", qty=D(2)))
+
+
+def test_fills_of_an_order_come_from_its_index() -> None:
+    ledger = FillLedger()
+    ledger.apply(fill("1", client="tw-a"))
+    ledger.apply(fill("2", client="tw-b"))
+    ledger.apply(fill("3", client="tw-a"))
+    orphan = fill("4", client=None)
+    ledger.apply(orphan)
+    assert [f.trade_id for f in ledger.fills_of("tw-a")] == ["1", "3"]
+    assert ledger.fills_of("tw-c") == ()
+    ledger.relabel(replace(orphan, client_order_id="tw-b"))
+    assert [f.trade_id for f in ledger.fills_of("tw-b")] == ["2", "4"]

@@ -16,13 +16,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from eth_account import Account
 from rich.console import Console
 from rich.table import Table
 
 from tradewind.app.config import TradewindConfig
-from tradewind.desks.index.runtime import IndexDeskRuntime
+from tradewind.desks.index.runtime import (
+    IndexDeskRuntime,
+    LocalDepositRefused,
+    post_local_deposit,
+)
 from tradewind.execution.venue_factory import VenueSettings
 from tradewind.gateway.fixjson.client import FixJsonClient
 from tradewind.venues.sim.process import SimEndpoints, SimProcess
@@ -46,11 +49,13 @@ def _check(condition: bool, message: str) -> None:
 
 
 async def _deposit(runtime: IndexDeskRuntime, address: str, amount: str) -> None:
-    body = {"deposit_id": "demo-deposit-1", "chain_id": CHAIN_ID, "address": address,
-            "asset": "USDT", "amount": amount}  # fmt: skip
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{runtime.url}/local/deposits", json=body) as response:
-            _check(response.status == 200, f"deposit refused: {await response.text()}")
+    try:
+        await post_local_deposit(
+            runtime.url, deposit_id="demo-deposit-1", chain_id=CHAIN_ID, address=address,
+            amount=amount,
+        )  # fmt: skip
+    except LocalDepositRefused as exc:
+        raise DemoFailure(f"deposit refused: {exc}") from exc
     console.print(f"[bold]deposit[/] {amount} USDT for {address} on chain {CHAIN_ID}")
 
 

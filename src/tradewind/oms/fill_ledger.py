@@ -54,6 +54,7 @@ class FillLedger:
         self._positions: dict[tuple[str, str], Position] = {}
         self._filled_by_order: dict[tuple[str, str], Decimal] = {}
         self._latest: dict[tuple[str, str], Fill] = {}
+        self._by_client: dict[str, list[FillKey]] = {}
         for fill in fills:
             self.apply(fill)
 
@@ -74,6 +75,8 @@ class FillLedger:
         updated = position.apply(fill)  # may raise: done before anything is recorded
         self._positions[market] = updated
         self._fills[fill.key] = fill
+        if fill.client_order_id is not None:
+            self._by_client.setdefault(fill.client_order_id, []).append(fill.key)
         order_key = (fill.venue, fill.venue_order_id)
         before = self._filled_by_order.get(order_key, Decimal(0))
         self._filled_by_order[order_key] = before + fill.qty
@@ -94,9 +97,15 @@ class FillLedger:
         if held is None or _economics(held) != _economics(fill):
             raise ValueError(f"relabel of {fill.key} would change more than the order id")
         self._fills[fill.key] = fill
+        if fill.client_order_id is not None and held.client_order_id != fill.client_order_id:
+            self._by_client.setdefault(fill.client_order_id, []).append(fill.key)
 
     def seen(self, venue: str, symbol: str, trade_id: str) -> bool:
         return (venue, symbol, trade_id) in self._fills
+
+    def fills_of(self, client_order_id: str) -> tuple[Fill, ...]:
+        """The fills of one of our orders, in the order applied (an index, not a scan)."""
+        return tuple(self._fills[key] for key in self._by_client.get(client_order_id, ()))
 
     def fills(self) -> tuple[Fill, ...]:
         """Every applied fill in the order applied."""

@@ -24,6 +24,7 @@ from typing import Any
 
 import aiohttp
 
+from tradewind.desks.index.runtime import post_local_deposit
 from tradewind.venues.sim.process import SimEndpoints
 
 __all__ = [
@@ -198,11 +199,10 @@ async def post_deposit(
     url: str, deposit_id: str, chain_id: int, address: str, amount: str, asset: str = "USDT"
 ) -> None:
     """Announce a local collateral deposit to the desk (credited once per ``deposit_id``)."""
-    body = {"deposit_id": deposit_id, "chain_id": chain_id, "address": address,
-            "asset": asset, "amount": amount}  # fmt: skip
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{url}/local/deposits", json=body) as response:
-            assert response.status == 200, await response.text()
+    await post_local_deposit(
+        url, deposit_id=deposit_id, chain_id=chain_id, address=address, amount=amount,
+        asset=asset,
+    )  # fmt: skip
 
 
 async def fetch_invoice(

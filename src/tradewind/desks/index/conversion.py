@@ -122,11 +122,10 @@ class ConvertingCollateralSource:
             leg = self._leg(deposit.deposit_id, attempt, left)
             await self._runner.send([leg])
             await self._runner.wait_done([leg])
-            for fill in self._engine.fills():
-                if fill.client_order_id == leg.client_order_id:
-                    sold += fill.qty
-                    fee = fill.fee if fill.fee_asset == self._to else fill.fee * fill.price
-                    proceeds += fill.qty * fill.price - fee
+            for fill in self._engine.ledger.fills_of(leg.client_order_id):
+                sold += fill.qty
+                fee = fill.fee if fill.fee_asset == self._to else fill.fee * fill.price
+                proceeds += fill.qty * fill.price - fee
         if sold == 0:
             raise ConversionFailed(f"nothing of {self._symbol} sold for {deposit.deposit_id}")
         # the chain and bridge's take, valued at the price this deposit actually got

@@ -133,11 +133,12 @@ class LegRunner:
     async def sweep(self, client_order_ids: Iterable[str] | None = None) -> None:
         """Hand over every fill the engine holds for tracked legs (all, or these ids): after a
         restart, and after a batch, in case a fill reached the engine but not the bus."""
-        wanted = None if client_order_ids is None else set(client_order_ids)
-        for fill in self._engine.fills():
-            coid = fill.client_order_id or ""
+        wanted = list(self._batch_of) if client_order_ids is None else list(client_order_ids)
+        for coid in wanted:
             batch_id = self._batch_of.get(coid)
-            if batch_id is not None and (wanted is None or coid in wanted):
+            if batch_id is None:
+                continue
+            for fill in self._engine.ledger.fills_of(coid):
                 await self._sink(batch_id, fill)
 
     def _on_order_event(self, event: OrderEvent) -> None:

@@ -17,6 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 
+import aiohttp
+
 from eth_account import Account
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict
@@ -50,11 +52,17 @@ from tradewind.execution.store_writer import StoreWriter
 from tradewind.execution.venue_factory import VenueSettings, open_venue
 from tradewind.gateway.fixjson.runner import GatewayServer
 from tradewind.gateway.fixjson.server import build_gateway_app
-from tradewind.oms.rate_limiter import RateLimit, RateLimiter, RateLimitKind
+from tradewind.oms.rate_limiter import provisional_limiter
 from tradewind.store.kernel_store import KernelStore
 
 
-__all__ = ["GATEWAY_KEY_ENV", "IndexDeskRuntime", "solver_config"]
+__all__ = [
+    "GATEWAY_KEY_ENV",
+    "IndexDeskRuntime",
+    "LocalDepositRefused",
+    "post_local_deposit",
+    "solver_config",
+]
 
 log = get_logger("desks.index.runtime")
 
@@ -140,11 +148,7 @@ class IndexDeskRuntime:
 
     async def start(self) -> None:
         config = self.config
-        limiter = RateLimiter(
-            [RateLimit(RateLimitKind.REQUEST_WEIGHT, 60 * 10**9, 1200)],
-            clock=self._clock,
-            name="index-desk",
-        )
+        limiter = provisional_limiter(self._clock, "index-desk")
         adapter = open_venue(config.venue_kind, self._venue, limiter=limiter)
         instruments = {i.symbol: i for i in await adapter.load_instruments()}
         if adapter.rate_limits:
@@ -233,11 +237,8 @@ async def _open_chain_link(config: ChainLinkConfig, venue: VenueSettings) -> Cha
 
 
 def _url(database: str) -> str:
-    if "://" in database:
-        return database
-    path = Path(database)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
+    # a plain path is a SQLite file (the engine factory creates its folder)
+    return database if "://" in database else f"sqlite:///{database}"
 
 
 def _gateway_key() -> str:
@@ -248,6 +249,23 @@ def _gateway_key() -> str:
     account = Account.create()
     log.warning("gateway_key_ephemeral", address=account.address, env=GATEWAY_KEY_ENV)
     return account.key.hex()
+
+
+class LocalDepositRefused(RuntimeError):
+    """The desk refused a local deposit; the message carries its HTTP status and answer."""
+
+
+async def post_local_deposit(
+    url: str, *, deposit_id: str, chain_id: int, address: str, amount: str, asset: str = "USDT"
+) -> None:
+    """Announce a local deposit to a desk at ``url`` (``POST /local/deposits``; tests, demo
+    and benchmarks). Credited once per ``deposit_id``."""
+    body = {"deposit_id": deposit_id, "chain_id": chain_id, "address": address,
+            "asset": asset, "amount": amount}  # fmt: skip
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{url}/local/deposits", json=body) as response:
+            if response.status != 200:
+                raise LocalDepositRefused(f"{response.status}: {await response.text()}")
 
 
 def _add_local_deposit_route(app: FastAPI, source: LocalCollateralSource, clock: Clock) -> None:
