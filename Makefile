@@ -12,12 +12,12 @@ CONTRACTS_STAMP := src/tradewind/chain/contracts/build/.built
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e '.[test]'
+	@$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	@touch $(STAMP)
 
 # anvil (local EVM nodes) and solc-js + OpenZeppelin come from npm, pinned by package-lock.json
 $(NODE_STAMP): package.json package-lock.json
-	@npm install --no-audit --no-fund --loglevel=error
+	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
 $(CONTRACTS_STAMP): $(NODE_STAMP) scripts/build_contracts.mjs $(wildcard src/tradewind/chain/contracts/*.sol)
@@ -34,6 +34,7 @@ test: $(STAMP) $(CONTRACTS_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check src tests bench
+	$(BIN)/python -m ruff format --check src tests bench
 	$(BIN)/python -m mypy src/tradewind
 
 bench: $(STAMP)

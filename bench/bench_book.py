@@ -40,8 +40,8 @@ from typing import Any
 
 from sortedcontainers import SortedDict
 
-from tradewind.app.logging import configure_logging
 from tradewind.book import BinanceDepthSync, DepthDiff, DepthSnapshot, L2OrderBook, SyncOutcome
+from tradewind.common.logging import configure_logging
 
 PRICE_PLACES = 2
 SIZE_PLACES = 5

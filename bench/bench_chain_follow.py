@@ -69,8 +69,12 @@ async def build_block(w3: AsyncWeb3[Any], usdc: Any, logs: int, node: AnvilNode)
     requests = []
     for i in range(logs):
         data = usdc.encode_abi("faucet", [SENDERS[(i + 1) % len(SENDERS)], 1 + i])
-        tx = {"from": SENDERS[i % len(SENDERS)], "to": usdc.address, "data": data,
-              "gas": hex(100_000)}
+        tx = {
+            "from": SENDERS[i % len(SENDERS)],
+            "to": usdc.address,
+            "data": data,
+            "gas": hex(100_000),
+        }
         requests.append((RPCEndpoint("eth_sendTransaction"), [tx]))
     for start in range(0, len(requests), 200):
         replies = await w3.provider.make_batch_request(requests[start : start + 200])
@@ -83,8 +87,13 @@ def make_follower(
 ) -> EventFollower:
     event_filter = EventFilter(usdc.address, event_abi("MockUSDC", "Transfer"), "usdc")
     return EventFollower(
-        w3, chain_id=ARBITRUM.chain_id, filters=[event_filter], confirmations=confirmations,
-        poll_interval=0.01, start_block=start, cursor_store=store,
+        w3,
+        chain_id=ARBITRUM.chain_id,
+        filters=[event_filter],
+        confirmations=confirmations,
+        poll_interval=0.01,
+        start_block=start,
+        cursor_store=store,
     )
 
 
@@ -116,11 +125,15 @@ async def catch_up(args: argparse.Namespace, directory: Path) -> None:
         elapsed = time.perf_counter() - started
         await w3.provider.disconnect()
     head = args.blocks + args.confirmations + 1
-    print(f"catch-up: {args.blocks} blocks x {args.logs_per_block} logs = {expected:,} logs "
-          f"(chain built in {built_s:.1f} s, head {head}), store "
-          f"{'sqlite' if args.sqlite else 'memory'}")
-    print(f"  {confirmed:,} confirmations ({seen:,} events) in {elapsed:.3f} s: "
-          f"{confirmed / elapsed:,.0f} confirmations/s, {head / elapsed:,.0f} blocks/s")
+    print(
+        f"catch-up: {args.blocks} blocks x {args.logs_per_block} logs = {expected:,} logs "
+        f"(chain built in {built_s:.1f} s, head {head}), store "
+        f"{'sqlite' if args.sqlite else 'memory'}"
+    )
+    print(
+        f"  {confirmed:,} confirmations ({seen:,} events) in {elapsed:.3f} s: "
+        f"{confirmed / elapsed:,.0f} confirmations/s, {head / elapsed:,.0f} blocks/s"
+    )
 
 
 async def follow(args: argparse.Namespace, directory: Path) -> None:
@@ -142,11 +155,15 @@ async def follow(args: argparse.Namespace, directory: Path) -> None:
             confirmed += sum(isinstance(e, ChainEventConfirmed) for e in events)
         await w3.provider.disconnect()
     busy = sum(poll_s)
-    print(f"follow: one poll per new block; {args.blocks} blocks of {args.logs_per_block} logs "
-          f"then {args.confirmations - 1} empty, confirmations {args.confirmations}")
-    print(f"  {confirmed:,} confirmations in {busy:.3f} s of follower time: "
-          f"{confirmed / busy:,.0f} confirmations/s; poll+commit per block "
-          f"p50 {statistics.median(poll_s) * 1e3:.2f} ms, max {max(poll_s) * 1e3:.2f} ms")
+    print(
+        f"follow: one poll per new block; {args.blocks} blocks of {args.logs_per_block} logs "
+        f"then {args.confirmations - 1} empty, confirmations {args.confirmations}"
+    )
+    print(
+        f"  {confirmed:,} confirmations in {busy:.3f} s of follower time: "
+        f"{confirmed / busy:,.0f} confirmations/s; poll+commit per block "
+        f"p50 {statistics.median(poll_s) * 1e3:.2f} ms, max {max(poll_s) * 1e3:.2f} ms"
+    )
 
 
 def main() -> None:

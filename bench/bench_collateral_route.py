@@ -33,13 +33,15 @@ from typing import Any
 from web3 import AsyncHTTPProvider, AsyncWeb3
 from web3.logs import DISCARD
 
-from tradewind.app.logging import configure_logging
 from tradewind.chain.bridge import Relayer, RelayerLeg
 from tradewind.chain.contracts import load_artifact
 from tradewind.chain.deploy import LocalChains, deploy_local
 from tradewind.chain.keys import HotKey
 from tradewind.chain.nodes import ChainSet
-from tradewind.chain.routing import (
+from tradewind.chain.tx import InMemoryIntentStore, TransactionManager
+from tradewind.common.logging import configure_logging
+from tradewind.desks.index.collateral_source import CollateralDeposit
+from tradewind.desks.index.routing import (
     BridgeFeeQuote,
     ChainCollateralSource,
     CollateralRouter,
@@ -53,8 +55,6 @@ from tradewind.chain.routing import (
     SapiDepositHistory,
     VenueCapital,
 )
-from tradewind.chain.tx import InMemoryIntentStore, TransactionManager
-from tradewind.desks.index.collateral_source import CollateralDeposit
 from tradewind.venues.binance import BinanceAdapter, BinanceConfig
 from tradewind.venues.sim.process import SimEndpoints, SimProcess
 
@@ -97,7 +97,9 @@ def _start_sim(local: LocalChains, confirmations: int, poll_s: float, workdir: P
         f"poll_interval_ms = {int(poll_s * 1000)}\n"
     )
     return SimProcess(
-        database=workdir / "sim.sqlite", admin=True, market=False,
+        database=workdir / "sim.sqlite",
+        admin=True,
+        market=False,
         extra_args=("--config", str(config)),
     )
 
@@ -107,7 +109,8 @@ def _account(sim: SimEndpoints) -> tuple[str, str]:
 
     created = requests.post(
         f"{sim.rest_url}/admin/v1/accounts",
-        json={"account_id": "bench-desk", "balances": {"USDT": "1"}}, timeout=10,
+        json={"account_id": "bench-desk", "balances": {"USDT": "1"}},
+        timeout=10,
     ).json()
     return created["apiKey"], created["secretKey"]
 
@@ -160,7 +163,10 @@ async def run(args: argparse.Namespace) -> None:
             w3 = _w3(chain.rpc_url)
             clients.append(w3)
             manager = TransactionManager(
-                w3, key, chain_id=chain.chain_id, store=InMemoryIntentStore(),
+                w3,
+                key,
+                chain_id=chain.chain_id,
+                store=InMemoryIntentStore(),
                 poll_interval_s=0.02,
             )
             return DeskWallet(name=name, w3=w3, tx=manager)
@@ -184,23 +190,39 @@ async def run(args: argparse.Namespace) -> None:
 
         legs = {name: wallet(name, relayer_key) for name in ("arbitrum", "base")}
         relayer = Relayer(
-            origin=RelayerLeg(name="arbitrum", w3=legs["arbitrum"].w3,
-                              spoke_pool=local.registry.chain("arbitrum").address("SpokePool"),
-                              tx=legs["arbitrum"].tx),
-            destinations=[RelayerLeg(name="base", w3=legs["base"].w3,
-                                     spoke_pool=base.address("SpokePool"), tx=legs["base"].tx)],
+            origin=RelayerLeg(
+                name="arbitrum",
+                w3=legs["arbitrum"].w3,
+                spoke_pool=local.registry.chain("arbitrum").address("SpokePool"),
+                tx=legs["arbitrum"].tx,
+            ),
+            destinations=[
+                RelayerLeg(
+                    name="base",
+                    w3=legs["base"].w3,
+                    spoke_pool=base.address("SpokePool"),
+                    tx=legs["base"].tx,
+                )
+            ],
             allowed_output_tokens={base.chain_id: [base.address("MockUSDC")]},
-            confirmations=args.confirmations, start_block=0, poll_interval_s=args.poll_s,
+            confirmations=args.confirmations,
+            start_block=0,
+            poll_interval_s=args.poll_s,
         )
         relayer.start()
 
         async def eth_price() -> Decimal:
             return ETH_USDT
 
-        adapter = BinanceAdapter(BinanceConfig(
-            venue="sim", rest_url=sim.rest_url, ws_url=sim.ws_url, api_key=api_key,
-            api_secret=api_secret,
-        ))
+        adapter = BinanceAdapter(
+            BinanceConfig(
+                venue="sim",
+                rest_url=sim.rest_url,
+                ws_url=sim.ws_url,
+                api_key=api_key,
+                api_secret=api_secret,
+            )
+        )
         history = SapiDepositHistory(sim.rest_url, api_key, api_secret, venue="sim")
         store = TimedRouteStore()
         router = CollateralRouter(
@@ -212,7 +234,8 @@ async def run(args: argparse.Namespace) -> None:
             gas_pricing=GasPricing(eth_price),
             store=store,
             settings=RouterSettings(
-                vault_confirmations=args.confirmations, fill_confirmations=args.confirmations,
+                vault_confirmations=args.confirmations,
+                fill_confirmations=args.confirmations,
                 poll_interval_s=args.poll_s,
             ),
         )
@@ -249,16 +272,27 @@ async def run(args: argparse.Namespace) -> None:
         await history.close()
         await adapter.close()
 
-        stages = [RouteStage.DETECTED, RouteStage.SWEPT, RouteStage.BRIDGED, RouteStage.FILLED,
-                  RouteStage.TRANSFERRED, RouteStage.CREDITED, RouteStage.DELIVERED]
+        stages = [
+            RouteStage.DETECTED,
+            RouteStage.SWEPT,
+            RouteStage.BRIDGED,
+            RouteStage.FILLED,
+            RouteStage.TRANSFERRED,
+            RouteStage.CREDITED,
+            RouteStage.DELIVERED,
+        ]
         print(f"deposits            {len(latencies)} ({args.concurrent} at a time)")
         print(f"block times         arbitrum {args.arbitrum_block_s}s, base {args.base_block_s}s")
-        print(f"confirmations       vault/relayer/fill {args.confirmations}, "
-              f"exchange {args.sim_confirmations}; polls every {args.poll_s}s")
+        print(
+            f"confirmations       vault/relayer/fill {args.confirmations}, "
+            f"exchange {args.sim_confirmations}; polls every {args.poll_s}s"
+        )
         ordered = sorted(latencies)
         p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
-        print(f"deposit -> ready    p50 {statistics.median(latencies):.2f}s  p90 {p90:.2f}s  "
-              f"max {max(latencies):.2f}s  (mean {statistics.fmean(latencies):.2f}s)")
+        print(
+            f"deposit -> ready    p50 {statistics.median(latencies):.2f}s  p90 {p90:.2f}s  "
+            f"max {max(latencies):.2f}s  (mean {statistics.fmean(latencies):.2f}s)"
+        )
         print(f"throughput          {len(latencies) / elapsed:.2f} deposits/s over {elapsed:.1f}s")
         previous = {key: mined for key, mined in made.items()}
         print("stage p50 (from the previous stage)")

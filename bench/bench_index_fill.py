@@ -27,7 +27,7 @@ import random
 from decimal import Decimal
 from pathlib import Path
 
-from tradewind.app.logging import configure_logging
+from tradewind.common.logging import configure_logging
 from tradewind.core.enums import OrderSide
 from tradewind.core.instruments import Instrument, InstrumentFilters
 from tradewind.desks.index.solver import (

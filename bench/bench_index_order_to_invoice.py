@@ -18,10 +18,10 @@ from pathlib import Path
 
 from eth_account import Account
 
-from tradewind.app.config import DeskConfig
+from tradewind.common.config import DeskConfig
 from tradewind.desks.index.runtime import IndexDeskRuntime, post_local_deposit
-from tradewind.execution.venue_factory import VenueSettings
 from tradewind.gateway.fixjson.client import FixJsonClient
+from tradewind.node.venue_factory import VenueSettings
 from tradewind.venues.sim.process import SimProcess
 
 KEY = "0x" + "be" * 32
@@ -81,13 +81,15 @@ def main() -> None:
     parser.add_argument("--index", default="TW10", help="index symbol (TW10: 10 legs)")
     parser.add_argument("--batch-interval-ms", type=int, default=20)
     parser.add_argument(
-        "--pause", type=float, default=0.0,
+        "--pause",
+        type=float,
+        default=0.0,
         help="seconds between orders (each order sends ~10-15 venue orders; the venue allows "
         "100 per 10 s, so back to back the desk's limiter, not the path, sets the tail)",
     )
     args = parser.parse_args()
     os.environ.setdefault("TRADEWIND_LOG__LEVEL", "warning")
-    from tradewind.app.logging import configure_logging
+    from tradewind.common.logging import configure_logging
 
     configure_logging(os.environ["TRADEWIND_LOG__LEVEL"])
     with tempfile.TemporaryDirectory() as tmp:

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
-from tradewind.app.logging import configure_logging
+from tradewind.common.logging import configure_logging
 from tradewind.core.enums import OrderSide
 from tradewind.core.instruments import Instrument, InstrumentFilters
 from tradewind.desks.index.solver import (
@@ -186,9 +186,7 @@ def main() -> None:
     configure_logging("warning")
 
     demand = args.orders * 10_100.0  # the buys' mean collateral
-    instruments, books, basket = synthetic_market(
-        args.constituents, args.levels, args.seed, demand
-    )
+    instruments, books, basket = synthetic_market(args.constituents, args.levels, args.seed, demand)
     orders = synthetic_orders(basket, args.orders, args.dirty, args.sells, args.seed)
     config = SolverConfig(
         price_threshold=Decimal("0.005"),

@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--ticks", type=int, default=5000)
     parser.add_argument("--warmup", type=int, default=200)
     args = parser.parse_args()
-    from tradewind.app.logging import configure_logging
+    from tradewind.common.logging import configure_logging
 
     configure_logging("warning")
     samples = asyncio.run(run(args.ticks, args.warmup))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tradewind.app.config import ConfigError, load_config
+from tradewind.common.config import ConfigError, load_config
 
 
 def test_defaults_without_file_or_environment() -> None:

@@ -21,12 +21,25 @@ def test_demo_runs_the_scripted_index_session() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    for line in ("MintInvoice mint-1", "MintInvoice mint-2", "MintInvoice redeem-1",
-                 "demo finished"):
+    for line in (
+        "MintInvoice mint-1",
+        "MintInvoice mint-2",
+        "MintInvoice redeem-1",
+        "demo finished",
+    ):
         assert line in out
     # the on-chain steps, each with its transaction hash
-    for step in ("vault deposit tx 0x", "sweep", "bridge", "relayer fill on base tx 0x",
-                 "transfer", "minted", "burned", "paid back", "demo finished (on chain)"):
+    for step in (
+        "vault deposit tx 0x",
+        "sweep",
+        "bridge",
+        "relayer fill on base tx 0x",
+        "transfer",
+        "minted",
+        "burned",
+        "paid back",
+        "demo finished (on chain)",
+    ):
         assert step in out, step
     # every order reported its fills before its invoice, and ended filled
     assert out.count("IndexOrderFill mint-1") >= 2

@@ -87,8 +87,9 @@ async def test_usdc_faucet_mints_six_decimal_units_up_to_its_limit(
     await chain_client.transact(ARB, token.functions.faucet(user, usdc(1_000_000)), user)
     assert await _usdc_balance(chain_client, ARB, user) == usdc(1_000_000)
 
-    reason = await chain_client.revert_reason(token.functions.faucet(user, usdc(1_000_000) + 1),
-                                              user)
+    reason = await chain_client.revert_reason(
+        token.functions.faucet(user, usdc(1_000_000) + 1), user
+    )
     assert reason.startswith("FaucetLimitExceeded(")
     assert await _usdc_balance(chain_client, ARB, user) == usdc(1_000_000)
 
@@ -192,7 +193,10 @@ async def test_deposits_emit_user_token_amount_symbol_and_unique_ids(
     [a] = chain_client.events(ARB, "CollateralVault", "CollateralDeposited", first)
     [b] = chain_client.events(ARB, "CollateralVault", "CollateralDeposited", second)
     assert dict(a["args"]) == {
-        "user": alice, "token": token_address, "amount": usdc(300), "indexSymbol": "TW10",
+        "user": alice,
+        "token": token_address,
+        "amount": usdc(300),
+        "indexSymbol": "TW10",
         "depositId": 1,
     }
     assert (b["args"]["user"], b["args"]["indexSymbol"], b["args"]["depositId"]) == (bob, "TW3", 2)
@@ -227,8 +231,9 @@ async def test_operator_sweeps_and_withdraws_once_per_reference(
     usdc_address = chains.registry.chain(ARB).address("MockUSDC")
     spoke = chains.registry.chain(ARB).address("SpokePool")
     await _fund(chain_client, ARB, alice, usdc(100), "CollateralVault")
-    await chain_client.transact(ARB, vault.functions.deposit(usdc_address, usdc(100), "TW10"),
-                                alice)
+    await chain_client.transact(
+        ARB, vault.functions.deposit(usdc_address, usdc(100), "TW10"), alice
+    )
 
     not_operator = await chain_client.revert_reason(
         vault.functions.sweep(usdc_address, alice, usdc(1)), alice
@@ -248,7 +253,10 @@ async def test_operator_sweeps_and_withdraws_once_per_reference(
     )
     [event] = chain_client.events(ARB, "CollateralVault", "CollateralWithdrawn", paid)
     assert dict(event["args"]) == {
-        "user": alice, "token": usdc_address, "amount": usdc(40), "ref": ref,
+        "user": alice,
+        "token": usdc_address,
+        "amount": usdc(40),
+        "ref": ref,
     }
     assert await _usdc_balance(chain_client, ARB, alice) == usdc(40)
     again = await chain_client.revert_reason(
@@ -286,18 +294,36 @@ async def _deposit(
     receipt = await client.transact(
         ARB,
         spoke.functions.depositV3(
-            depositor, recipient, arb.address("MockUSDC"), base.address("MockUSDC"),
-            input_amount, output_amount, base.chain_id, exclusive_relayer, now,
-            fill_deadline, exclusivity_deadline, b"",
+            depositor,
+            recipient,
+            arb.address("MockUSDC"),
+            base.address("MockUSDC"),
+            input_amount,
+            output_amount,
+            base.chain_id,
+            exclusive_relayer,
+            now,
+            fill_deadline,
+            exclusivity_deadline,
+            b"",
         ),
         depositor,
     )
     [event] = client.events(ARB, "SpokePool", "V3FundsDeposited", receipt)
     args = dict(event["args"])
     relay_data = (
-        args["depositor"], args["recipient"], args["exclusiveRelayer"], args["inputToken"],
-        args["outputToken"], args["inputAmount"], args["outputAmount"], arb.chain_id,
-        args["depositId"], args["fillDeadline"], args["exclusivityDeadline"], args["message"],
+        args["depositor"],
+        args["recipient"],
+        args["exclusiveRelayer"],
+        args["inputToken"],
+        args["outputToken"],
+        args["inputAmount"],
+        args["outputAmount"],
+        arb.chain_id,
+        args["depositId"],
+        args["fillDeadline"],
+        args["exclusivityDeadline"],
+        args["message"],
     )
     return args, relay_data
 
@@ -306,13 +332,15 @@ async def test_deposit_fill_and_mark_filled_moves_funds_and_pays_the_relayer_fee
     chains: LocalChains, chain_client: Client
 ) -> None:
     relayer, recipient = chains.relayer.address, chains.users[1].address
-    args, relay = await _deposit(chains, chain_client, input_amount=usdc(100),
-                                 output_amount=usdc(99))
+    args, relay = await _deposit(
+        chains, chain_client, input_amount=usdc(100), output_amount=usdc(99)
+    )
     assert args["depositId"] == 0
     assert args["destinationChainId"] == 8453
     assert args["inputAmount"] - args["outputAmount"] == usdc(1)  # the relayer fee
-    assert await _usdc_balance(chain_client, ARB, chain_client.contract(ARB, "SpokePool").address
-                               ) == usdc(100)
+    assert await _usdc_balance(
+        chain_client, ARB, chain_client.contract(ARB, "SpokePool").address
+    ) == usdc(100)
 
     await _fund(chain_client, BASE, relayer, usdc(1000), "SpokePool")
     base_spoke = chain_client.contract(BASE, "SpokePool")
@@ -328,8 +356,9 @@ async def test_deposit_fill_and_mark_filled_moves_funds_and_pays_the_relayer_fee
     assert fill["args"]["relayHash"] == await base_spoke.functions.getV3RelayHash(relay).call()
     assert await _usdc_balance(chain_client, BASE, recipient) == usdc(99)
 
-    twice = await chain_client.revert_reason(base_spoke.functions.fillV3Relay(relay, 42161),
-                                             relayer)
+    twice = await chain_client.revert_reason(
+        base_spoke.functions.fillV3Relay(relay, 42161), relayer
+    )
     assert twice.startswith("RelayFilled(")
 
     arb_spoke = chain_client.contract(ARB, "SpokePool")
@@ -355,8 +384,9 @@ async def test_fill_after_the_deadline_is_refused(
     chains: LocalChains, chain_client: Client
 ) -> None:
     relayer = chains.relayer.address
-    _, relay = await _deposit(chains, chain_client, input_amount=usdc(10),
-                              output_amount=usdc(9), deadline_in=600)
+    _, relay = await _deposit(
+        chains, chain_client, input_amount=usdc(10), output_amount=usdc(9), deadline_in=600
+    )
     await _fund(chain_client, BASE, relayer, usdc(10), "SpokePool")
     base_node = chains.nodes[BASE]
     gap = relay[9] - await _timestamp(chain_client, BASE) + 1
@@ -372,9 +402,14 @@ async def test_only_the_exclusive_relayer_fills_during_exclusivity(
     chains: LocalChains, chain_client: Client
 ) -> None:
     relayer, other = chains.relayer.address, chains.users[2].address
-    _, relay = await _deposit(chains, chain_client, input_amount=usdc(10),
-                              output_amount=usdc(9), exclusive_relayer=relayer,
-                              exclusivity_in=300)
+    _, relay = await _deposit(
+        chains,
+        chain_client,
+        input_amount=usdc(10),
+        output_amount=usdc(9),
+        exclusive_relayer=relayer,
+        exclusivity_in=300,
+    )
     await _fund(chain_client, BASE, other, usdc(10), "SpokePool")
     reason = await chain_client.revert_reason(
         chain_client.contract(BASE, "SpokePool").functions.fillV3Relay(relay, 42161), other
@@ -386,8 +421,9 @@ async def test_unfilled_deposit_is_refunded_to_the_depositor_after_the_deadline(
     chains: LocalChains, chain_client: Client
 ) -> None:
     depositor, relayer = chains.users[0].address, chains.relayer.address
-    args, _ = await _deposit(chains, chain_client, input_amount=usdc(50),
-                             output_amount=usdc(49), deadline_in=600)
+    args, _ = await _deposit(
+        chains, chain_client, input_amount=usdc(50), output_amount=usdc(49), deadline_in=600
+    )
     spoke = chain_client.contract(ARB, "SpokePool")
     assert await _usdc_balance(chain_client, ARB, depositor) == 0
 
@@ -414,11 +450,13 @@ async def test_mark_filled_needs_the_relayer_role(
 ) -> None:
     await _deposit(chains, chain_client, input_amount=usdc(5), output_amount=usdc(5))
     spoke = chain_client.contract(ARB, "SpokePool")
-    reason = await chain_client.revert_reason(spoke.functions.markFilled(0),
-                                              chains.users[0].address)
+    reason = await chain_client.revert_reason(
+        spoke.functions.markFilled(0), chains.users[0].address
+    )
     assert reason.startswith("AccessControlUnauthorizedAccount(")
-    unknown = await chain_client.revert_reason(spoke.functions.markFilled(7),
-                                               chains.relayer.address)
+    unknown = await chain_client.revert_reason(
+        spoke.functions.markFilled(7), chains.relayer.address
+    )
     assert unknown == "UnknownDeposit(7)"
 
 

@@ -50,7 +50,11 @@ async def test_layout_of_the_local_deployment(chains: LocalChains, chain_client:
     assert (arb.chain_id, base.chain_id) == (42161, 8453)
     assert arb.rpc_url == chains.nodes["arbitrum"].rpc_url
     assert set(arb.contracts) == {
-        "MockUSDC", "SpokePool", "CollateralVault", "IndexToken:TW10", "IndexToken:TW3",
+        "MockUSDC",
+        "SpokePool",
+        "CollateralVault",
+        "IndexToken:TW10",
+        "IndexToken:TW3",
     }
     assert set(base.contracts) == {"MockUSDC", "SpokePool", "IndexToken:TW10", "IndexToken:TW3"}
     for chain in registry:
@@ -68,7 +72,9 @@ async def test_roles_go_to_admin_desk_and_relayer(
     user = chains.users[0].address
     registry = chains.registry
     assert (registry.admin_address, registry.desk_address, registry.relayer_address) == (
-        admin, desk, relayer,
+        admin,
+        desk,
+        relayer,
     )
     for chain in ("arbitrum", "base"):
         for symbol in ("TW10", "TW3"):
@@ -90,7 +96,9 @@ async def test_deploy_all_to_fresh_nodes_for_another_desk(
     desk = "0x" + "ab" * 20
     nodes = {"arbitrum": anvil_arbitrum, "base": anvil_base}
     registry = await deploy_all(
-        nodes, deployer_key=ANVIL_DEV_ACCOUNTS[5].private_key, desk_address=desk,
+        nodes,
+        deployer_key=ANVIL_DEV_ACCOUNTS[5].private_key,
+        desk_address=desk,
         index_symbols=("ABC",),
     )
     assert registry.desk_address == registry.relayer_address  # relayer defaults to the desk
@@ -99,8 +107,9 @@ async def test_deploy_all_to_fresh_nodes_for_another_desk(
     assert set(base.contracts) == {"MockUSDC", "SpokePool", "IndexToken:ABC"}
     w3 = AsyncWeb3(AsyncHTTPProvider(anvil_base.rpc_url))
     try:
-        token = w3.eth.contract(address=base.index_token("ABC"),
-                                abi=load_artifact("IndexToken").abi_list())
+        token = w3.eth.contract(
+            address=base.index_token("ABC"), abi=load_artifact("IndexToken").abi_list()
+        )
         assert await token.functions.hasRole(MINTER_ROLE, registry.desk_address).call()
         assert await token.functions.symbol().call() == "ABC"
     finally:
@@ -214,8 +223,11 @@ _DELETE = object()
         ("chains.base.contracts", {"SpokePool": "0xnothex"}, "SpokePool"),
         ("chains.base.contracts", {"bad key!": ANVIL_DEV_ACCOUNTS[0].address}, "bad key"),
         ("chains.base.gas", 1, "unknown fields"),
-        ("chains.Base Chain", {"chain_id": 1, "rpc_url": "http://x:1", "contracts": {}},
-         "chain name"),
+        (
+            "chains.Base Chain",
+            {"chain_id": 1, "rpc_url": "http://x:1", "contracts": {}},
+            "chain name",
+        ),
     ],
 )
 def test_malformed_registry_files_name_the_field(
@@ -274,17 +286,27 @@ async def test_chain_up_deploys_writes_the_registry_and_stops_its_nodes_on_sigin
     registry_path = tmp_path / "registry.json"
     env = {**os.environ, "TRADEWIND_ANVIL": str(anvil_path)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tradewind.chain.cli", "up", "--registry", str(registry_path),
-         "--index", "TW10"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tradewind.chain.cli",
+            "up",
+            "--registry",
+            str(registry_path),
+            "--index",
+            "TW10",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        text=True,
     )
     try:
         while not registry_path.exists():  # bounded by the test timeout
             assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
             await asyncio.sleep(0.1)
         registry = DeploymentRegistry.load(registry_path)
-        assert set(registry.chain("base").contracts) == {"MockUSDC", "SpokePool",
-                                                          "IndexToken:TW10"}
+        assert set(registry.chain("base").contracts) == {"MockUSDC", "SpokePool", "IndexToken:TW10"}
         w3 = AsyncWeb3(AsyncHTTPProvider(registry.chain("base").rpc_url))
         try:
             assert await w3.eth.chain_id == 8453

@@ -13,7 +13,6 @@ import structlog
 from eth_account import Account
 from structlog.testing import capture_logs
 
-from tradewind.app.logging import configure_logging, get_logger
 from tradewind.chain.keys import (
     ENV_DESK_KEY,
     ENV_KEYSTORE,
@@ -29,6 +28,7 @@ from tradewind.chain.keys import (
     create_keystore,
     load_hot_key,
 )
+from tradewind.common.logging import configure_logging, get_logger
 
 # A key made up for these tests; it never held anything.
 KEY_HEX = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
@@ -193,8 +193,14 @@ async def test_repr_str_logs_and_pickling_never_show_the_key(
 async def test_env_key_signs_like_the_account() -> None:
     key = HotKey.from_private_key(KEY_HEX)
     tx = {
-        "to": KEY_ADDRESS, "value": 1, "gas": 21_000, "nonce": 0, "chainId": 42161,
-        "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9, "type": 2,
+        "to": KEY_ADDRESS,
+        "value": 1,
+        "gas": 21_000,
+        "nonce": 0,
+        "chainId": 42161,
+        "maxFeePerGas": 2 * 10**9,
+        "maxPriorityFeePerGas": 10**9,
+        "type": 2,
     }
     signed = key.sign_transaction(tx)
     assert signed.raw_transaction == Account.sign_transaction(tx, KEY_HEX).raw_transaction

@@ -22,9 +22,7 @@ async def test_keystore_new_writes_a_key_that_loads(tmp_path: Path) -> None:
     address = result.output.strip().splitlines()[-1]
     stored = json.loads(target.read_text())
     assert "crypto" in stored and (target.stat().st_mode & 0o777) == 0o600
-    key = await load_hot_key(
-        keystore_path=target, password_file=password, env={}
-    )
+    key = await load_hot_key(keystore_path=target, password_file=password, env={})
     assert key.address == address
     again = CliRunner().invoke(
         chain_app, ["keystore-new", str(target), "--password-file", str(password)]

@@ -161,12 +161,14 @@ async def test_reorg_depth_must_fit_the_chain(anvil_base: AnvilNode, depth: int)
 
 async def test_increase_time_moves_the_next_block(anvil_base: AnvilNode) -> None:
     await anvil_base.mine(1)
-    before = int((await anvil_base.request("eth_getBlockByNumber", "latest", False))["timestamp"],
-                 16)
+    before = int(
+        (await anvil_base.request("eth_getBlockByNumber", "latest", False))["timestamp"], 16
+    )
     await anvil_base.increase_time(3600)
     await anvil_base.mine(1)
-    after = int((await anvil_base.request("eth_getBlockByNumber", "latest", False))["timestamp"],
-                16)
+    after = int(
+        (await anvil_base.request("eth_getBlockByNumber", "latest", False))["timestamp"], 16
+    )
     assert after >= before + 3600
 
 

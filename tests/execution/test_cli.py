@@ -10,7 +10,7 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
-from tradewind.execution.cli import kernel_app
+from tradewind.app.trading_cli import kernel_app
 from tradewind.venues.sim.process import SimEndpoints, SimProcess
 
 pytestmark = pytest.mark.e2e

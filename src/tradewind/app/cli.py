@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from tradewind.app.config import ConfigError, TradewindConfig, load_config
-from tradewind.app.logging import configure_logging
+from tradewind.common.config import ConfigError, TradewindConfig, load_config
+from tradewind.common.logging import configure_logging
 
 app = typer.Typer(
     name="tradewind",
@@ -21,9 +21,9 @@ app = typer.Typer(
 def _register_desks() -> None:
     # Sub-apps are imported here so `tradewind --help` stays fast and one broken desk cannot
     # take the whole command line down silently: an ImportError surfaces at start.
+    from tradewind.app.trading_cli import balances_command, book_command, order_app
     from tradewind.chain.bridge.cli import relayer_app
     from tradewind.chain.cli import chain_app
-    from tradewind.execution.cli import balances_command, book_command, order_app
     from tradewind.portfolio.audit.cli import audit_app
     from tradewind.portfolio.cli import portfolio_app
 

@@ -20,14 +20,14 @@ from eth_account import Account
 from rich.console import Console
 from rich.table import Table
 
-from tradewind.app.config import TradewindConfig
+from tradewind.common.config import TradewindConfig
 from tradewind.desks.index.runtime import (
     IndexDeskRuntime,
     LocalDepositRefused,
     post_local_deposit,
 )
-from tradewind.execution.venue_factory import VenueSettings
 from tradewind.gateway.fixjson.client import FixJsonClient
+from tradewind.node.venue_factory import VenueSettings
 from tradewind.venues.sim.process import SimEndpoints, SimProcess
 
 __all__ = ["DemoFailure", "run_demo"]

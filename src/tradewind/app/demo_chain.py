@@ -22,16 +22,16 @@ from eth_account import Account
 from rich.console import Console
 from web3 import AsyncHTTPProvider, AsyncWeb3
 
-from tradewind.app.config import ChainLinkConfig, TradewindConfig
 from tradewind.app.demo import CHAIN_ID, DemoFailure, _order
 from tradewind.chain.anvil_dev_keys import ANVIL_DEV_ACCOUNTS
 from tradewind.chain.contracts import load_artifact
 from tradewind.chain.deploy import deploy_all
 from tradewind.chain.nodes import ChainSet
 from tradewind.chain.registry import DeploymentRegistry
+from tradewind.common.config import ChainLinkConfig, TradewindConfig
 from tradewind.desks.index.runtime import IndexDeskRuntime
-from tradewind.execution.venue_factory import VenueSettings
 from tradewind.gateway.fixjson.client import FixJsonClient
+from tradewind.node.venue_factory import VenueSettings
 from tradewind.venues.sim.process import SimEndpoints, SimProcess
 
 __all__ = ["run_chain_demo"]
@@ -155,9 +155,7 @@ async def _script(runtime: IndexDeskRuntime, chains: _Chains, user: Any) -> None
         console.print(f"[bold]TW10 balance on base[/]: {Decimal(balance) / 10**18}")
         redeem = (Decimal(minted.quantity) / 2).quantize(Decimal("0.001"))
         desk = chains.registry.desk_address
-        tx = await chains.send(
-            "base", token.functions.transfer(desk, int(redeem * 10**18)), user
-        )
+        tx = await chains.send("base", token.functions.transfer(desk, int(redeem * 10**18)), user)
         console.print(f"[bold]return[/] {redeem} TW10 to the desk, tx {tx}")
         await _until(
             lambda: asyncio.sleep(0, runtime.desk.state.account(base_id, user.address)),
@@ -207,8 +205,10 @@ async def _run(cfg: TradewindConfig, tmp: Path) -> None:
         registry_path = tmp / "registry.json"
         registry.save(registry_path)
         for name, chain in registry.chains.items():
-            console.print(f"  {name:<9} {chain.rpc_url}  vault/pool/tokens: "
-                          f"{', '.join(f'{k}={v[:10]}…' for k, v in chain.contracts.items())}")
+            console.print(
+                f"  {name:<9} {chain.rpc_url}  vault/pool/tokens: "
+                f"{', '.join(f'{k}={v[:10]}…' for k, v in chain.contracts.items())}"
+            )
         chains = _Chains(registry)
         base = registry.chain("base")
         relayer_proc = subprocess.Popen(

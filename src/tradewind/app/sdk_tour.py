@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from tradewind.app.config import TradewindConfig
+from tradewind.common.config import TradewindConfig
 from tradewind.venues.binance.streams import event_kind, plain_payload
 from tradewind.venues.sim.clients import binance_sdk, create_listen_key
 from tradewind.venues.sim.process import SimEndpoints, SimProcess

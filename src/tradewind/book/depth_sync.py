@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tradewind.app.logging import get_logger
 from tradewind.book.order_book import BookValueError, L2OrderBook, LevelInput
+from tradewind.common.logging import get_logger
 from tradewind.core.events import BookSyncLost, BookUpdated
 from tradewind.core.instruments import Instrument
 

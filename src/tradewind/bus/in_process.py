@@ -14,10 +14,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from tradewind.app.logging import get_logger
 from tradewind.bus.codec import MessageCodec
 from tradewind.bus.interface import Handler, M, MessageBus, Subscription
 from tradewind.bus.topics import topic_for, topic_matches, validate_pattern
+from tradewind.common.logging import get_logger
 from tradewind.core.messages import Message
 
 __all__ = ["InProcessMessageBus"]

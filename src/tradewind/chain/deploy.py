@@ -25,7 +25,6 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import is_address, to_checksum_address
 from web3 import AsyncHTTPProvider, AsyncWeb3
 
-from tradewind.app.logging import get_logger
 from tradewind.chain.anvil_dev_keys import ANVIL_DEV_ACCOUNTS, DevAccount
 from tradewind.chain.contracts import (
     MINTER_ROLE,
@@ -36,6 +35,7 @@ from tradewind.chain.contracts import (
 )
 from tradewind.chain.nodes import ChainSet
 from tradewind.chain.registry import ChainDeployment, DeploymentRegistry, index_token_key
+from tradewind.common.logging import get_logger
 
 __all__ = [
     "DEFAULT_INDEX_SYMBOLS",
@@ -99,9 +99,7 @@ class _ChainDeployer:
 
     async def _send(self, what: str, builder: Any) -> Any:
         if self._nonce is None:
-            self._nonce = await self._w3.eth.get_transaction_count(
-                self._account.address, "pending"
-            )
+            self._nonce = await self._w3.eth.get_transaction_count(self._account.address, "pending")
         tx = await builder.build_transaction(
             {
                 "from": self._account.address,
@@ -126,8 +124,13 @@ class _ChainDeployer:
         receipt = await self._send(f"deploy {key}", factory.constructor(*args))
         address = to_checksum_address(receipt["contractAddress"])
         self.contracts[key] = address
-        _log.info("chain.contract_deployed", chain=self._endpoint.name, contract=key,
-                  address=address, block=receipt["blockNumber"])
+        _log.info(
+            "chain.contract_deployed",
+            chain=self._endpoint.name,
+            contract=key,
+            address=address,
+            block=receipt["blockNumber"],
+        )
         return address
 
     async def call(self, key: str, function: str, *args: Any) -> None:
@@ -228,8 +231,11 @@ async def deploy_all(
     """
     relayer = relayer_address or desk_address
     _plan_check(
-        chains, {"desk_address": desk_address, "relayer_address": relayer},
-        index_symbols, vault_chain, index_chains,
+        chains,
+        {"desk_address": desk_address, "relayer_address": relayer},
+        index_symbols,
+        vault_chain,
+        index_chains,
     )
     desk, relayer = to_checksum_address(desk_address), to_checksum_address(relayer)
     try:

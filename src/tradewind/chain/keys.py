@@ -26,7 +26,7 @@ from eth_account.datastructures import SignedTransaction
 from eth_account.signers.local import LocalAccount
 from eth_utils import is_hex, to_checksum_address
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 
 __all__ = [
     "ENV_DESK_KEY",

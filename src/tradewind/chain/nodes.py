@@ -34,8 +34,8 @@ from typing import Any, Self
 
 import aiohttp
 
-from tradewind.app.logging import get_logger
 from tradewind.chain.anvil_dev_keys import ANVIL_DEV_ACCOUNTS, DevAccount
+from tradewind.common.logging import get_logger
 
 __all__ = [
     "ARBITRUM",
@@ -122,8 +122,7 @@ def find_anvil() -> Path:
             if path.is_file() and os.access(path, os.X_OK):
                 return path
     raise AnvilNotInstalledError(
-        "anvil not found in node_modules; run `make install` (npm packages) "
-        f"or set {ANVIL_ENV}"
+        f"anvil not found in node_modules; run `make install` (npm packages) or set {ANVIL_ENV}"
     )
 
 
@@ -300,8 +299,11 @@ class AnvilNode:
                 f"expected {self._chain_id}"
             )
         _log.info(
-            "chain.node_started", chain=self._name, chain_id=self._chain_id,
-            rpc_url=self.rpc_url, pid=self.pid,
+            "chain.node_started",
+            chain=self._name,
+            chain_id=self._chain_id,
+            rpc_url=self.rpc_url,
+            pid=self.pid,
         )
 
     async def start(self) -> Self:
@@ -348,8 +350,12 @@ class AnvilNode:
             self._log_path.unlink(missing_ok=True)
         _LIVE_NODES.discard(self)
         if self._proc is not None:
-            _log.info("chain.node_stopped", chain=self._name, pid=self._proc.pid,
-                      returncode=self._proc.returncode)
+            _log.info(
+                "chain.node_stopped",
+                chain=self._name,
+                pid=self._proc.pid,
+                returncode=self._proc.returncode,
+            )
         self._proc = None
         self._port = None
         self._log_path = None
@@ -544,9 +550,7 @@ class ChainSet(Mapping[str, AnvilNode]):
         return dict(zip(self._nodes, ids, strict=True))
 
     async def revert(self, snapshot_ids: Mapping[str, str]) -> None:
-        await asyncio.gather(
-            *(self._nodes[name].revert(sid) for name, sid in snapshot_ids.items())
-        )
+        await asyncio.gather(*(self._nodes[name].revert(sid) for name, sid in snapshot_ids.items()))
 
     async def __aenter__(self) -> Self:
         return await self.start()

@@ -109,8 +109,9 @@ class ChainDeployment:
             raise InvalidRegistryError(f"{where}.chain_id must be a positive int: {chain_id!r}")
         url = urlparse(self.rpc_url) if isinstance(self.rpc_url, str) else None
         if url is None or url.scheme not in {"http", "https", "ws", "wss"} or not url.netloc:
-            raise InvalidRegistryError(f"{where}.rpc_url must be an http(s)/ws(s) URL: "
-                                       f"{self.rpc_url!r}")
+            raise InvalidRegistryError(
+                f"{where}.rpc_url must be an http(s)/ws(s) URL: {self.rpc_url!r}"
+            )
         if not isinstance(self.contracts, Mapping):
             raise InvalidRegistryError(f"{where}.contracts must be an object")
         checked: dict[str, str] = {}
@@ -205,8 +206,13 @@ class DeploymentRegistry:
             raise InvalidRegistryError(
                 f"version must be {REGISTRY_VERSION}, got {raw.get('version')!r}"
             )
-        unknown = set(raw) - {"version", "admin_address", "desk_address", "relayer_address",
-                              "chains"}
+        unknown = set(raw) - {
+            "version",
+            "admin_address",
+            "desk_address",
+            "relayer_address",
+            "chains",
+        }
         if unknown:
             raise InvalidRegistryError(f"unknown fields: {', '.join(sorted(unknown))}")
         chains_raw = raw.get("chains")

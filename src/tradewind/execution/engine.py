@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from tradewind.app.logging import get_logger
 from tradewind.bus.interface import MessageBus
+from tradewind.common.logging import get_logger
 from tradewind.core.balances import Balance
 from tradewind.core.clock import Clock
 from tradewind.core.commands import CancelOrder, SubmitOrder

@@ -17,10 +17,10 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tradewind.app.logging import get_logger
 from tradewind.book.depth_sync import BinanceDepthSync, BookView, DepthDiff, SyncOutcome
 from tradewind.book.order_book import BookValueError
 from tradewind.bus.interface import MessageBus
+from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock, LiveClock
 from tradewind.core.events import BookSyncLost, BookUpdated
 from tradewind.core.instruments import Instrument

@@ -24,7 +24,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import NoReturn
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.core.enums import OrderStatus
 from tradewind.core.events import (
     OrderAccepted,

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock
 
 __all__ = [

@@ -52,7 +52,7 @@ def _setup() -> None:
     import structlog
 
     if not structlog.is_configured():
-        from tradewind.app.logging import configure_logging
+        from tradewind.common.logging import configure_logging
 
         configure_logging("warning")
 

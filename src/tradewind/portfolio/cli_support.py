@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 
 __all__ = ["NoPrice", "OracleResult", "Price", "PriceOracle", "RateLimitedSource", "StalePrice"]
 

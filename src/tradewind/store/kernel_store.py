@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.core.balances import Balance
 from tradewind.core.enums import LiquiditySide, OrderSide, OrderStatus, OrderType, TimeInForce
 from tradewind.core.fills import Fill
@@ -176,7 +176,7 @@ class KernelStore:
     def record_fill(self, fill: Fill, order: Order | None = None) -> bool:
         """Store ``fill`` and ``order`` (the snapshot after it) in one transaction.
 
-        False if (venue, symbol, trade id) is already stored: nothing is written, ``order`` included.
+        False if (venue, symbol, trade id) is already stored; then nothing is written.
         """
         try:
             with self._engine.begin() as connection:

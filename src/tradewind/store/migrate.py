@@ -57,9 +57,7 @@ def create_store_engine(url: str, *, synchronous: str = "NORMAL") -> Engine:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
     else:
-        engine = create_engine(
-            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
-        )
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: object, _record: object) -> None:

@@ -30,8 +30,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from tradewind.app.logging import get_logger
 from tradewind.book.depth_sync import DepthDiff, DepthSnapshot
+from tradewind.common.logging import get_logger
 from tradewind.core.balances import Balance
 from tradewind.core.enums import OrderSide, OrderStatus, OrderType, TimeInForce
 from tradewind.core.instruments import Instrument

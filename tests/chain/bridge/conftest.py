@@ -1,5 +1,5 @@
 """Fixtures for the relayer tests: the session chains (``chains``, ``chain_client`` from
-tests/chain/conftest.py), a relayer factory signing with dev account #2 (the registry's relayer)
+tests/fixtures/chain.py), a relayer factory signing with dev account #2 (the registry's relayer)
 and a helper making bridge deposits arbitrum -> base from a user account."""
 
 from __future__ import annotations
@@ -108,9 +108,18 @@ def bridge_deposit(chains: LocalChains, chain_client: Any) -> DepositMaker:
         receipt: TxReceipt = await chain_client.transact(
             ARB,
             spoke.functions.depositV3(
-                depositor, recipient, arb.address("MockUSDC"),
-                output_token or base.address("MockUSDC"), input_amount, output_amount,
-                base.chain_id, "0x" + "00" * 20, now, now + deadline_in, 0, b"",
+                depositor,
+                recipient,
+                arb.address("MockUSDC"),
+                output_token or base.address("MockUSDC"),
+                input_amount,
+                output_amount,
+                base.chain_id,
+                "0x" + "00" * 20,
+                now,
+                now + deadline_in,
+                0,
+                b"",
             ),
             depositor,
         )

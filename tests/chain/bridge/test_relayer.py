@@ -198,13 +198,24 @@ async def test_relay_data_is_read_from_the_deposit_event(
     spoke = chain_client.contract(ARB, "SpokePool")
     [event] = spoke.events.V3FundsDeposited().process_receipt(receipt, errors=DISCARD)
     confirmed = ChainEventConfirmed(
-        ts_init=0, ts_event=0, chain_id=42161, filter_name="x", event_name="V3FundsDeposited",
-        address=spoke.address, block_number=1, block_hash="0x" + "00" * 32,
-        tx_hash="0x" + "11" * 32, log_index=0, args=dict(event["args"]), confirmations=2,
+        ts_init=0,
+        ts_event=0,
+        chain_id=42161,
+        filter_name="x",
+        event_name="V3FundsDeposited",
+        address=spoke.address,
+        block_number=1,
+        block_hash="0x" + "00" * 32,
+        tx_hash="0x" + "11" * 32,
+        log_index=0,
+        args=dict(event["args"]),
+        confirmations=2,
     )
     relay = RelayData.from_deposit_event(confirmed)
     assert (relay.input_amount, relay.output_amount, relay.relayer_fee) == (
-        30 * USDC, 29 * USDC, 1 * USDC
+        30 * USDC,
+        29 * USDC,
+        1 * USDC,
     )
     assert (relay.origin_chain_id, relay.destination_chain_id) == (42161, 8453)
     base_spoke = chain_client.contract(BASE, "SpokePool")
@@ -242,9 +253,11 @@ async def test_deposits_into_a_look_alike_spoke_pool_are_ignored(
     deployer, user = chains.deployer.address, chains.users[0].address
     w3 = chain_client.w3(ARB)
     artifact = load_artifact("SpokePool")
-    tx = await w3.eth.contract(abi=artifact.abi_list(), bytecode=artifact.bytecode).constructor(
-        deployer
-    ).transact({"from": deployer})
+    tx = (
+        await w3.eth.contract(abi=artifact.abi_list(), bytecode=artifact.bytecode)
+        .constructor(deployer)
+        .transact({"from": deployer})
+    )
     address = (await w3.eth.wait_for_transaction_receipt(tx, poll_latency=0.02))["contractAddress"]
     forged = w3.eth.contract(address=address, abi=artifact.abi_list())
     token = chain_client.contract(ARB, "MockUSDC")
@@ -255,8 +268,18 @@ async def test_deposits_into_a_look_alike_spoke_pool_are_ignored(
     await chain_client.transact(
         ARB,
         forged.functions.depositV3(
-            user, user, token.address, base.address("MockUSDC"), 10 * USDC, 9 * USDC,
-            base.chain_id, "0x" + "00" * 20, now, now + 3600, 0, b"",
+            user,
+            user,
+            token.address,
+            base.address("MockUSDC"),
+            10 * USDC,
+            9 * USDC,
+            base.chain_id,
+            "0x" + "00" * 20,
+            now,
+            now + 3600,
+            0,
+            b"",
         ),
         user,
     )

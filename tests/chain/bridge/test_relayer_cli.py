@@ -61,9 +61,20 @@ async def test_the_relayer_process_fills_a_deposit_and_stops_cleanly(
     registry = tmp_path / "registry.json"
     chains.registry.save(registry)
     command = [
-        sys.executable, "-m", "tradewind.chain.bridge.cli", "--registry", str(registry),
-        "--state", str(tmp_path / "relayer.sqlite"), "--anvil-dev-key", "--faucet", "5000",
-        "--confirmations", "1", "--poll-interval", "0.05",
+        sys.executable,
+        "-m",
+        "tradewind.chain.bridge.cli",
+        "--registry",
+        str(registry),
+        "--state",
+        str(tmp_path / "relayer.sqlite"),
+        "--anvil-dev-key",
+        "--faucet",
+        "5000",
+        "--confirmations",
+        "1",
+        "--poll-interval",
+        "0.05",
     ]
     env = {**os.environ, "TRADEWIND_LOG__LEVEL": "warning"}
     env.pop("TRADEWIND_RELAYER_KEY", None)

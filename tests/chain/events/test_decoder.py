@@ -181,9 +181,7 @@ def test_duplicate_or_no_filters_are_refused(transfer: EventFilter) -> None:
 
 def test_filter_topic_and_signature(transfer: EventFilter) -> None:
     assert transfer.signature == "Transfer(address,address,uint256)"
-    assert transfer.topic0 == (
-        "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
-    )
+    assert transfer.topic0 == ("0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
     assert EventFilter(TOKEN.lower(), TRANSFER, "x").address == TOKEN
 
 

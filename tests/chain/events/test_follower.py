@@ -113,7 +113,10 @@ async def test_anvil_reorg_before_depth_retracts(
 
 
 async def test_a_deposit_seen_in_two_blocks_is_confirmed_once(
-    make_follower: Any, usdc: AsyncContract, faucet: Any, anvil_arbitrum: AnvilNode,
+    make_follower: Any,
+    usdc: AsyncContract,
+    faucet: Any,
+    anvil_arbitrum: AnvilNode,
     w3: AsyncWeb3[Any],
 ) -> None:
     follower = make_follower()
@@ -138,7 +141,10 @@ async def test_a_deposit_seen_in_two_blocks_is_confirmed_once(
 
 
 async def test_a_confirmed_event_is_not_confirmed_again_after_a_restart(
-    make_follower: Any, usdc: AsyncContract, faucet: Any, anvil_arbitrum: AnvilNode,
+    make_follower: Any,
+    usdc: AsyncContract,
+    faucet: Any,
+    anvil_arbitrum: AnvilNode,
     tmp_path: Path,
 ) -> None:
     store = await SqliteFollowerStore.open(tmp_path / "follower.db")
@@ -173,11 +179,16 @@ async def test_an_uncommitted_batch_is_delivered_again_with_the_same_keys(
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite"])
 async def test_pending_events_survive_a_restart_and_a_reorg_while_down(
-    make_follower: Any, usdc: AsyncContract, faucet: Any, anvil_arbitrum: AnvilNode,
-    tmp_path: Path, kind: str,
+    make_follower: Any,
+    usdc: AsyncContract,
+    faucet: Any,
+    anvil_arbitrum: AnvilNode,
+    tmp_path: Path,
+    kind: str,
 ) -> None:
     store: FollowerStore = (
-        InMemoryFollowerStore() if kind == "memory"
+        InMemoryFollowerStore()
+        if kind == "memory"
         else await SqliteFollowerStore.open(tmp_path / "f.db")
     )
     first = make_follower(cursor_store=store)
@@ -205,7 +216,10 @@ async def test_pending_events_survive_a_restart_and_a_reorg_while_down(
 
 
 async def test_foreign_contract_logs_never_reach_the_consumer(
-    make_follower: Any, usdc: AsyncContract, fake_usdc: AsyncContract, faucet: Any,
+    make_follower: Any,
+    usdc: AsyncContract,
+    fake_usdc: AsyncContract,
+    faucet: Any,
     anvil_arbitrum: AnvilNode,
 ) -> None:
     follower = make_follower()
@@ -218,8 +232,12 @@ async def test_foreign_contract_logs_never_reach_the_consumer(
 
 
 async def test_forged_and_malformed_logs_are_ignored_with_a_log_line(
-    make_follower: Any, usdc: AsyncContract, fake_usdc: AsyncContract, faucet: Any,
-    anvil_arbitrum: AnvilNode, transfer_filter: EventFilter,
+    make_follower: Any,
+    usdc: AsyncContract,
+    fake_usdc: AsyncContract,
+    faucet: Any,
+    anvil_arbitrum: AnvilNode,
+    transfer_filter: EventFilter,
 ) -> None:
     follower = make_follower()
     await faucet(usdc, USER, 1)
@@ -253,8 +271,14 @@ async def test_forged_and_malformed_logs_are_ignored_with_a_log_line(
     ignored = [entry for entry in logs if entry["event"] == "chain.event_ignored"]
     assert sorted(entry["reason"] for entry in ignored) == sorted(
         [
-            "unknown_address", "unknown_topic", "topic_count", "decode_failed",
-            "decode_failed", "removed", "malformed", "malformed",
+            "unknown_address",
+            "unknown_topic",
+            "topic_count",
+            "decode_failed",
+            "decode_failed",
+            "removed",
+            "malformed",
+            "malformed",
         ]
     )
     assert all(entry["chain_id"] == 42161 for entry in ignored)

@@ -1,5 +1,5 @@
 """Fixtures for the transaction manager tests: a web3 client and a manager factory on a fresh
-anvil node (``anvil_arbitrum`` from tests/chain/conftest.py), signing with dev account #1."""
+anvil node (``anvil_arbitrum`` from tests/fixtures/chain.py), signing with dev account #1."""
 
 from __future__ import annotations
 

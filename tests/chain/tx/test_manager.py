@@ -274,7 +274,7 @@ async def test_a_refused_broadcast_gives_its_nonce_back(
     async def too_much() -> TxRequest:
         return TxRequest(to=USER, value=balance * 2, gas_limit=21_000)
 
-    with pytest.raises(TransactionRejected, match="insufficient funds|funds"):
+    with pytest.raises(TransactionRejected, match=r"insufficient funds|funds"):
         await manager.send("broke", too_much)
     record = await manager.get("broke")
     assert record is not None and record.status is IntentStatus.REJECTED
@@ -422,7 +422,10 @@ async def test_resume_of_an_unknown_intent_is_refused(make_manager: Any) -> None
 
 
 async def test_no_bump_above_the_fee_cap(
-    make_manager: Any, anvil_arbitrum: AnvilNode, clock: SimulatedClock, eventually: Any,
+    make_manager: Any,
+    anvil_arbitrum: AnvilNode,
+    clock: SimulatedClock,
+    eventually: Any,
     transfer_to: Any,
 ) -> None:
     await anvil_arbitrum.set_automine(False)
@@ -468,7 +471,10 @@ async def test_a_stale_nonce_cursor_is_resynced_on_nonce_too_low(
 
 
 async def test_a_nonce_taken_by_a_foreign_transaction_fails_the_intent_without_resending(
-    make_manager: Any, anvil_arbitrum: AnvilNode, w3: AsyncWeb3[Any], eventually: Any,
+    make_manager: Any,
+    anvil_arbitrum: AnvilNode,
+    w3: AsyncWeb3[Any],
+    eventually: Any,
     transfer_to: Any,
 ) -> None:
     await anvil_arbitrum.set_automine(False)
@@ -486,7 +492,10 @@ async def test_a_nonce_taken_by_a_foreign_transaction_fails_the_intent_without_r
     await anvil_arbitrum.request(
         "eth_sendTransaction",
         {
-            "from": DESK, "to": USER, "value": "0x63", "nonce": hex(record.nonce),
+            "from": DESK,
+            "to": USER,
+            "value": "0x63",
+            "nonce": hex(record.nonce),
             "maxFeePerGas": hex(record.latest.max_fee_per_gas * 2),
             "maxPriorityFeePerGas": hex(record.latest.max_priority_fee_per_gas * 2),
         },

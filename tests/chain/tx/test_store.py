@@ -22,16 +22,31 @@ def _record(
     intent_id: str, nonce: int, status: IntentStatus, chain_id: int = 42161
 ) -> IntentRecord:
     attempt = TxAttempt(
-        tx_hash="0x" + f"{nonce:02x}" * 32, raw_tx="0x02f8", max_fee_per_gas=3 * 10**27,
-        max_priority_fee_per_gas=10**9, signed_ns=5,
+        tx_hash="0x" + f"{nonce:02x}" * 32,
+        raw_tx="0x02f8",
+        max_fee_per_gas=3 * 10**27,
+        max_priority_fee_per_gas=10**9,
+        signed_ns=5,
     )
     return IntentRecord(
-        chain_id=chain_id, intent_id=intent_id, sender=SENDER, nonce=nonce, gas_limit=25_200,
+        chain_id=chain_id,
+        intent_id=intent_id,
+        sender=SENDER,
+        nonce=nonce,
+        gas_limit=25_200,
         request=TxRequest(to=SENDER, data=b"\x01\x02", value=10**30),
-        status=status, attempts=(attempt, attempt), created_ns=1, updated_ns=2,
-        last_broadcast_ns=3, tx_hash=attempt.tx_hash, block_number=9,
-        block_hash="0x" + "cc" * 32, gas_used=21_000, effective_gas_price=7,
-        contract_address=None, error="why",
+        status=status,
+        attempts=(attempt, attempt),
+        created_ns=1,
+        updated_ns=2,
+        last_broadcast_ns=3,
+        tx_hash=attempt.tx_hash,
+        block_number=9,
+        block_hash="0x" + "cc" * 32,
+        gas_used=21_000,
+        effective_gas_price=7,
+        contract_address=None,
+        error="why",
     )
 
 

@@ -90,8 +90,9 @@ def bob() -> str:
 class DeskHarness:
     """Builds events with increasing timestamps, applies them, keeps the journal and outputs."""
 
-    def __init__(self, definitions: Iterable[IndexDefinition], mids: Mapping[str, Decimal],
-                 chain_id: int = 1) -> None:
+    def __init__(
+        self, definitions: Iterable[IndexDefinition], mids: Mapping[str, Decimal], chain_id: int = 1
+    ) -> None:
         self.definitions = {d.symbol: d for d in definitions}
         self.state = IndexDeskState(self.definitions.values())
         self.mids = dict(mids)
@@ -113,8 +114,14 @@ class DeskHarness:
     def key(self, address: str, client_order_id: str) -> OrderKey:
         return OrderKey(self.chain_id, address, client_order_id)
 
-    def deposit(self, address: str, amount: str | Decimal, *, asset: str = "USDT",
-                routing_fees: str | Decimal = "0") -> list[Output]:
+    def deposit(
+        self,
+        address: str,
+        amount: str | Decimal,
+        *,
+        asset: str = "USDT",
+        routing_fees: str | Decimal = "0",
+    ) -> list[Output]:
         return self.apply(
             CollateralDeposited(
                 deposit_id=f"dep-{next(self._ids)}",
@@ -139,8 +146,14 @@ class DeskHarness:
             )
         )
 
-    def order_event(self, address: str, client_order_id: str, symbol: str, side: OrderSide,
-                    amount: str | Decimal) -> IndexOrderAccepted:
+    def order_event(
+        self,
+        address: str,
+        client_order_id: str,
+        symbol: str,
+        side: OrderSide,
+        amount: str | Decimal,
+    ) -> IndexOrderAccepted:
         return IndexOrderAccepted(
             chain_id=self.chain_id,
             address=address,
@@ -151,8 +164,14 @@ class DeskHarness:
             ts=self.ts(),
         )
 
-    def order(self, address: str, client_order_id: str, symbol: str, side: OrderSide,
-              amount: str | Decimal) -> OrderKey:
+    def order(
+        self,
+        address: str,
+        client_order_id: str,
+        symbol: str,
+        side: OrderSide,
+        amount: str | Decimal,
+    ) -> OrderKey:
         """Check, then journal and apply an order the check accepts (asserts it does)."""
         event = self.order_event(address, client_order_id, symbol, side, amount)
         problem = self.state.check_new_order(event)
@@ -187,29 +206,52 @@ class DeskHarness:
         definition = self.definitions[order.symbol]
         return {c.symbol: c.units * Decimal(index_qty) for c in definition.constituents}
 
-    def plan(self, batch_id: str, *,
-             targets: Mapping[OrderKey, Mapping[str, Decimal]] | None = None,
-             inventory: Mapping[OrderKey, Mapping[str, Decimal]] | None = None,
-             completions: Iterable[OrderKey] = (),
-             side: OrderSide = OrderSide.BUY) -> list[Output]:
+    def plan(
+        self,
+        batch_id: str,
+        *,
+        targets: Mapping[OrderKey, Mapping[str, Decimal]] | None = None,
+        inventory: Mapping[OrderKey, Mapping[str, Decimal]] | None = None,
+        completions: Iterable[OrderKey] = (),
+        side: OrderSide = OrderSide.BUY,
+    ) -> list[Output]:
         totals: dict[str, Decimal] = {}
         for per_symbol in (targets or {}).values():
             for symbol, qty in per_symbol.items():
                 totals[symbol] = totals.get(symbol, Decimal(0)) + qty
         legs = [
-            PlannedLeg(symbol=symbol, side=side, quantity=qty, limit_price=self.mids[symbol],
-                       client_order_id=f"{batch_id}-{symbol.split('/')[0]}")
+            PlannedLeg(
+                symbol=symbol,
+                side=side,
+                quantity=qty,
+                limit_price=self.mids[symbol],
+                client_order_id=f"{batch_id}-{symbol.split('/')[0]}",
+            )
             for symbol, qty in sorted(totals.items())
         ]
         return self.apply(
-            BatchPlanned.build(batch_id=batch_id, legs=legs, targets=targets,
-                               inventory=inventory, completions=completions, ts=self.ts())
+            BatchPlanned.build(
+                batch_id=batch_id,
+                legs=legs,
+                targets=targets,
+                inventory=inventory,
+                completions=completions,
+                ts=self.ts(),
+            )
         )
 
-    def lot(self, batch_id: str, symbol: str, qty: str | Decimal, *,
-            side: OrderSide = OrderSide.BUY, price: str | Decimal | None = None,
-            fee: str | Decimal = "0", fee_asset: str = "USDT",
-            trade_id: str | None = None) -> list[Output]:
+    def lot(
+        self,
+        batch_id: str,
+        symbol: str,
+        qty: str | Decimal,
+        *,
+        side: OrderSide = OrderSide.BUY,
+        price: str | Decimal | None = None,
+        fee: str | Decimal = "0",
+        fee_asset: str = "USDT",
+        trade_id: str | None = None,
+    ) -> list[Output]:
         return self.apply(
             LotRecorded(
                 venue="sim",
@@ -226,8 +268,9 @@ class DeskHarness:
             )
         )
 
-    def fill_basket(self, batch_id: str, baskets: Mapping[str, Decimal], **kwargs: object
-                    ) -> list[Output]:
+    def fill_basket(
+        self, batch_id: str, baskets: Mapping[str, Decimal], **kwargs: object
+    ) -> list[Output]:
         outputs: list[Output] = []
         for symbol, qty in baskets.items():
             outputs.extend(self.lot(batch_id, symbol, qty, **kwargs))  # type: ignore[arg-type]
@@ -241,8 +284,10 @@ class DeskHarness:
 
     def reports(self, key: OrderKey) -> list[IndexOrderFillReport]:
         return [
-            o for o in self.outputs
-            if isinstance(o, IndexOrderFillReport) and o.client_order_id == key.client_order_id
+            o
+            for o in self.outputs
+            if isinstance(o, IndexOrderFillReport)
+            and o.client_order_id == key.client_order_id
             and o.address == key.address
         ]
 

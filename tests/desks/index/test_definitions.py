@@ -29,8 +29,11 @@ def _entry(**changes: Any) -> dict[str, Any]:
     return {key: value for key, value in entry.items() if value is not None}
 
 
-def _refusal(instruments: dict[str, Instrument], raw: dict[str, Any],
-             prices: dict[str, Decimal] | None = None) -> IndexDefinitionError:
+def _refusal(
+    instruments: dict[str, Instrument],
+    raw: dict[str, Any],
+    prices: dict[str, Decimal] | None = None,
+) -> IndexDefinitionError:
     with pytest.raises(IndexDefinitionError) as caught:
         load_index_definitions(raw, instruments, prices)
     return caught.value
@@ -44,8 +47,16 @@ def test_demo_file_defines_tw10_at_about_100_usdt_and_tw3(
     assert set(by_symbol) == {"TW10", "TW3"}
     tw10 = by_symbol["TW10"]
     assert [c.symbol for c in tw10.constituents] == [
-        "BTC/USDT", "ETH/USDT", "SOL/USDT", "BNB/USDT", "XRP/USDT",
-        "ADA/USDT", "DOGE/USDT", "AVAX/USDT", "LINK/USDT", "DOT/USDT",
+        "BTC/USDT",
+        "ETH/USDT",
+        "SOL/USDT",
+        "BNB/USDT",
+        "XRP/USDT",
+        "ADA/USDT",
+        "DOGE/USDT",
+        "AVAX/USDT",
+        "LINK/USDT",
+        "DOT/USDT",
     ]
     value = sum(c.units * mids[c.symbol] for c in tw10.constituents)
     assert Decimal(95) <= value <= Decimal(105)
@@ -57,7 +68,9 @@ def test_demo_file_defines_tw10_at_about_100_usdt_and_tw3(
         for constituent in definition.constituents:
             assert constituent.units % constituent.step_size == 0
     assert [c.symbol for c in by_symbol["TW3"].constituents] == [
-        "BTC/USDT", "ETH/USDT", "SOL/USDT",
+        "BTC/USDT",
+        "ETH/USDT",
+        "SOL/USDT",
     ]
 
 
@@ -79,11 +92,12 @@ def test_missing_fees_default_to_zero(instruments: dict[str, Instrument]) -> Non
     assert definition.fees.mint_bps == definition.fees.redeem_bps == definition.fees.min_fee == 0
 
 
-def test_weights_become_units_rounded_down_to_the_step(
-    instruments: dict[str, Instrument]
-) -> None:
-    raw = {"index": [_entry(units=None, weights={"BTC/USDT": "0.6", "ETH/USDT": "0.4"},
-                            initial_price="1000")]}
+def test_weights_become_units_rounded_down_to_the_step(instruments: dict[str, Instrument]) -> None:
+    raw = {
+        "index": [
+            _entry(units=None, weights={"BTC/USDT": "0.6", "ETH/USDT": "0.4"}, initial_price="1000")
+        ]
+    }
     prices = {"BTC/USDT": Decimal("95000"), "ETH/USDT": Decimal("3100")}
     (definition,) = load_index_definitions(raw, instruments, prices)
     # 0.6 * 1000 / 95000 = 0.0063157.. -> step 0.00001; 0.4 * 1000 / 3100 = 0.129.. -> 0.0001
@@ -93,10 +107,24 @@ def test_weights_become_units_rounded_down_to_the_step(
 @pytest.mark.parametrize(
     ("changes", "field", "words"),
     [
-        ({"units": None, "weights": {"BTC/USDT": "0.5", "ETH/USDT": "0.4"},
-          "initial_price": "1000"}, "weights", "sum to exactly 1"),
-        ({"units": None, "weights": {"BTC/USDT": "1.2", "ETH/USDT": "-0.2"},
-          "initial_price": "1000"}, "weights.ETH/USDT", "> 0"),
+        (
+            {
+                "units": None,
+                "weights": {"BTC/USDT": "0.5", "ETH/USDT": "0.4"},
+                "initial_price": "1000",
+            },
+            "weights",
+            "sum to exactly 1",
+        ),
+        (
+            {
+                "units": None,
+                "weights": {"BTC/USDT": "1.2", "ETH/USDT": "-0.2"},
+                "initial_price": "1000",
+            },
+            "weights.ETH/USDT",
+            "> 0",
+        ),
         ({"units": {"BTC/USDT": "0", "ETH/USDT": "0.01"}}, "units.BTC/USDT", "> 0"),
         ({"units": {"BTC/USDT": "-0.001"}}, "units.BTC/USDT", "> 0"),
         ({"units": {"NOPE/USDT": "1"}}, "units.NOPE/USDT", "unknown symbol"),
@@ -122,8 +150,11 @@ def test_weights_become_units_rounded_down_to_the_step(
 def test_bad_definition_is_refused_naming_index_and_field(
     instruments: dict[str, Instrument], changes: dict[str, Any], field: str, words: str
 ) -> None:
-    error = _refusal(instruments, {"index": [_entry(**changes)]},
-                     {"BTC/USDT": Decimal("95000"), "ETH/USDT": Decimal("3100")})
+    error = _refusal(
+        instruments,
+        {"index": [_entry(**changes)]},
+        {"BTC/USDT": Decimal("95000"), "ETH/USDT": Decimal("3100")},
+    )
     assert error.field == field
     assert words in str(error)
     label = "tw-1" if changes.get("symbol") == "tw-1" else "IDX"
@@ -163,16 +194,24 @@ def test_instrument_without_filters_is_refused(instruments: dict[str, Instrument
 
 
 def test_weights_need_a_price_for_every_constituent(instruments: dict[str, Instrument]) -> None:
-    raw = {"index": [_entry(units=None, weights={"BTC/USDT": "0.5", "ETH/USDT": "0.5"},
-                            initial_price="1000")]}
+    raw = {
+        "index": [
+            _entry(units=None, weights={"BTC/USDT": "0.5", "ETH/USDT": "0.5"}, initial_price="1000")
+        ]
+    }
     error = _refusal(instruments, raw, {"BTC/USDT": Decimal("95000")})
     assert error.field == "weights.ETH/USDT"
     assert "no positive price" in str(error)
 
 
 def test_weight_too_small_for_one_step_is_refused(instruments: dict[str, Instrument]) -> None:
-    raw = {"index": [_entry(units=None, weights={"BTC/USDT": "0.001", "ETH/USDT": "0.999"},
-                            initial_price="100")]}
+    raw = {
+        "index": [
+            _entry(
+                units=None, weights={"BTC/USDT": "0.001", "ETH/USDT": "0.999"}, initial_price="100"
+            )
+        ]
+    }
     prices = {"BTC/USDT": Decimal("95000"), "ETH/USDT": Decimal("3100")}
     error = _refusal(instruments, raw, prices)
     assert error.field == "weights.BTC/USDT"

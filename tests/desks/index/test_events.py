@@ -31,27 +31,72 @@ def _events() -> list[IndexEvent]:
     key = OrderKey(1, ADDRESS, "o-1")
     other = OrderKey(8453, ADDRESS, "o-2")
     return [
-        CollateralDeposited(deposit_id="d-1", chain_id=1, address=ADDRESS, asset="USDT",
-                            amount=Decimal("100.12345678"), routing_fees=Decimal("0.5"), ts=1),
-        IndexTokensReturned(return_id="r-1", chain_id=1, address=ADDRESS, symbol="TW10",
-                            quantity=Decimal("0.001"), ts=2),
-        IndexOrderAccepted(chain_id=1, address=ADDRESS, client_order_id="o-1", symbol="TW10",
-                           side=OrderSide.BUY, amount=Decimal("50"), ts=3),
-        IndexOrderCancelled(chain_id=1, address=ADDRESS, client_order_id="o-1", cancel_id="7",
-                            amount=Decimal("1E+1"), ts=4),
+        CollateralDeposited(
+            deposit_id="d-1",
+            chain_id=1,
+            address=ADDRESS,
+            asset="USDT",
+            amount=Decimal("100.12345678"),
+            routing_fees=Decimal("0.5"),
+            ts=1,
+        ),
+        IndexTokensReturned(
+            return_id="r-1",
+            chain_id=1,
+            address=ADDRESS,
+            symbol="TW10",
+            quantity=Decimal("0.001"),
+            ts=2,
+        ),
+        IndexOrderAccepted(
+            chain_id=1,
+            address=ADDRESS,
+            client_order_id="o-1",
+            symbol="TW10",
+            side=OrderSide.BUY,
+            amount=Decimal("50"),
+            ts=3,
+        ),
+        IndexOrderCancelled(
+            chain_id=1,
+            address=ADDRESS,
+            client_order_id="o-1",
+            cancel_id="7",
+            amount=Decimal("1E+1"),
+            ts=4,
+        ),
         BatchPlanned.build(
             batch_id="b-1",
-            legs=[PlannedLeg(symbol="BTC/USDT", side=OrderSide.BUY, quantity=Decimal("0.00040"),
-                             limit_price=Decimal("95100.01"), client_order_id="ix-abc")],
-            targets={other: {"ETH/USDT": Decimal("0.006")},
-                     key: {"BTC/USDT": Decimal("0.0004"), "ETH/USDT": Decimal("0")}},
+            legs=[
+                PlannedLeg(
+                    symbol="BTC/USDT",
+                    side=OrderSide.BUY,
+                    quantity=Decimal("0.00040"),
+                    limit_price=Decimal("95100.01"),
+                    client_order_id="ix-abc",
+                )
+            ],
+            targets={
+                other: {"ETH/USDT": Decimal("0.006")},
+                key: {"BTC/USDT": Decimal("0.0004"), "ETH/USDT": Decimal("0")},
+            },
             inventory={key: {"SOL/USDT": Decimal("0.05")}},
             completions=[other],
             ts=5,
         ),
-        LotRecorded(venue="sim", trade_id="42", batch_id="b-1", client_order_id="ix-abc",
-                    symbol="BTC/USDT", side=OrderSide.BUY, price=Decimal("95000.5"),
-                    qty=Decimal("0.0004"), fee=Decimal("-0.00000001"), fee_asset="BTC", ts=6),
+        LotRecorded(
+            venue="sim",
+            trade_id="42",
+            batch_id="b-1",
+            client_order_id="ix-abc",
+            symbol="BTC/USDT",
+            side=OrderSide.BUY,
+            price=Decimal("95000.5"),
+            qty=Decimal("0.0004"),
+            fee=Decimal("-0.00000001"),
+            fee_asset="BTC",
+            ts=6,
+        ),
         BatchClosed(batch_id="b-1", ts=7),
     ]
 
@@ -82,7 +127,8 @@ def test_keys_name_what_makes_each_event_unique() -> None:
 def test_build_orders_targets_canonically_and_drops_zeros() -> None:
     planned = next(e for e in _events() if isinstance(e, BatchPlanned))
     assert [(t.order.client_order_id, t.symbol) for t in planned.targets] == [
-        ("o-1", "BTC/USDT"), ("o-2", "ETH/USDT"),
+        ("o-1", "BTC/USDT"),
+        ("o-2", "ETH/USDT"),
     ]
     assert planned.inventory_assignments[0].quantity == Decimal("0.05")
 
@@ -97,14 +143,28 @@ def test_decimals_travel_as_strings_and_keep_their_digits() -> None:
 
 
 def test_lot_from_kernel_fill() -> None:
-    fill = Fill(venue="sim", symbol="ETH/USDT", trade_id="9", venue_order_id="v9",
-                client_order_id="ix-1", side=OrderSide.SELL, price=Decimal("3100"),
-                qty=Decimal("0.5"), fee=Decimal("1.55"), fee_asset="USDT",
-                liquidity_side=LiquiditySide.TAKER, ts_event=11)
+    fill = Fill(
+        venue="sim",
+        symbol="ETH/USDT",
+        trade_id="9",
+        venue_order_id="v9",
+        client_order_id="ix-1",
+        side=OrderSide.SELL,
+        price=Decimal("3100"),
+        qty=Decimal("0.5"),
+        fee=Decimal("1.55"),
+        fee_asset="USDT",
+        liquidity_side=LiquiditySide.TAKER,
+        ts_event=11,
+    )
     lot = LotRecorded.from_fill(fill, "b-9")
     assert lot.key == "lot:sim:ETH/USDT:9"  # venue trade ids are unique per symbol
-    assert (lot.batch_id, lot.client_order_id, lot.side, lot.ts) == ("b-9", "ix-1",
-                                                                     OrderSide.SELL, 11)
+    assert (lot.batch_id, lot.client_order_id, lot.side, lot.ts) == (
+        "b-9",
+        "ix-1",
+        OrderSide.SELL,
+        11,
+    )
 
 
 @pytest.mark.parametrize(
@@ -143,34 +203,124 @@ def test_from_json_of_another_kind_is_refused() -> None:
 @pytest.mark.parametrize(
     ("build", "field"),
     [
-        (lambda: CollateralDeposited(deposit_id="d", chain_id=1, address=ADDRESS.lower(),
-                                     asset="USDT", amount=Decimal(1), ts=1), "address"),
-        (lambda: CollateralDeposited(deposit_id="d", chain_id=0, address=ADDRESS,
-                                     asset="USDT", amount=Decimal(1), ts=1), "chain_id"),
-        (lambda: CollateralDeposited(deposit_id="d", chain_id=1, address=ADDRESS,
-                                     asset="USDT", amount=Decimal(0), ts=1), "amount"),
-        (lambda: CollateralDeposited(deposit_id="d", chain_id=1, address=ADDRESS,
-                                     asset="USDT", amount=Decimal(1),
-                                     routing_fees=Decimal(2), ts=1), "routing_fees"),
-        (lambda: CollateralDeposited(deposit_id="has space", chain_id=1, address=ADDRESS,
-                                     asset="USDT", amount=Decimal(1), ts=1), "deposit_id"),
-        (lambda: IndexOrderAccepted(chain_id=1, address=ADDRESS, client_order_id="o",
-                                    symbol="TW10", side="buy",  # type: ignore[arg-type]
-                                    amount=Decimal(1), ts=1), "side"),
-        (lambda: IndexOrderAccepted(chain_id=1, address=ADDRESS, client_order_id="o",
-                                    symbol="TW10", side=OrderSide.BUY,
-                                    amount=Decimal("NaN"), ts=1), "amount"),
-        (lambda: IndexOrderAccepted(chain_id=1, address=ADDRESS, client_order_id="o",
-                                    symbol="TW10", side=OrderSide.BUY,
-                                    amount=Decimal(1), ts=-1), "ts"),
-        (lambda: LotRecorded(venue="sim", trade_id="1", batch_id="b", client_order_id="c",
-                             symbol="BTCUSDT", side=OrderSide.BUY, price=Decimal(1),
-                             qty=Decimal(1), fee=Decimal(0), fee_asset="USDT", ts=1), "symbol"),
-        (lambda: LotRecorded(venue="sim", trade_id="1", batch_id="b", client_order_id="c",
-                             symbol="BTC/USDT", side=OrderSide.BUY, price=Decimal(1),
-                             qty=Decimal(1), fee=Decimal(1), fee_asset="BTC", ts=1), "fee"),
-        (lambda: BatchPlanned(batch_id="b", completions=(OrderKey(1, ADDRESS, "o"),) * 2,
-                              ts=1), "completions"),
+        (
+            lambda: CollateralDeposited(
+                deposit_id="d",
+                chain_id=1,
+                address=ADDRESS.lower(),
+                asset="USDT",
+                amount=Decimal(1),
+                ts=1,
+            ),
+            "address",
+        ),
+        (
+            lambda: CollateralDeposited(
+                deposit_id="d", chain_id=0, address=ADDRESS, asset="USDT", amount=Decimal(1), ts=1
+            ),
+            "chain_id",
+        ),
+        (
+            lambda: CollateralDeposited(
+                deposit_id="d", chain_id=1, address=ADDRESS, asset="USDT", amount=Decimal(0), ts=1
+            ),
+            "amount",
+        ),
+        (
+            lambda: CollateralDeposited(
+                deposit_id="d",
+                chain_id=1,
+                address=ADDRESS,
+                asset="USDT",
+                amount=Decimal(1),
+                routing_fees=Decimal(2),
+                ts=1,
+            ),
+            "routing_fees",
+        ),
+        (
+            lambda: CollateralDeposited(
+                deposit_id="has space",
+                chain_id=1,
+                address=ADDRESS,
+                asset="USDT",
+                amount=Decimal(1),
+                ts=1,
+            ),
+            "deposit_id",
+        ),
+        (
+            lambda: IndexOrderAccepted(
+                chain_id=1,
+                address=ADDRESS,
+                client_order_id="o",
+                symbol="TW10",
+                side="buy",  # type: ignore[arg-type]
+                amount=Decimal(1),
+                ts=1,
+            ),
+            "side",
+        ),
+        (
+            lambda: IndexOrderAccepted(
+                chain_id=1,
+                address=ADDRESS,
+                client_order_id="o",
+                symbol="TW10",
+                side=OrderSide.BUY,
+                amount=Decimal("NaN"),
+                ts=1,
+            ),
+            "amount",
+        ),
+        (
+            lambda: IndexOrderAccepted(
+                chain_id=1,
+                address=ADDRESS,
+                client_order_id="o",
+                symbol="TW10",
+                side=OrderSide.BUY,
+                amount=Decimal(1),
+                ts=-1,
+            ),
+            "ts",
+        ),
+        (
+            lambda: LotRecorded(
+                venue="sim",
+                trade_id="1",
+                batch_id="b",
+                client_order_id="c",
+                symbol="BTCUSDT",
+                side=OrderSide.BUY,
+                price=Decimal(1),
+                qty=Decimal(1),
+                fee=Decimal(0),
+                fee_asset="USDT",
+                ts=1,
+            ),
+            "symbol",
+        ),
+        (
+            lambda: LotRecorded(
+                venue="sim",
+                trade_id="1",
+                batch_id="b",
+                client_order_id="c",
+                symbol="BTC/USDT",
+                side=OrderSide.BUY,
+                price=Decimal(1),
+                qty=Decimal(1),
+                fee=Decimal(1),
+                fee_asset="BTC",
+                ts=1,
+            ),
+            "fee",
+        ),
+        (
+            lambda: BatchPlanned(batch_id="b", completions=(OrderKey(1, ADDRESS, "o"),) * 2, ts=1),
+            "completions",
+        ),
     ],
 )
 def test_bad_fields_are_refused_by_name(build: object, field: str) -> None:

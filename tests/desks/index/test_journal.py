@@ -115,8 +115,13 @@ def test_restart_replays_the_journal_into_the_same_state(
     again.close()
 
 
-def _invoice(client_order_id: str, ts: int, *, chain_id: int = 1,
-             address: str = "0x00000000000000000000000000000000000A11cE") -> MintInvoice:
+def _invoice(
+    client_order_id: str,
+    ts: int,
+    *,
+    chain_id: int = 1,
+    address: str = "0x00000000000000000000000000000000000A11cE",
+) -> MintInvoice:
     return MintInvoice(
         invoice_id=invoice_id_of(chain_id, address, client_order_id),
         chain_id=chain_id,
@@ -125,9 +130,18 @@ def _invoice(client_order_id: str, ts: int, *, chain_id: int = 1,
         symbol="TW3",
         side=OrderSide.BUY,
         quantity=D("1.001"),
-        lots=(InvoiceLot(lot_id="lot:sim:1", symbol="BTC/USDT", side=OrderSide.BUY,
-                         price=D("95000.01"), quantity=D("0.0005"), fee=D("0.00000047"),
-                         fee_asset="BTC", cost=D("47.500005")),),
+        lots=(
+            InvoiceLot(
+                lot_id="lot:sim:1",
+                symbol="BTC/USDT",
+                side=OrderSide.BUY,
+                price=D("95000.01"),
+                quantity=D("0.0005"),
+                fee=D("0.00000047"),
+                fee_asset="BTC",
+                cost=D("47.500005"),
+            ),
+        ),
         amount_paid=D("47.54750505"),
         amount_remaining=D("52.45249495"),
         assets_value=D("47.500005"),
@@ -142,8 +156,12 @@ def _invoice(client_order_id: str, ts: int, *, chain_id: int = 1,
 
 
 def test_invoices_by_id_and_by_time_range(journal: DeskJournal, bob: str) -> None:
-    stored = [_invoice("a", 100), _invoice("b", 200), _invoice("c", 300, chain_id=8453),
-              _invoice("d", 200, address=bob)]
+    stored = [
+        _invoice("a", 100),
+        _invoice("b", 200),
+        _invoice("c", 300, chain_id=8453),
+        _invoice("d", 200, address=bob),
+    ]
     for invoice in stored:
         assert journal.put_invoice(invoice)
     assert journal.get_invoice(1, stored[0].address, "a") == stored[0]
@@ -151,8 +169,7 @@ def test_invoices_by_id_and_by_time_range(journal: DeskJournal, bob: str) -> Non
     in_order = sorted(stored, key=lambda i: (i.ts, i.invoice_id))  # ties by invoice id
     assert journal.invoices_between(100, 300) == in_order
     assert journal.invoices_between(150, 250) == [i for i in in_order if i.ts == 200]
-    assert [i.client_order_id for i in journal.invoices_between(0, 10**19, chain_id=8453)] == [
-        "c"]
+    assert [i.client_order_id for i in journal.invoices_between(0, 10**19, chain_id=8453)] == ["c"]
     assert [i.client_order_id for i in journal.invoices_between(0, 10**19, address=bob)] == ["d"]
     assert journal.invoices_between(301, 400) == []
 

@@ -51,11 +51,24 @@ def test_share_out_gives_the_residual_first_come() -> None:
     assert shares == {"late": D("0.007"), "later": D("0.003")}
 
 
-def _lot(side: OrderSide, fee: str, fee_asset: str, qty: str = "0.3",
-         price: str = "10000.01") -> Lot:
-    return Lot.of(LotRecorded(venue="sim", trade_id="1", batch_id="b", client_order_id="c",
-                              symbol="BTC/USDT", side=side, price=D(price), qty=D(qty),
-                              fee=D(fee), fee_asset=fee_asset, ts=1))
+def _lot(
+    side: OrderSide, fee: str, fee_asset: str, qty: str = "0.3", price: str = "10000.01"
+) -> Lot:
+    return Lot.of(
+        LotRecorded(
+            venue="sim",
+            trade_id="1",
+            batch_id="b",
+            client_order_id="c",
+            symbol="BTC/USDT",
+            side=side,
+            price=D(price),
+            qty=D(qty),
+            fee=D(fee),
+            fee_asset=fee_asset,
+            ts=1,
+        )
+    )
 
 
 def test_lot_net_quantity_and_value_follow_the_fee_asset() -> None:

@@ -24,14 +24,21 @@ BTC, ETH = "BTC/USDT", "ETH/USDT"
 PRICES = {BTC: D(50000), ETH: D(2000)}
 
 
-def _idx(instruments: dict[str, Instrument], *, min_fee: str = "0",
-         mint_bps: str = "10") -> tuple[IndexDefinition, ...]:
+def _idx(
+    instruments: dict[str, Instrument], *, min_fee: str = "0", mint_bps: str = "10"
+) -> tuple[IndexDefinition, ...]:
     return load_index_definitions(
-        {"index": [{
-            "symbol": "IDX", "quote_asset": "USDT", "quantity_step": "0.01",
-            "units": {BTC: "0.001", ETH: "0.01"},
-            "fees": {"mint_bps": mint_bps, "redeem_bps": "10", "min_fee": min_fee},
-        }]},
+        {
+            "index": [
+                {
+                    "symbol": "IDX",
+                    "quote_asset": "USDT",
+                    "quantity_step": "0.01",
+                    "units": {BTC: "0.001", ETH: "0.01"},
+                    "fees": {"mint_bps": mint_bps, "redeem_bps": "10", "min_fee": min_fee},
+                }
+            ]
+        },
         instruments,
     )
 
@@ -83,12 +90,13 @@ def test_buy_fills_over_two_batches_then_completes_with_an_invoice(idx: Any, ali
     assert invoice.position == D(5)
     assert invoice.routing_fees == 0 and invoice.tx_hash is None
     assert [(lot.symbol, lot.quantity, lot.cost) for lot in invoice.lots] == [
-        (BTC, D("0.005"), D(250)), (ETH, D("0.02"), D(40)), (ETH, D("0.03"), D(60)),
+        (BTC, D("0.005"), D(250)),
+        (ETH, D("0.02"), D(40)),
+        (ETH, D("0.03"), D(60)),
     ]
     account = idx.state.account(1, alice)
     usdt = account.collateral["USDT"]
-    assert (usdt.free, usdt.reserved, usdt.spent, usdt.fees) == (
-        D("649.65"), 0, D(350), D("0.35"))
+    assert (usdt.free, usdt.reserved, usdt.spent, usdt.fees) == (D("649.65"), 0, D(350), D("0.35"))
     assert account.positions["IDX"].free == D(5)
     _check_conserved(idx, alice)
     assert idx.state.invoice(key) == invoice
@@ -115,7 +123,9 @@ def test_lot_is_shared_in_proportion_residual_first_come(idx: Any, alice: str, b
     idx.lot("b1", BTC, "0.01", trade_id="x2")
     second_lot = idx.state.lots()[1]
     assert second_lot.allocations == {
-        first.text: D("0.00148"), second.text: D("0.00297"), "house": D("0.00555"),
+        first.text: D("0.00148"),
+        second.text: D("0.00297"),
+        "house": D("0.00555"),
     }
     assert idx.state.house_inventory() == {BTC: D("0.00555")}
     view = idx.state.order(first)
@@ -137,13 +147,17 @@ def test_house_inventory_is_handed_to_the_next_order_at_its_cost(
     assert idx.state.house_inventory() == {BTC: D("0.002")}
 
     second = idx.buy(bob, "b1", "IDX", "500")
-    out = idx.plan("b2", targets={second: {BTC: D("0.0015")}},
-                   inventory={second: {BTC: D("0.0015")}})
+    out = idx.plan(
+        "b2", targets={second: {BTC: D("0.0015")}}, inventory={second: {BTC: D("0.0015")}}
+    )
     assert isinstance(out[-1], IndexOrderFillReport)
     assert out[-1].collateral_spent == D(75)
     (lot,) = idx.state.lots()
-    assert lot.allocations == {first.text: D("0.001"), "house": D("0.0005"),
-                               second.text: D("0.0015")}
+    assert lot.allocations == {
+        first.text: D("0.001"),
+        "house": D("0.0005"),
+        second.text: D("0.0015"),
+    }
     assert idx.state.house_inventory() == {BTC: D("0.0005")}
     # the batch's target counted the inventory: nothing left for legs to bring
     batch = idx.state.in_flight("b2")
@@ -168,7 +182,8 @@ def test_completion_returns_slices_beyond_the_filled_quantity_and_refunds_them(
     assert invoice.assets_value == D(105)  # 0.0015 BTC (75) + 0.015 ETH (30)
     assert invoice.desk_fee == D("0.105")
     assert [(lot.symbol, lot.quantity, lot.cost) for lot in invoice.lots] == [
-        (BTC, D("0.0015"), D(75)), (ETH, D("0.015"), D(30)),
+        (BTC, D("0.0015"), D(75)),
+        (ETH, D("0.015"), D(30)),
     ]
     assert idx.state.house_inventory() == {BTC: D("0.0005")}
     usdt = idx.state.account(1, alice).collateral["USDT"]
@@ -202,8 +217,9 @@ def test_partial_cancel_then_cancel_of_the_rest_issues_an_invoice(idx: Any, alic
     idx.lot("b1", BTC, "0.001", trade_id="late")
     assert idx.state.lots()[-1].allocations == {"house": D("0.001")}
     assert idx.state.order(key).filled_quantity == D(2)  # type: ignore[union-attr]
-    check = IndexOrderCancelled(chain_id=1, address=alice, client_order_id="o1",
-                                cancel_id="again", amount=D(1), ts=idx.ts())
+    check = IndexOrderCancelled(
+        chain_id=1, address=alice, client_order_id="o1", cancel_id="again", amount=D(1), ts=idx.ts()
+    )
     assert "already cancelled" in (idx.state.check_cancel(check) or "")
 
 
@@ -286,11 +302,21 @@ def test_new_orders_are_checked_before_journaling(idx: Any, alice: str, bob: str
     idx.buy(alice, "o1", "IDX", "60")
 
     def problem(**fields: Any) -> str:
-        values: dict[str, Any] = {"address": alice, "client_order_id": "o2", "symbol": "IDX",
-                                  "side": OrderSide.BUY, "amount": "10"}
+        values: dict[str, Any] = {
+            "address": alice,
+            "client_order_id": "o2",
+            "symbol": "IDX",
+            "side": OrderSide.BUY,
+            "amount": "10",
+        }
         values.update(fields)
-        event = idx.order_event(values["address"], values["client_order_id"],
-                                values["symbol"], values["side"], values["amount"])
+        event = idx.order_event(
+            values["address"],
+            values["client_order_id"],
+            values["symbol"],
+            values["side"],
+            values["amount"],
+        )
         return idx.state.check_new_order(event) or ""
 
     assert "duplicate client_order_id" in problem(client_order_id="o1")
@@ -308,8 +334,15 @@ def test_an_order_failing_its_checks_when_applied_is_rejected_and_changes_nothin
 ) -> None:
     idx.deposit(alice, "50")
     before = idx.state.account(1, alice)
-    event = IndexOrderAccepted(chain_id=1, address=alice, client_order_id="big", symbol="IDX",
-                               side=OrderSide.BUY, amount=D(80), ts=idx.ts())
+    event = IndexOrderAccepted(
+        chain_id=1,
+        address=alice,
+        client_order_id="big",
+        symbol="IDX",
+        side=OrderSide.BUY,
+        amount=D(80),
+        ts=idx.ts(),
+    )
     (report,) = idx.apply(event)
     assert report.status == "rejected" and "insufficient collateral" in (report.reason or "")
     assert idx.state.account(1, alice) == before
@@ -336,7 +369,7 @@ def test_completion_with_nothing_filled_cancels_without_invoice(idx: Any, alice:
     key = idx.buy(alice, "o1", "IDX", "100")
     idx.plan("b1", targets={key: _basket("1")})
     idx.lot("b1", BTC, "0.001")  # BTC only: nothing backed
-    report, = idx.complete("b2", key)
+    (report,) = idx.complete("b2", key)
     assert report.status == "cancelled" and report.reason == "nothing could be filled"
     assert report.collateral_spent == 0
     assert idx.state.account(1, alice).collateral["USDT"].free == D(100)
@@ -396,6 +429,7 @@ def test_tokens_minted_on_chain_are_redeemable_only_once_sent_back(
     assert invoice.position == 0
     assert desk.state.check_new_order(desk.order_event(alice, "s1", "IDX", OrderSide.SELL, "1"))
     desk.return_tokens(alice, "IDX", "1")
-    assert desk.state.check_new_order(
-        desk.order_event(alice, "s1", "IDX", OrderSide.SELL, "1")
-    ) is None
+    assert (
+        desk.state.check_new_order(desk.order_event(alice, "s1", "IDX", OrderSide.SELL, "1"))
+        is None
+    )

@@ -32,26 +32,28 @@ QUOTE = "USDT"
 
 
 @st.composite
-def _definitions(draw: st.DrawFn, instruments: dict[str, Instrument]) -> tuple[
-    IndexDefinition, ...
-]:
+def _definitions(
+    draw: st.DrawFn, instruments: dict[str, Instrument]
+) -> tuple[IndexDefinition, ...]:
     entries = []
     for name in ("PA", "PB")[: draw(st.integers(1, 2))]:
         symbols = draw(st.lists(st.sampled_from(POOL), min_size=1, max_size=3, unique=True))
         units = {
             s: str(instruments[s].filters.step_size * draw(st.integers(1, 60))) for s in symbols
         }
-        entries.append({
-            "symbol": name,
-            "quote_asset": QUOTE,
-            "quantity_step": draw(st.sampled_from(["0.001", "0.01", "0.1"])),
-            "units": units,
-            "fees": {
-                "mint_bps": str(draw(st.integers(0, 50))),
-                "redeem_bps": str(draw(st.integers(0, 50))),
-                "min_fee": draw(st.sampled_from(["0", "0.5"])),
-            },
-        })
+        entries.append(
+            {
+                "symbol": name,
+                "quote_asset": QUOTE,
+                "quantity_step": draw(st.sampled_from(["0.001", "0.01", "0.1"])),
+                "units": units,
+                "fees": {
+                    "mint_bps": str(draw(st.integers(0, 50))),
+                    "redeem_bps": str(draw(st.integers(0, 50))),
+                    "min_fee": draw(st.sampled_from(["0", "0.5"])),
+                },
+            }
+        )
     return load_index_definitions({"index": entries}, instruments)
 
 
@@ -95,8 +97,10 @@ class _Checker:
         inventory, deficits = state.house_inventory(), state.house_deficits()
         for symbol in set(traded) | set(inventory) | set(deficits):
             held = sum(
-                (o.assigned.get(symbol, D(0)) * (1 if o.side is OrderSide.BUY else -1)
-                 for o in orders),
+                (
+                    o.assigned.get(symbol, D(0)) * (1 if o.side is OrderSide.BUY else -1)
+                    for o in orders
+                ),
                 D(0),
             )
             expected = held + inventory.get(symbol, D(0)) - deficits.get(symbol, D(0))
@@ -111,20 +115,36 @@ class _Checker:
                 assert view.conserved, view
                 assert view.free >= 0 and view.reserved >= 0
                 open_buys = sum(
-                    (o.collateral_remaining for o in orders if o.status.is_open
-                     and o.side is OrderSide.BUY and o.key.address == address),
+                    (
+                        o.collateral_remaining
+                        for o in orders
+                        if o.status.is_open and o.side is OrderSide.BUY and o.key.address == address
+                    ),
                     D(0),
                 )
                 assert view.reserved == open_buys
                 users_cash += view.free + view.reserved
             for symbol, position in account.positions.items():
                 mine = [o for o in orders if o.key.address == address and o.symbol == symbol]
-                minted = sum((o.filled_quantity for o in mine if o.side is OrderSide.BUY
-                              and not o.status.is_open), D(0))
-                burned = sum((o.filled_quantity for o in mine if o.side is OrderSide.SELL
-                              and not o.status.is_open), D(0))
-                reserved = sum((o.amount for o in mine if o.side is OrderSide.SELL
-                                and o.status.is_open), D(0))
+                minted = sum(
+                    (
+                        o.filled_quantity
+                        for o in mine
+                        if o.side is OrderSide.BUY and not o.status.is_open
+                    ),
+                    D(0),
+                )
+                burned = sum(
+                    (
+                        o.filled_quantity
+                        for o in mine
+                        if o.side is OrderSide.SELL and not o.status.is_open
+                    ),
+                    D(0),
+                )
+                reserved = sum(
+                    (o.amount for o in mine if o.side is OrderSide.SELL and o.status.is_open), D(0)
+                )
                 returned = self.returned.get((address, symbol), D(0))
                 assert position.total == returned + minted - burned
                 assert position.reserved == reserved and position.free >= 0
@@ -143,8 +163,9 @@ class _Scenario:
     """Rounds of what a running desk sees: deposits, new orders, a batch planned for the open
     orders, its legs filled (fully, partly, padded), closes, cancels, completions."""
 
-    def __init__(self, data: st.DataObject, desk: Any, checker: _Checker,
-                 instruments: dict[str, Instrument]) -> None:
+    def __init__(
+        self, data: st.DataObject, desk: Any, checker: _Checker, instruments: dict[str, Instrument]
+    ) -> None:
         self.data = data
         self.desk = desk
         self.state: IndexDeskState = desk.state
@@ -193,8 +214,9 @@ class _Scenario:
             self.plan()
         if self.batches and _chance(data, 85):
             # mostly the newest batch (legs fill while it is in flight), sometimes an old one
-            batch_id = data.draw(st.sampled_from([self.batches[-1], self.batches[-1],
-                                                  *self.batches]))
+            batch_id = data.draw(
+                st.sampled_from([self.batches[-1], self.batches[-1], *self.batches])
+            )
             self.lots(batch_id, every_bucket=_chance(data, 80))
         if self.batches and _chance(data, 60):
             self.apply(desk.close, data.draw(st.sampled_from(self.batches)))
@@ -221,8 +243,9 @@ class _Scenario:
             top = held.free if held is not None else D(0)
             fraction = data.draw(st.sampled_from([D("0.3"), D(1)]))
             amount = floor_to(top * fraction, definition.quantity_step)
-        event = desk.order_event(address, self.next_id("o"), definition.symbol, side,
-                                 max(amount, D("0.01")))
+        event = desk.order_event(
+            address, self.next_id("o"), definition.symbol, side, max(amount, D("0.01"))
+        )
         if state.check_new_order(event) is None:
             self.apply(desk.apply, event)
 
@@ -272,14 +295,20 @@ class _Scenario:
         elif wanted and data.draw(st.booleans()):
             buckets = [data.draw(st.sampled_from(sorted(wanted)))]
         else:
-            buckets = [(data.draw(st.sampled_from(POOL)),
-                        data.draw(st.sampled_from([OrderSide.BUY, OrderSide.SELL])))]
+            buckets = [
+                (
+                    data.draw(st.sampled_from(POOL)),
+                    data.draw(st.sampled_from([OrderSide.BUY, OrderSide.SELL])),
+                )
+            ]
         for symbol, side in buckets:
             step = self.instruments[symbol].filters.step_size
             factor = data.draw(st.sampled_from([D("0.1"), D("0.5"), D(1), D(1), D("1.3")]))
             qty = max(floor_to(wanted.get((symbol, side), D(0)) * factor, step), step)
-            price = floor_to(desk.mids[symbol] * data.draw(st.sampled_from(
-                [D("0.97"), D(1), D("1.021")])), D("0.0001"))
+            price = floor_to(
+                desk.mids[symbol] * data.draw(st.sampled_from([D("0.97"), D(1), D("1.021")])),
+                D("0.0001"),
+            )
             fee_kind = data.draw(st.sampled_from(["none", "quote", "base"]))
             fee, fee_asset = D(0), QUOTE
             if fee_kind == "quote":
@@ -291,8 +320,17 @@ class _Scenario:
                 lot = state.lots()[-1]
                 self.checker.venue_cash += lot.value if lot.side is OrderSide.SELL else -lot.value
 
-            self.apply(desk.lot, batch_id, symbol, qty, side=side, price=price, fee=fee,
-                       fee_asset=fee_asset, expect=traded)
+            self.apply(
+                desk.lot,
+                batch_id,
+                symbol,
+                qty,
+                side=side,
+                price=price,
+                fee=fee,
+                fee_asset=fee_asset,
+                expect=traded,
+            )
 
     def cancel(self) -> None:
         data, state = self.data, self.state
@@ -301,8 +339,10 @@ class _Scenario:
             return
         order = data.draw(st.sampled_from(open_orders))
         fraction = data.draw(st.sampled_from([D("0.25"), D(1), D(10)]))
-        quantum = D("0.00000001") if order.side is OrderSide.BUY else (
-            state.definitions[order.symbol].quantity_step
+        quantum = (
+            D("0.00000001")
+            if order.side is OrderSide.BUY
+            else (state.definitions[order.symbol].quantity_step)
         )
         amount = max(floor_to(order.amount * fraction, quantum), quantum)
         self.apply(self.desk.cancel, order.key, amount)
@@ -329,11 +369,16 @@ def _snapshot(state: IndexDeskState) -> tuple[object, ...]:
     )
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(data=st.data())
 def test_invariants_hold_after_every_event_and_replay_is_identical(
-    data: st.DataObject, instruments: dict[str, Instrument], mids: dict[str, Decimal],
+    data: st.DataObject,
+    instruments: dict[str, Instrument],
+    mids: dict[str, Decimal],
     make_desk: Any,
 ) -> None:
     definitions = data.draw(_definitions(instruments), label="definitions")

@@ -22,11 +22,17 @@ SELL = OrderSide.SELL
 @pytest.fixture
 def idx(instruments: dict[str, Instrument], make_desk: Any) -> Any:
     definitions = load_index_definitions(
-        {"index": [{
-            "symbol": "IDX", "quote_asset": "USDT", "quantity_step": "0.01",
-            "units": {BTC: "0.001", ETH: "0.01"},
-            "fees": {"mint_bps": "10", "redeem_bps": "10"},
-        }]},
+        {
+            "index": [
+                {
+                    "symbol": "IDX",
+                    "quote_asset": "USDT",
+                    "quantity_step": "0.01",
+                    "units": {BTC: "0.001", ETH: "0.01"},
+                    "fees": {"mint_bps": "10", "redeem_bps": "10"},
+                }
+            ]
+        },
         instruments,
     )
     return make_desk(definitions, {BTC: D(50000), ETH: D(2000)})
@@ -77,9 +83,7 @@ def test_sell_sells_the_basket_burns_and_credits_proceeds(idx: Any, alice: str) 
     assert idx.state.house_deficits() == {}
 
 
-def test_sell_cancelled_midway_burns_what_was_sold_and_owes_the_rest(
-    idx: Any, alice: str
-) -> None:
+def test_sell_cancelled_midway_burns_what_was_sold_and_owes_the_rest(idx: Any, alice: str) -> None:
     _minted(idx, alice, "5")
     key = idx.sell(alice, "s1", "IDX", "3")
     idx.plan("s", targets={key: _basket("3")}, side=SELL)
@@ -93,7 +97,8 @@ def test_sell_cancelled_midway_burns_what_was_sold_and_owes_the_rest(
     assert invoice.quantity == 1 and invoice.amount_remaining == D(2)
     assert invoice.amount_paid == D("69.93")
     assert [(lot.symbol, lot.quantity, lot.cost) for lot in invoice.lots] == [
-        (BTC, D("0.001"), D(50)), (ETH, D("0.01"), D(20)),
+        (BTC, D("0.001"), D(50)),
+        (ETH, D("0.01"), D(20)),
     ]
     # BTC sold for the two units not burned: the desk owes it to their backing
     assert idx.state.house_deficits() == {BTC: D("0.002")}

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from tradewind.app.config import DeskConfig
+from tradewind.common.config import DeskConfig
 from tradewind.desks.index.runtime import IndexDeskRuntime
-from tradewind.execution.venue_factory import VenueSettings
+from tradewind.node.venue_factory import VenueSettings
 from tradewind.venues.sim.process import SimEndpoints
 
 # a fixed user key, so failures name the same address every run (never a real key)

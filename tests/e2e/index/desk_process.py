@@ -111,8 +111,9 @@ class DeskProcess:
             line = self._proc.stdout.readline()
             if not line:
                 code = self._proc.wait()
-                raise RuntimeError(f"tradewind serve exited with {code} before READY; "
-                                   f"see {self.log_path}")
+                raise RuntimeError(
+                    f"tradewind serve exited with {code} before READY; see {self.log_path}"
+                )
             words = dict(w.split("=", 1) for w in line.split()[1:] if "=" in w)
             if line.startswith("READY") and "url" in words and "ws" in words:
                 return DeskEndpoints(words["url"], words["ws"], self._proc.pid)
@@ -209,10 +210,12 @@ async def fetch_invoice(
     url: str, chain_id: int, address: str, client_order_id: str
 ) -> dict[str, Any] | None:
     """The stored invoice of an order from ``GET /invoices/...``, or None while there is none."""
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{url}/invoices/{chain_id}/{address}/{client_order_id}") as response:
-            if response.status == 404:
-                return None
-            assert response.status == 200, await response.text()
-            result: dict[str, Any] = await response.json()
-            return result
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{url}/invoices/{chain_id}/{address}/{client_order_id}") as response,
+    ):
+        if response.status == 404:
+            return None
+        assert response.status == 200, await response.text()
+        result: dict[str, Any] = await response.json()
+        return result

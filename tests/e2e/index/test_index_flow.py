@@ -81,12 +81,12 @@ async def test_a_bad_local_deposit_is_refused_and_credits_nothing(
 ) -> None:
     journal = desk_runtime.desk.journal
     before = journal.count()
-    with pytest.raises(LocalDepositRefused, match="422.*EIP-55"):
+    with pytest.raises(LocalDepositRefused, match=r"422.*EIP-55"):
         await post_local_deposit(
             desk_runtime.url, deposit_id="bad", chain_id=CHAIN, address=USER.lower(),
             amount="10",
         )  # fmt: skip
-    with pytest.raises(LocalDepositRefused, match="422.*positive"):
+    with pytest.raises(LocalDepositRefused, match=r"422.*positive"):
         await post_local_deposit(
             desk_runtime.url, deposit_id="bad", chain_id=CHAIN, address=USER, amount="-1"
         )

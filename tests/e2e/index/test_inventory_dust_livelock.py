@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from eth_utils import to_checksum_address
 
-from tradewind.app.config import DeskConfig
+from tradewind.common.config import DeskConfig
 from tradewind.core.enums import OrderSide
 from tradewind.core.instruments import Instrument, InstrumentFilters
 from tradewind.desks.index.definitions import DEMO_INDEX_FILE, load_index_definitions

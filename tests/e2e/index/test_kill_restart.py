@@ -19,6 +19,7 @@ The seed is ``INDEX_KILLTEST_SEED`` (default below); a failure message names it.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import random
 import signal
@@ -49,8 +50,8 @@ from tradewind.desks.index.events import (
 from tradewind.desks.index.journal import DeskJournal
 from tradewind.desks.index.reports import MintInvoice
 from tradewind.desks.index.state import IndexDeskState
-from tradewind.execution.venue_factory import VenueSettings, open_venue
 from tradewind.gateway.fixjson.client import FixJsonClient
+from tradewind.node.venue_factory import VenueSettings, open_venue
 from tradewind.venues.sim.process import SimEndpoints
 
 from ..conftest import SimAdmin
@@ -221,7 +222,7 @@ def _waves(rng: random.Random, kills: int) -> list[list[Order]]:
     rng.shuffle(orders)
     cuts = sorted(rng.sample(range(1, len(orders)), kills))
     bounds = [0, *cuts, len(orders)]
-    return [orders[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [orders[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 async def _definitions(
@@ -316,7 +317,10 @@ def _check_orders_and_invoices(
     for user, coid, symbol, amount in ORDERS:
         event = next(e for e in accepted if e.client_order_id == coid)
         assert (event.address, event.symbol, event.side, event.amount) == (
-            USERS[user], symbol, OrderSide.BUY, Decimal(amount)
+            USERS[user],
+            symbol,
+            OrderSide.BUY,
+            Decimal(amount),
         ), context
     orders = state.orders()
     assert len(orders) == len(ORDERS) and not state.open_orders(), context
@@ -414,9 +418,7 @@ def _check_assignments(
         assert qty <= lot_net[lot_id], (lot_id, context)
 
 
-def _check_collateral(
-    state: IndexDeskState, stored: dict[str, MintInvoice], context: str
-) -> None:
+def _check_collateral(state: IndexDeskState, stored: dict[str, MintInvoice], context: str) -> None:
     """deposited = spent + fees + free + reserved per account, and the invoices explain it."""
     for user, address in enumerate(USERS):
         view = state.account(CHAIN, address).collateral["USDT"]

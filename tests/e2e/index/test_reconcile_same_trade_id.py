@@ -29,7 +29,7 @@ from tradewind.core.commands import SubmitOrder
 from tradewind.core.enums import OrderSide, OrderStatus, OrderType
 from tradewind.execution.engine import ExecutionEngine
 from tradewind.execution.store_writer import StoreWriter
-from tradewind.execution.venue_factory import VenueSettings, open_venue
+from tradewind.node.venue_factory import VenueSettings, open_venue
 from tradewind.oms.rate_limiter import RateLimit, RateLimiter, RateLimitKind
 from tradewind.store.kernel_store import KernelStore
 from tradewind.venues.base import OrderRequest

@@ -1,4 +1,4 @@
-"""Drive ``tradewind.execution.soak_runner`` child processes and read the venue's own records."""
+"""Drive ``tradewind.app.soak_runner`` child processes and read the venue's own records."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def runner_args(
     sim: SimEndpoints, api_key: str, api_secret: str, db_url: str, *extra: str
 ) -> list[str]:
     return [
-        sys.executable, "-m", "tradewind.execution.soak_runner",
+        sys.executable, "-m", "tradewind.app.soak_runner",
         "--rest-url", sim.rest_url, "--ws-url", sim.ws_url,
         "--api-key", api_key, "--api-secret", api_secret,
         "--db", db_url, *extra,

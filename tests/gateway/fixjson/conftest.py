@@ -34,7 +34,6 @@ ALICE = address_of(ALICE_KEY)
 BOB = address_of(BOB_KEY)
 
 
-
 @dataclass(frozen=True)
 class Keys:
     """Fixed keys and what the tests call them; tests get it from the ``keys`` fixture."""

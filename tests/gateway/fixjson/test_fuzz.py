@@ -151,17 +151,34 @@ class Signer:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=20)
     | st.floats(allow_nan=False, allow_infinity=False),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=12,
 )
 field_names = st.sampled_from(
     [
-        "standard_header", "standard_trailer", "chain_id", "address", "client_order_id",
-        "client_quote_id", "symbol", "side", "amount", "msg_type", "seq_num", "timestamp",
-        "target_comp_id", "signature", "public_key", "extra",
+        "standard_header",
+        "standard_trailer",
+        "chain_id",
+        "address",
+        "client_order_id",
+        "client_quote_id",
+        "symbol",
+        "side",
+        "amount",
+        "msg_type",
+        "seq_num",
+        "timestamp",
+        "target_comp_id",
+        "signature",
+        "public_key",
+        "extra",
     ]
 )
 
@@ -252,7 +269,7 @@ def test_fuzzed_frames_never_reach_the_desk_unsigned(live) -> None:
     payloads = [msg.signed_payload for msg in money]
     assert all(payload in signer.signed_payloads for payload in payloads)
     assert len(payloads) == len(set(payloads))
-    for name, msg in recorder.calls:
+    for _name, msg in recorder.calls:
         assert msg.signed_payload is None or msg.signed_payload in signer.signed_payloads
 
     # and the server still serves a fresh session normally

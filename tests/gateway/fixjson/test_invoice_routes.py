@@ -113,12 +113,18 @@ async def test_time_range_half_open_iso_or_ms(served, keys) -> None:
     assert status == 200
     assert [item["client_order_id"] for item in body] == ["o-1", "o-2"]
     status, body = await _get(
-        http, "/invoices", start=str(T0 // MS + 1), end="2025-01-01T00:00:10Z",
+        http,
+        "/invoices",
+        start=str(T0 // MS + 1),
+        end="2025-01-01T00:00:10Z",
         address=keys.alice_address.lower(),
     )
     assert [item["client_order_id"] for item in body] == ["o-2", "o-4"]
     status, body = await _get(
-        http, "/invoices", start="2025-01-01T00:00:00Z", end="2025-01-02T00:00:00Z",
+        http,
+        "/invoices",
+        start="2025-01-01T00:00:00Z",
+        end="2025-01-02T00:00:00Z",
         chain_id="8453",
     )
     assert [item["client_order_id"] for item in body] == ["o-4"]
@@ -159,9 +165,7 @@ async def test_openapi_documents_routes_and_models(served) -> None:
     one_path = "/invoices/{chain_id}/{address}/{client_order_id}"
     assert {one_path, "/invoices", "/health"} <= set(paths)
     one = paths["/invoices/{chain_id}/{address}/{client_order_id}"]["get"]["responses"]
-    assert one["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "/MintInvoiceModel"
-    )
+    assert one["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/MintInvoiceModel")
     assert one["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorModel")
     many = paths["/invoices"]["get"]
     assert many["responses"]["200"]["content"]["application/json"]["schema"]["items"][

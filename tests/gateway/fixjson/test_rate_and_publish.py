@@ -122,16 +122,34 @@ class DeskInvoice:
 
 def desk_invoice(chain_id: int, address: str, ts: int = 1_735_689_600_000_000_000) -> DeskInvoice:
     lot = DeskLot(
-        "sim:42", "BTC/USDT", OrderSide.BUY, Decimal("50000"), Decimal("0.0001"),
-        Decimal("0.005"), "USDT", Decimal("5.005"),
+        "sim:42",
+        "BTC/USDT",
+        OrderSide.BUY,
+        Decimal("50000"),
+        Decimal("0.0001"),
+        Decimal("0.005"),
+        "USDT",
+        Decimal("5.005"),
     )
     return DeskInvoice(
-        invoice_id="ab" * 32, chain_id=chain_id, address=address, client_order_id="o-1",
-        symbol="TW10", side=OrderSide.BUY, quantity=Decimal("1"), lots=(lot,),
-        amount_paid=Decimal("5.01"), amount_remaining=Decimal("994.99"),
-        assets_value=Decimal("5.005"), exchange_fees=Decimal("0.005"), desk_fee=Decimal("0.005"),
-        routing_fees=Decimal(0), fill_rate=Decimal("0.00501"), position=Decimal("1"),
-        tx_hash=None, ts=ts,
+        invoice_id="ab" * 32,
+        chain_id=chain_id,
+        address=address,
+        client_order_id="o-1",
+        symbol="TW10",
+        side=OrderSide.BUY,
+        quantity=Decimal("1"),
+        lots=(lot,),
+        amount_paid=Decimal("5.01"),
+        amount_remaining=Decimal("994.99"),
+        assets_value=Decimal("5.005"),
+        exchange_fees=Decimal("0.005"),
+        desk_fee=Decimal("0.005"),
+        routing_fees=Decimal(0),
+        fill_rate=Decimal("0.00501"),
+        position=Decimal("1"),
+        tx_hash=None,
+        ts=ts,
     )
 
 
@@ -157,10 +175,14 @@ async def test_publish_reaches_every_signed_session_of_the_account_only(gateway,
     for client in (alice_1, alice_2):
         fill = await client.wait_for("IndexOrderFill")
         assert (fill.chain_id, fill.address, fill.client_order_id) == (
-            keys.chain_id, keys.alice_address, "o-1",
+            keys.chain_id,
+            keys.alice_address,
+            "o-1",
         )
         assert (fill.side, fill.status, fill.filled_quantity) == (
-            "buy", "partially_filled", Decimal("0.5000"),
+            "buy",
+            "partially_filled",
+            Decimal("0.5000"),
         )
         assert fill.collateral_spent == Decimal("499.12345678")
         assert fill.ts == 1_735_689_600_123_000_000  # ISO with ms on the wire

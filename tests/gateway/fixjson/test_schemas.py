@@ -10,7 +10,7 @@ from tradewind.gateway.fixjson.schemas import json_schemas
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "fix-json"
 REGENERATE = (
-    ".venv/bin/python -c \"from tradewind.gateway.fixjson.schemas import write_json_schemas; "
+    '.venv/bin/python -c "from tradewind.gateway.fixjson.schemas import write_json_schemas; '
     "write_json_schemas('docs/fix-json')\""
 )
 

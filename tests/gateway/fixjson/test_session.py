@@ -107,7 +107,10 @@ def test_replay_guard_is_shared_and_forgets_after_retention() -> None:
 
     def new_session() -> FixSession:
         return FixSession(
-            comp_id="TRADEWIND", limits=limits, clock=clock, rate_limiter=limiter,
+            comp_id="TRADEWIND",
+            limits=limits,
+            clock=clock,
+            rate_limiter=limiter,
             replay_guard=guard,
         )
 

@@ -51,8 +51,10 @@ def test_command_line_options_lay_over_the_config_section() -> None:
         "base": SimChainConfig(rpc_url="http://127.0.0.1:1", token=token, confirmations=5)
     }
     merged = merge_chain_options(
-        configured, ["base=http://127.0.0.1:8545", "arbitrum=http://127.0.0.1:8546"],
-        [f"arbitrum={token}"], 2,
+        configured,
+        ["base=http://127.0.0.1:8545", "arbitrum=http://127.0.0.1:8546"],
+        [f"arbitrum={token}"],
+        2,
     )
     assert sorted(merged) == ["ARBITRUM", "BASE"]
     assert merged["BASE"].rpc_url == "http://127.0.0.1:8545"
@@ -84,9 +86,18 @@ def test_bad_chain_options_are_refused_by_name(
 
 def _record(log_index: int | None, status: int) -> DepositRecord:
     return DepositRecord(
-        deposit_id="d", account_id="a", coin="USDC", network="BASE", amount=Decimal(1),
-        address="0x" + "00" * 20, tx_id="0xabc", insert_time=1, status=status,
-        confirmations=status, required_confirmations=1, log_index=log_index,
+        deposit_id="d",
+        account_id="a",
+        coin="USDC",
+        network="BASE",
+        amount=Decimal(1),
+        address="0x" + "00" * 20,
+        tx_id="0xabc",
+        insert_time=1,
+        status=status,
+        confirmations=status,
+        required_confirmations=1,
+        log_index=log_index,
     )
 
 
@@ -150,9 +161,12 @@ def sim(
         admin=True,
         market=False,
         extra_args=(
-            "--chain", f"base={base_node.rpc_url}",
-            "--chain-token", f"base={token_address}",
-            "--confirmations", str(CONFIRMATIONS),
+            "--chain",
+            f"base={base_node.rpc_url}",
+            "--chain-token",
+            f"base={token_address}",
+            "--confirmations",
+            str(CONFIRMATIONS),
         ),
     )
     with process as endpoints:
@@ -275,7 +289,9 @@ async def test_a_transfer_is_credited_once_after_the_confirmation_depth(
         row = rows[0]
         assert row["confirmTimes"] == f"{CONFIRMATIONS}/{CONFIRMATIONS}"
         assert (row["coin"], row["network"], Decimal(row["amount"])) == (
-            "USDC", "BASE", Decimal("125.5")
+            "USDC",
+            "BASE",
+            Decimal("125.5"),
         )
         assert row["address"].lower() == address.lower()
 
@@ -324,8 +340,19 @@ async def test_hisrec_rows_have_binance_shape_through_pending_and_success(
     tx_id = await send_usdc(usdc, w3, address, Decimal("7.25"))
     rows = await wait_for(user.history, lambda rows: len(rows) == 1, "the pending deposit")
     expected_keys = {
-        "id", "amount", "coin", "network", "status", "address", "addressTag", "txId",
-        "insertTime", "completeTime", "transferType", "confirmTimes", "unlockConfirm",
+        "id",
+        "amount",
+        "coin",
+        "network",
+        "status",
+        "address",
+        "addressTag",
+        "txId",
+        "insertTime",
+        "completeTime",
+        "transferType",
+        "confirmTimes",
+        "unlockConfirm",
         "walletType",
     }
     pending = rows[0]
@@ -355,9 +382,12 @@ async def test_a_restarted_sim_credits_what_it_missed_and_nothing_twice(
         admin=True,
         market=False,
         extra_args=(
-            "--chain", f"base={base_node.rpc_url}",
-            "--chain-token", f"base={token_address}",
-            "--confirmations", "1",
+            "--chain",
+            f"base={base_node.rpc_url}",
+            "--chain-token",
+            f"base={token_address}",
+            "--confirmations",
+            "1",
         ),
     )
     endpoints = await asyncio.to_thread(process.start)

@@ -141,8 +141,11 @@ async def run_relayer(
             w3=clients[name],
             spoke_pool=registry.chain(name).address("SpokePool"),
             tx=TransactionManager(
-                clients[name], key, chain_id=registry.chain(name).chain_id,
-                confirmations=1, store=intents,
+                clients[name],
+                key,
+                chain_id=registry.chain(name).chain_id,
+                confirmations=1,
+                store=intents,
             ),
         )
         for name in names
@@ -246,8 +249,14 @@ def relayer_command(
             registry, keystore=keystore, password_file=password_file, anvil_dev_key=anvil_dev_key
         )
         await run_relayer(
-            registry, key, routes, state=state, confirmations=confirmations,
-            poll_interval_s=poll_interval, min_fee_bps=min_fee_bps, faucet_units=faucet_units,
+            registry,
+            key,
+            routes,
+            state=state,
+            confirmations=confirmations,
+            poll_interval_s=poll_interval,
+            min_fee_bps=min_fee_bps,
+            faucet_units=faucet_units,
             stop=stop,
         )
 

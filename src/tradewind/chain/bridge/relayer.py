@@ -31,7 +31,6 @@ from eth_utils import to_checksum_address
 from web3 import AsyncWeb3
 from web3.exceptions import Web3Exception
 
-from tradewind.app.logging import get_logger
 from tradewind.chain.bridge.spoke_pool import (
     ZERO_ADDRESS,
     DepositStatus,
@@ -55,6 +54,7 @@ from tradewind.chain.tx import (
     TxBuilder,
     TxRequest,
 )
+from tradewind.common.logging import get_logger
 
 __all__ = [
     "InvalidRelayerConfigError",
@@ -223,7 +223,9 @@ class Relayer:
     async def run(self) -> None:
         """Poll until ``stop()``; node errors are logged and retried, never fatal."""
         log.info(
-            "chain.relayer_started", relayer=self.address, origin=self._origin.name,
+            "chain.relayer_started",
+            relayer=self.address,
+            origin=self._origin.name,
             destinations=",".join(leg.name for leg in self._destinations.values()),
         )
         while not self._stop.is_set():
@@ -264,8 +266,10 @@ class Relayer:
         if outcome.status is RelayStatus.RETRY:
             if key not in self._backlog.relays:
                 log.warning(
-                    "chain.relay_deferred", origin_chain_id=relay.origin_chain_id,
-                    deposit_id=relay.deposit_id, reason=outcome.reason,
+                    "chain.relay_deferred",
+                    origin_chain_id=relay.origin_chain_id,
+                    deposit_id=relay.deposit_id,
+                    reason=outcome.reason,
                 )
             self._backlog.relays[key] = relay
         else:
@@ -274,8 +278,10 @@ class Relayer:
 
     def _refuse(self, relay: RelayData, reason: str) -> RelayOutcome:
         log.warning(
-            "chain.relay_refused", origin_chain_id=relay.origin_chain_id,
-            deposit_id=relay.deposit_id, destination_chain_id=relay.destination_chain_id,
+            "chain.relay_refused",
+            origin_chain_id=relay.origin_chain_id,
+            deposit_id=relay.deposit_id,
+            destination_chain_id=relay.destination_chain_id,
             reason=reason,
         )
         return RelayOutcome(relay=relay, status=RelayStatus.REFUSED, reason=reason)
@@ -313,8 +319,11 @@ class Relayer:
             if reserved is not None:
                 self._reserved[reserved] -= relay.output_amount
         log.info(
-            "chain.relay_filled", origin_chain_id=relay.origin_chain_id,
-            deposit_id=relay.deposit_id, tx_hash=fill.tx_hash, output_amount=relay.output_amount,
+            "chain.relay_filled",
+            origin_chain_id=relay.origin_chain_id,
+            deposit_id=relay.deposit_id,
+            tx_hash=fill.tx_hash,
+            output_amount=relay.output_amount,
             fee=relay.relayer_fee,
         )
         repay_id = repay_intent(relay)
@@ -331,8 +340,11 @@ class Relayer:
                 relay=relay, status=RelayStatus.REFUSED, reason=f"repay failed: {exc}", fill=fill
             )
         log.info(
-            "chain.relay_repaid", origin_chain_id=relay.origin_chain_id,
-            deposit_id=relay.deposit_id, tx_hash=repay.tx_hash, input_amount=relay.input_amount,
+            "chain.relay_repaid",
+            origin_chain_id=relay.origin_chain_id,
+            deposit_id=relay.deposit_id,
+            tx_hash=repay.tx_hash,
+            input_amount=relay.input_amount,
         )
         return RelayOutcome(relay=relay, status=RelayStatus.FILLED, fill=fill, repay=repay)
 
@@ -362,7 +374,8 @@ class Relayer:
             free = balance - self._reserved.get(key, 0)
             if free < relay.output_amount:
                 return RelayOutcome(
-                    relay=relay, status=RelayStatus.RETRY,
+                    relay=relay,
+                    status=RelayStatus.RETRY,
                     reason=f"free balance {free} < output {relay.output_amount}",
                 )
             self._reserved[key] = self._reserved.get(key, 0) + relay.output_amount

@@ -152,9 +152,19 @@ class SpokePoolContract:
         message: bytes = b"",
     ) -> TxRequest:
         return self._request(
-            "depositV3", depositor, recipient, input_token, output_token, input_amount,
-            output_amount, destination_chain_id, exclusive_relayer, quote_timestamp,
-            fill_deadline, exclusivity_deadline, message,
+            "depositV3",
+            depositor,
+            recipient,
+            input_token,
+            output_token,
+            input_amount,
+            output_amount,
+            destination_chain_id,
+            exclusive_relayer,
+            quote_timestamp,
+            fill_deadline,
+            exclusivity_deadline,
+            message,
         )
 
     def fill(self, relay: RelayData, repayment_chain_id: int) -> TxRequest:

@@ -1,11 +1,11 @@
 """Event follower: contract logs with a confirmation depth, reorg retraction and a stored cursor.
 
-    EventFollower(w3, chain_id=…, filters=[EventFilter(address, event_abi, name)], …)
-      poll() / commit() / events() / run(handler)
-      ├─ model.py    EventFilter, EventKey, ChainEventSeen/Confirmed/Retracted
-      ├─ decoder.py  LogDecoder: raw log -> DecodedLog, or ignored with ``chain.event_ignored``
-      ├─ store.py    FollowerStore: InMemoryFollowerStore, SqliteFollowerStore
-      └─ rpc.py      the raw JSON-RPC reads (head, batched headers, logs)
+EventFollower(w3, chain_id=…, filters=[EventFilter(address, event_abi, name)], …)
+  poll() / commit() / events() / run(handler)
+  ├─ model.py    EventFilter, EventKey, ChainEventSeen/Confirmed/Retracted
+  ├─ decoder.py  LogDecoder: raw log -> DecodedLog, or ignored with ``chain.event_ignored``
+  ├─ store.py    FollowerStore: InMemoryFollowerStore, SqliteFollowerStore
+  └─ rpc.py      the raw JSON-RPC reads (head, batched headers, logs)
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 from eth_hash.auto import keccak
 
-from tradewind.app.logging import get_logger
 from tradewind.chain.events.errors import InvalidEventFilterError
 from tradewind.chain.events.model import EventFilter, abi_type_string
+from tradewind.common.logging import get_logger
 
 __all__ = ["DecodedLog", "LogDecoder", "RawLog"]
 
@@ -29,6 +29,8 @@ RawLog = Mapping[str, Any]
 """One entry of an ``eth_getLogs`` reply, as JSON (hex strings)."""
 
 _log = get_logger("chain.events")
+
+
 def _is_hashed_when_indexed(abi_type: str) -> bool:
     # Indexed dynamic values and tuples are stored as their keccak hash, not their value.
     return abi_type.endswith("]") or abi_type in ("string", "bytes") or abi_type.startswith("(")
@@ -228,10 +230,15 @@ class LogDecoder:
 
     def _ignore(self, reason: str, raw: RawLog, source_chain_id: int, detail: str = "") -> None:
         _log.warning(
-            "chain.event_ignored", reason=reason, chain_id=source_chain_id,
-            expected_chain_id=self._chain_id, address=raw.get("address"),
-            tx_hash=raw.get("transactionHash"), log_index=raw.get("logIndex"),
-            block_number=raw.get("blockNumber"), detail=detail or None,
+            "chain.event_ignored",
+            reason=reason,
+            chain_id=source_chain_id,
+            expected_chain_id=self._chain_id,
+            address=raw.get("address"),
+            tx_hash=raw.get("transactionHash"),
+            log_index=raw.get("logIndex"),
+            block_number=raw.get("blockNumber"),
+            detail=detail or None,
         )
 
     def decode(self, raw: RawLog, source_chain_id: int) -> DecodedLog | None:
@@ -266,7 +273,9 @@ class LogDecoder:
             return None
         if len(topics) != 1 + len(plan.indexed):
             self._ignore(
-                "topic_count", raw, source_chain_id,
+                "topic_count",
+                raw,
+                source_chain_id,
                 f"{len(topics)} topics, {plan.filter.signature} has {1 + len(plan.indexed)}",
             )
             return None
@@ -276,8 +285,14 @@ class LogDecoder:
             self._ignore("decode_failed", raw, source_chain_id, str(exc))
             return None
         return DecodedLog(
-            filter=plan.filter, args=args, block_number=block_number, block_hash=block_hash,
-            tx_hash=tx_hash, log_index=log_index, timestamp_s=timestamp_s, raw=raw,
+            filter=plan.filter,
+            args=args,
+            block_number=block_number,
+            block_hash=block_hash,
+            tx_hash=tx_hash,
+            log_index=log_index,
+            timestamp_s=timestamp_s,
+            raw=raw,
         )
 
     @staticmethod

@@ -21,6 +21,7 @@ process a confirmation is never emitted twice, nor twice for the same (tx hash, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
@@ -28,7 +29,6 @@ from typing import Any
 import aiohttp
 from web3 import AsyncWeb3
 
-from tradewind.app.logging import get_logger
 from tradewind.chain.events.decoder import DecodedLog, LogDecoder
 from tradewind.chain.events.errors import (
     ChainIdMismatchError,
@@ -53,6 +53,7 @@ from tradewind.chain.events.store import (
     LogId,
     PendingLog,
 )
+from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock, LiveClock
 
 __all__ = ["EventFollower", "EventHandler"]
@@ -230,10 +231,8 @@ class EventFollower:
             if stop is None:
                 await asyncio.sleep(self._poll_s)
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self._poll_s)
-            except TimeoutError:
-                pass
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -242,7 +241,9 @@ class EventFollower:
             return await self.poll()
         except _TRANSIENT as exc:
             _log.warning(
-                "chain.follower_rpc_error", chain_id=self._chain_id, stream=self._stream_id,
+                "chain.follower_rpc_error",
+                chain_id=self._chain_id,
+                stream=self._stream_id,
                 error=f"{type(exc).__name__}: {exc}",
             )
             return []
@@ -272,8 +273,11 @@ class EventFollower:
             ):
                 self._confirmed[(key.tx_hash, key.log_index)] = key.block_number
             _log.info(
-                "chain.follower_resumed", chain_id=self._chain_id, stream=self._stream_id,
-                cursor=self._cursor, pending=len(self._pending),
+                "chain.follower_resumed",
+                chain_id=self._chain_id,
+                stream=self._stream_id,
+                cursor=self._cursor,
+                pending=len(self._pending),
             )
         self._started = True
 
@@ -296,15 +300,22 @@ class EventFollower:
         if ancestor is None:
             ancestor = known[-1] - 1
             _log.error(
-                "chain.reorg_beyond_history", chain_id=self._chain_id, stream=self._stream_id,
-                tip=top, history_from=known[-1],
+                "chain.reorg_beyond_history",
+                chain_id=self._chain_id,
+                stream=self._stream_id,
+                tip=top,
+                history_from=known[-1],
             )
         self._rewind(top, ancestor, out)
 
     def _rewind(self, tip: int, ancestor: int, out: list[ChainEvent]) -> None:
         _log.warning(
-            "chain.reorg_detected", chain_id=self._chain_id, stream=self._stream_id,
-            tip=tip, common_ancestor=ancestor, depth=tip - ancestor,
+            "chain.reorg_detected",
+            chain_id=self._chain_id,
+            stream=self._stream_id,
+            tip=tip,
+            common_ancestor=ancestor,
+            depth=tip - ancestor,
         )
         for key, (decoded, seen) in sorted(
             self._pending.items(), key=lambda item: (item[1][1].block_number, item[0].log_index)
@@ -313,16 +324,22 @@ class EventFollower:
                 self._drop_pending(key)
                 out.append(self._event(ChainEventRetracted, decoded, {}))
                 _log.info(
-                    "chain.event_retracted", chain_id=self._chain_id, event_name=seen.event_name,
-                    tx_hash=seen.tx_hash, log_index=seen.log_index,
+                    "chain.event_retracted",
+                    chain_id=self._chain_id,
+                    event_name=seen.event_name,
+                    tx_hash=seen.tx_hash,
+                    log_index=seen.log_index,
                     block_number=seen.block_number,
                 )
         for (tx_hash, log_index), block_number in self._confirmed.items():
             if block_number > ancestor:
                 # Deeper than the confirmation depth: nothing can be undone from here.
                 _log.error(
-                    "chain.confirmed_event_dropped", chain_id=self._chain_id, tx_hash=tx_hash,
-                    log_index=log_index, block_number=block_number,
+                    "chain.confirmed_event_dropped",
+                    chain_id=self._chain_id,
+                    tx_hash=tx_hash,
+                    log_index=log_index,
+                    block_number=block_number,
                 )
         for number in [n for n in self._hashes if n > ancestor]:
             del self._hashes[number]
@@ -330,9 +347,7 @@ class EventFollower:
         self._dirty = True
 
     async def _scan(self, start: int, end: int, head: int, out: list[ChainEvent]) -> None:
-        raw_logs = await self._rpc.logs(
-            start, end, self._decoder.addresses, self._decoder.topics
-        )
+        raw_logs = await self._rpc.logs(start, end, self._decoder.addresses, self._decoder.topics)
         check_from = max(start, head - self._depth + 1)
         numbers = list(range(check_from, end + 1))
         headers = await self._rpc.headers(numbers) if numbers else {}
@@ -351,8 +366,11 @@ class EventFollower:
                 continue
             if not start <= decoded.block_number <= end:
                 _log.warning(
-                    "chain.event_ignored", reason="out_of_range", chain_id=self._chain_id,
-                    tx_hash=decoded.tx_hash, block_number=decoded.block_number,
+                    "chain.event_ignored",
+                    reason="out_of_range",
+                    chain_id=self._chain_id,
+                    tx_hash=decoded.tx_hash,
+                    block_number=decoded.block_number,
                 )
                 continue
             header = headers.get(decoded.block_number)
@@ -374,8 +392,10 @@ class EventFollower:
             return
         if (decoded.tx_hash, decoded.log_index) in self._confirmed:
             _log.info(
-                "chain.event_already_confirmed", chain_id=self._chain_id,
-                tx_hash=decoded.tx_hash, log_index=decoded.log_index,
+                "chain.event_already_confirmed",
+                chain_id=self._chain_id,
+                tx_hash=decoded.tx_hash,
+                log_index=decoded.log_index,
                 block_number=decoded.block_number,
             )
             return
@@ -405,8 +425,11 @@ class EventFollower:
                 # Scans and rewinds keep these equal; if they ever differ, the log is of
                 # another fork: retract it rather than confirm it.
                 _log.error(
-                    "chain.event_fork_mismatch", chain_id=self._chain_id, tx_hash=seen.tx_hash,
-                    block_number=seen.block_number, block_hash=seen.block_hash,
+                    "chain.event_fork_mismatch",
+                    chain_id=self._chain_id,
+                    tx_hash=seen.tx_hash,
+                    block_number=seen.block_number,
+                    block_hash=seen.block_hash,
                     canonical_hash=recorded,
                 )
                 out.append(self._event(ChainEventRetracted, decoded, {}))
@@ -417,17 +440,26 @@ class EventFollower:
             self._confirmed[ident] = seen.block_number
             self._staged.append(
                 ConfirmedKey(
-                    self._chain_id, seen.tx_hash, seen.log_index, seen.block_hash,
+                    self._chain_id,
+                    seen.tx_hash,
+                    seen.log_index,
+                    seen.block_hash,
                     seen.block_number,
                 )
             )
             out.append(
                 ChainEventConfirmed(
-                    ts_init=self._clock.now_ns(), ts_event=seen.ts_event,
-                    chain_id=seen.chain_id, filter_name=seen.filter_name,
-                    event_name=seen.event_name, address=seen.address,
-                    block_number=seen.block_number, block_hash=seen.block_hash,
-                    tx_hash=seen.tx_hash, log_index=seen.log_index, args=seen.args,
+                    ts_init=self._clock.now_ns(),
+                    ts_event=seen.ts_event,
+                    chain_id=seen.chain_id,
+                    filter_name=seen.filter_name,
+                    event_name=seen.event_name,
+                    address=seen.address,
+                    block_number=seen.block_number,
+                    block_hash=seen.block_hash,
+                    tx_hash=seen.tx_hash,
+                    log_index=seen.log_index,
+                    args=seen.args,
                     confirmations=self._confirmations,
                 )
             )
@@ -456,9 +488,15 @@ class EventFollower:
         else:
             ts_event = now
         return kind(
-            ts_init=now, ts_event=ts_event, chain_id=self._chain_id,
-            filter_name=decoded.filter.name, event_name=decoded.filter.event_name,
-            address=decoded.filter.address, block_number=decoded.block_number,
-            block_hash=decoded.block_hash, tx_hash=decoded.tx_hash,
-            log_index=decoded.log_index, args=decoded.args,
+            ts_init=now,
+            ts_event=ts_event,
+            chain_id=self._chain_id,
+            filter_name=decoded.filter.name,
+            event_name=decoded.filter.event_name,
+            address=decoded.filter.address,
+            block_number=decoded.block_number,
+            block_hash=decoded.block_hash,
+            tx_hash=decoded.tx_hash,
+            log_index=decoded.log_index,
+            args=decoded.args,
         )

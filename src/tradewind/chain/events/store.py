@@ -281,6 +281,4 @@ class SqliteFollowerStore:
 
         async with self._lock:
             rows = await asyncio.to_thread(query)
-        return [
-            ConfirmedKey(int(c), str(t), int(i), str(h), int(n)) for c, t, i, h, n in rows
-        ]
+        return [ConfirmedKey(int(c), str(t), int(i), str(h), int(n)) for c, t, i, h, n in rows]

@@ -1,11 +1,11 @@
 """Transaction manager: one nonce per intent, EIP-1559 fees, replacement of stuck transactions.
 
-    TransactionManager.send(intent_id, build) -> SentTransaction
-      ├─ fees.py     FeePolicy, fees_from_history, bumped (pure, wei per gas)
-      ├─ model.py    TxRequest, IntentRecord/TxAttempt (persisted), SentTransaction
-      ├─ store.py    IntentStore: InMemoryIntentStore, SqliteIntentStore
-      ├─ reverts.py  revert data -> reason
-      └─ errors.py   TransactionReverted, TransactionWouldRevert, TransactionRejected, ...
+TransactionManager.send(intent_id, build) -> SentTransaction
+  ├─ fees.py     FeePolicy, fees_from_history, bumped (pure, wei per gas)
+  ├─ model.py    TxRequest, IntentRecord/TxAttempt (persisted), SentTransaction
+  ├─ store.py    IntentStore: InMemoryIntentStore, SqliteIntentStore
+  ├─ reverts.py  revert data -> reason
+  └─ errors.py   TransactionReverted, TransactionWouldRevert, TransactionRejected, ...
 """
 
 from __future__ import annotations

@@ -39,9 +39,7 @@ class TransactionError(Exception):
 class TransactionReverted(TransactionError):
     """Mined but reverted (receipt status 0). ``reason`` is the decoded revert reason if any."""
 
-    def __init__(
-        self, intent_id: str, tx_hash: str, block_number: int, reason: str | None
-    ) -> None:
+    def __init__(self, intent_id: str, tx_hash: str, block_number: int, reason: str | None) -> None:
         shown = reason if reason is not None else "no reason given"
         super().__init__(intent_id, f"{tx_hash} reverted in block {block_number}: {shown}")
         self.tx_hash = tx_hash

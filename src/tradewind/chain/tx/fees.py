@@ -51,8 +51,13 @@ class FeePolicy:
 
     def __post_init__(self) -> None:
         for name in (
-            "history_blocks", "reward_percentile", "min_priority_fee_wei",
-            "max_priority_fee_wei", "base_fee_headroom_bps", "bump_bps", "gas_margin_bps",
+            "history_blocks",
+            "reward_percentile",
+            "min_priority_fee_wei",
+            "max_priority_fee_wei",
+            "base_fee_headroom_bps",
+            "bump_bps",
+            "gas_margin_bps",
             "max_fee_cap_wei",
         ):
             value = getattr(self, name)
@@ -114,14 +119,16 @@ def _median(values: Sequence[int]) -> int:
 def fees_from_history(history: FeeHistory, policy: FeePolicy) -> Fees:
     """The offer for the next block. Raises FeeCapExceededError when even the next base fee
     plus the minimum tip is above the policy's cap (so nothing is sent that cannot land)."""
-    tip = min(max(_median(history.rewards), policy.min_priority_fee_wei),
-              policy.max_priority_fee_wei)
+    tip = min(
+        max(_median(history.rewards), policy.min_priority_fee_wei), policy.max_priority_fee_wei
+    )
     base = history.next_base_fee
     needed = base + tip
     if needed > policy.max_fee_cap_wei:
         raise FeeCapExceededError(needed, policy.max_fee_cap_wei)
-    max_fee = min(_ceil_bps(base, _BPS + policy.base_fee_headroom_bps) + tip,
-                  policy.max_fee_cap_wei)
+    max_fee = min(
+        _ceil_bps(base, _BPS + policy.base_fee_headroom_bps) + tip, policy.max_fee_cap_wei
+    )
     return Fees(max_fee_per_gas=max_fee, max_priority_fee_per_gas=tip)
 
 
@@ -131,10 +138,13 @@ def bumped(previous: Fees, fresh: Fees, policy: FeePolicy) -> Fees | None:
     Both fields rise by at least ``bump_bps`` over ``previous``; each is also at least what
     ``fresh`` (today's offer) asks, so a replacement is never cheaper than a new transaction.
     """
-    tip = max(_ceil_bps(previous.max_priority_fee_per_gas, _BPS + policy.bump_bps),
-              fresh.max_priority_fee_per_gas)
-    max_fee = max(_ceil_bps(previous.max_fee_per_gas, _BPS + policy.bump_bps),
-                  fresh.max_fee_per_gas, tip)
+    tip = max(
+        _ceil_bps(previous.max_priority_fee_per_gas, _BPS + policy.bump_bps),
+        fresh.max_priority_fee_per_gas,
+    )
+    max_fee = max(
+        _ceil_bps(previous.max_fee_per_gas, _BPS + policy.bump_bps), fresh.max_fee_per_gas, tip
+    )
     # A zero fee stays zero under any percentage: one wei more is still a strict raise.
     if tip == previous.max_priority_fee_per_gas:
         tip += 1

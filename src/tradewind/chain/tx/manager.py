@@ -25,7 +25,6 @@ from eth_utils import to_checksum_address
 from web3 import AsyncWeb3
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 
-from tradewind.app.logging import get_logger
 from tradewind.chain.keys import HotKey
 from tradewind.chain.tx.errors import (
     ChainIdMismatchError,
@@ -47,6 +46,7 @@ from tradewind.chain.tx.model import (
 )
 from tradewind.chain.tx.reverts import revert_reason_of
 from tradewind.chain.tx.store import InMemoryIntentStore, IntentStore
+from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock, LiveClock
 
 __all__ = ["TransactionManager", "TxBuilder"]
@@ -314,10 +314,16 @@ class TransactionManager:
                 nonce = self._next_nonce
                 attempt = self._sign(request, nonce, gas_limit, fees)
                 record = IntentRecord(
-                    chain_id=self._chain_id, intent_id=intent_id, sender=self.address,
-                    nonce=nonce, gas_limit=gas_limit, request=request,
-                    status=IntentStatus.SIGNED, attempts=(attempt,),
-                    created_ns=created, updated_ns=self._clock.now_ns(),
+                    chain_id=self._chain_id,
+                    intent_id=intent_id,
+                    sender=self.address,
+                    nonce=nonce,
+                    gas_limit=gas_limit,
+                    request=request,
+                    status=IntentStatus.SIGNED,
+                    attempts=(attempt,),
+                    created_ns=created,
+                    updated_ns=self._clock.now_ns(),
                 )
                 await self._store.put(record)  # before the bytes leave the process
                 self._next_nonce = nonce + 1
@@ -325,7 +331,8 @@ class TransactionManager:
                 if outcome in (_Outcome.ACCEPTED, _Outcome.UNKNOWN):
                     now = self._clock.now_ns()
                     status = (
-                        IntentStatus.BROADCAST if outcome is _Outcome.ACCEPTED
+                        IntentStatus.BROADCAST
+                        if outcome is _Outcome.ACCEPTED
                         else IntentStatus.SIGNED
                     )
                     record = record.with_changes(
@@ -333,8 +340,12 @@ class TransactionManager:
                     )
                     await self._store.put(record)
                     _log.info(
-                        "chain.tx_sent", chain_id=self._chain_id, intent_id=intent_id,
-                        nonce=nonce, tx_hash=attempt.tx_hash, gas_limit=gas_limit,
+                        "chain.tx_sent",
+                        chain_id=self._chain_id,
+                        intent_id=intent_id,
+                        nonce=nonce,
+                        tx_hash=attempt.tx_hash,
+                        gas_limit=gas_limit,
                         max_fee_per_gas=fees.max_fee_per_gas,
                         max_priority_fee_per_gas=fees.max_priority_fee_per_gas,
                         node_answer=message or "accepted",
@@ -345,8 +356,12 @@ class TransactionManager:
                 if outcome is _Outcome.NONCE_TOO_LOW:
                     await self._sync_nonce()
                     _log.warning(
-                        "chain.nonce_resynced", chain_id=self._chain_id, address=self.address,
-                        intent_id=intent_id, stale_nonce=nonce, next_nonce=self._next_nonce,
+                        "chain.nonce_resynced",
+                        chain_id=self._chain_id,
+                        address=self.address,
+                        intent_id=intent_id,
+                        stale_nonce=nonce,
+                        next_nonce=self._next_nonce,
                     )
                     continue
                 self._next_nonce = nonce  # give the nonce back before anyone else takes one
@@ -403,25 +418,36 @@ class TransactionManager:
                 continue
             if record.status is IntentStatus.MINED:
                 _log.warning(
-                    "chain.tx_reorged", chain_id=self._chain_id, intent_id=record.intent_id,
-                    tx_hash=record.tx_hash, block_number=record.block_number,
+                    "chain.tx_reorged",
+                    chain_id=self._chain_id,
+                    intent_id=record.intent_id,
+                    tx_hash=record.tx_hash,
+                    block_number=record.block_number,
                 )
                 record = record.with_changes(
-                    status=IntentStatus.BROADCAST, tx_hash=None, block_number=None,
-                    block_hash=None, gas_used=None, effective_gas_price=None,
-                    contract_address=None, updated_ns=self._clock.now_ns(),
+                    status=IntentStatus.BROADCAST,
+                    tx_hash=None,
+                    block_number=None,
+                    block_hash=None,
+                    gas_used=None,
+                    effective_gas_price=None,
+                    contract_address=None,
+                    updated_ns=self._clock.now_ns(),
                 )
                 await self._store.put(record)
                 rebroadcast_due = True
             if await self._nonce_taken_elsewhere(record):
                 record = record.with_changes(
-                    status=IntentStatus.FAILED, updated_ns=self._clock.now_ns(),
+                    status=IntentStatus.FAILED,
+                    updated_ns=self._clock.now_ns(),
                     error=f"nonce {record.nonce} consumed by another transaction",
                 )
                 await self._store.put(record)
                 _log.error(
-                    "chain.tx_nonce_consumed", chain_id=self._chain_id,
-                    intent_id=record.intent_id, nonce=record.nonce,
+                    "chain.tx_nonce_consumed",
+                    chain_id=self._chain_id,
+                    intent_id=record.intent_id,
+                    nonce=record.nonce,
                 )
                 raise NonceConsumedError(record.intent_id, record.nonce)
             last = record.last_broadcast_ns if record.last_broadcast_ns is not None else 0
@@ -448,17 +474,25 @@ class TransactionManager:
         contract = receipt.get("contractAddress")
         if record.status is not IntentStatus.MINED or record.block_hash != block_hash:
             record = record.with_changes(
-                status=IntentStatus.MINED, tx_hash=tx_hash, block_number=block_number,
-                block_hash=block_hash, gas_used=int(receipt["gasUsed"]),
+                status=IntentStatus.MINED,
+                tx_hash=tx_hash,
+                block_number=block_number,
+                block_hash=block_hash,
+                gas_used=int(receipt["gasUsed"]),
                 effective_gas_price=int(receipt["effectiveGasPrice"]),
                 contract_address=to_checksum_address(contract) if contract else None,
                 updated_ns=self._clock.now_ns(),
             )
             await self._store.put(record)
             _log.info(
-                "chain.tx_mined", chain_id=self._chain_id, intent_id=record.intent_id,
-                tx_hash=tx_hash, nonce=record.nonce, block_number=block_number,
-                status=int(receipt["status"]), attempts=len(record.attempts),
+                "chain.tx_mined",
+                chain_id=self._chain_id,
+                intent_id=record.intent_id,
+                tx_hash=tx_hash,
+                nonce=record.nonce,
+                block_number=block_number,
+                status=int(receipt["status"]),
+                attempts=len(record.attempts),
             )
         head = int(await self._w3.eth.block_number)
         if head - block_number + 1 < self._confirmations:
@@ -473,20 +507,27 @@ class TransactionManager:
             )
             await self._store.put(record)
             _log.warning(
-                "chain.tx_reverted", chain_id=self._chain_id, intent_id=record.intent_id,
-                tx_hash=tx_hash, block_number=block_number, reason=reason,
+                "chain.tx_reverted",
+                chain_id=self._chain_id,
+                intent_id=record.intent_id,
+                tx_hash=tx_hash,
+                block_number=block_number,
+                reason=reason,
             )
             raise TransactionReverted(record.intent_id, tx_hash, block_number, reason)
-        record = record.with_changes(
-            status=IntentStatus.CONFIRMED, updated_ns=self._clock.now_ns()
-        )
+        record = record.with_changes(status=IntentStatus.CONFIRMED, updated_ns=self._clock.now_ns())
         await self._store.put(record)
         result = SentTransaction.from_record(record)
         self._error_abis.pop(record.intent_id, None)
         _log.info(
-            "chain.tx_confirmed", chain_id=self._chain_id, intent_id=record.intent_id,
-            tx_hash=tx_hash, block_number=block_number, confirmations=self._confirmations,
-            gas_used=result.gas_used, fee_paid_wei=result.fee_paid_wei,
+            "chain.tx_confirmed",
+            chain_id=self._chain_id,
+            intent_id=record.intent_id,
+            tx_hash=tx_hash,
+            block_number=block_number,
+            confirmations=self._confirmations,
+            gas_used=result.gas_used,
+            fee_paid_wei=result.fee_paid_wei,
         )
         return record, result
 
@@ -510,13 +551,17 @@ class TransactionManager:
             return await self._replace(record)
         if outcome is _Outcome.ACCEPTED and record.status is IntentStatus.SIGNED:
             record = record.with_changes(
-                status=IntentStatus.BROADCAST, updated_ns=self._clock.now_ns(),
+                status=IntentStatus.BROADCAST,
+                updated_ns=self._clock.now_ns(),
                 last_broadcast_ns=record.last_broadcast_ns or self._clock.now_ns(),
             )
             await self._store.put(record)
         _log.info(
-            "chain.tx_rebroadcast", chain_id=self._chain_id, intent_id=record.intent_id,
-            tx_hash=record.latest.tx_hash, nonce=record.nonce,
+            "chain.tx_rebroadcast",
+            chain_id=self._chain_id,
+            intent_id=record.intent_id,
+            tx_hash=record.latest.tx_hash,
+            nonce=record.nonce,
             node_answer=message or outcome.value,
         )
         return record
@@ -531,8 +576,11 @@ class TransactionManager:
         now = self._clock.now_ns()
         if fees is None:
             _log.warning(
-                "chain.tx_fee_cap_reached", chain_id=self._chain_id, intent_id=record.intent_id,
-                max_fee_per_gas=previous.max_fee_per_gas, cap=self._policy.max_fee_cap_wei,
+                "chain.tx_fee_cap_reached",
+                chain_id=self._chain_id,
+                intent_id=record.intent_id,
+                max_fee_per_gas=previous.max_fee_per_gas,
+                cap=self._policy.max_fee_cap_wei,
             )
             record = record.with_changes(last_broadcast_ns=now, updated_ns=now)
             await self._store.put(record)
@@ -544,16 +592,22 @@ class TransactionManager:
         outcome, message = await self._broadcast(attempt)
         if outcome in (_Outcome.ACCEPTED, _Outcome.UNKNOWN):
             record = record.with_changes(
-                status=IntentStatus.BROADCAST if record.status is IntentStatus.SIGNED
+                status=IntentStatus.BROADCAST
+                if record.status is IntentStatus.SIGNED
                 else record.status,
                 last_broadcast_ns=now,
             )
             await self._store.put(record)
         _log.info(
-            "chain.tx_replaced", chain_id=self._chain_id, intent_id=record.intent_id,
-            nonce=record.nonce, old_tx_hash=record.attempts[-2].tx_hash,
-            tx_hash=attempt.tx_hash, max_fee_per_gas=fees.max_fee_per_gas,
+            "chain.tx_replaced",
+            chain_id=self._chain_id,
+            intent_id=record.intent_id,
+            nonce=record.nonce,
+            old_tx_hash=record.attempts[-2].tx_hash,
+            tx_hash=attempt.tx_hash,
+            max_fee_per_gas=fees.max_fee_per_gas,
             max_priority_fee_per_gas=fees.max_priority_fee_per_gas,
-            attempt=len(record.attempts), node_answer=message or outcome.value,
+            attempt=len(record.attempts),
+            node_answer=message or outcome.value,
         )
         return record

@@ -169,19 +169,35 @@ class IntentRecord:
         body: dict[str, Any] = {
             name: getattr(self, name)
             for name in (
-                "chain_id", "intent_id", "sender", "nonce", "gas_limit", "created_ns",
-                "updated_ns", "last_broadcast_ns", "tx_hash", "block_number", "block_hash",
-                "gas_used", "effective_gas_price", "contract_address", "error",
+                "chain_id",
+                "intent_id",
+                "sender",
+                "nonce",
+                "gas_limit",
+                "created_ns",
+                "updated_ns",
+                "last_broadcast_ns",
+                "tx_hash",
+                "block_number",
+                "block_hash",
+                "gas_used",
+                "effective_gas_price",
+                "contract_address",
+                "error",
             )
         }
         body["status"] = self.status.value
         body["request"] = {
-            "to": self.request.to, "data": self.request.data, "value": str(self.request.value),
+            "to": self.request.to,
+            "data": self.request.data,
+            "value": str(self.request.value),
             "gas_limit": self.request.gas_limit,
         }
         body["attempts"] = [
             {
-                "tx_hash": a.tx_hash, "raw_tx": a.raw_tx, "max_fee_per_gas": str(a.max_fee_per_gas),
+                "tx_hash": a.tx_hash,
+                "raw_tx": a.raw_tx,
+                "max_fee_per_gas": str(a.max_fee_per_gas),
                 "max_priority_fee_per_gas": str(a.max_priority_fee_per_gas),
                 "signed_ns": a.signed_ns,
             }
@@ -197,12 +213,15 @@ class IntentRecord:
         return cls(
             **{**body, "status": IntentStatus(body["status"])},
             request=TxRequest(
-                to=request["to"], data=request["data"], value=int(request["value"]),
+                to=request["to"],
+                data=request["data"],
+                value=int(request["value"]),
                 gas_limit=request["gas_limit"],
             ),
             attempts=tuple(
                 TxAttempt(
-                    tx_hash=a["tx_hash"], raw_tx=a["raw_tx"],
+                    tx_hash=a["tx_hash"],
+                    raw_tx=a["raw_tx"],
                     max_fee_per_gas=int(a["max_fee_per_gas"]),
                     max_priority_fee_per_gas=int(a["max_priority_fee_per_gas"]),
                     signed_ns=a["signed_ns"],
@@ -237,8 +256,11 @@ class SentTransaction:
     @classmethod
     def from_record(cls, record: IntentRecord) -> SentTransaction:
         if (
-            record.tx_hash is None or record.block_number is None or record.block_hash is None
-            or record.gas_used is None or record.effective_gas_price is None
+            record.tx_hash is None
+            or record.block_number is None
+            or record.block_hash is None
+            or record.gas_used is None
+            or record.effective_gas_price is None
         ):
             raise InvalidTxRequestError(f"intent {record.intent_id!r} has no mined transaction")
         return cls(

@@ -48,7 +48,8 @@ class InMemoryIntentStore:
     async def unfinished(self, chain_id: int, sender: str) -> list[IntentRecord]:
         return sorted(
             (
-                r for r in self._records.values()
+                r
+                for r in self._records.values()
                 if r.chain_id == chain_id and r.sender == sender and r.status in OPEN
             ),
             key=lambda r: r.nonce,
@@ -101,8 +102,13 @@ class SqliteIntentStore:
 
     async def put(self, record: IntentRecord) -> None:
         row = (
-            record.chain_id, record.intent_id, record.sender, record.nonce,
-            record.status.value, record.updated_ns, record.to_json(),
+            record.chain_id,
+            record.intent_id,
+            record.sender,
+            record.nonce,
+            record.status.value,
+            record.updated_ns,
+            record.to_json(),
         )
 
         def write() -> None:

@@ -19,14 +19,19 @@ from typing import Any
 
 from web3 import AsyncHTTPProvider, AsyncWeb3
 
-from tradewind.app.config import ChainLinkConfig
-from tradewind.app.logging import get_logger
 from tradewind.book.depth_sync import ReadyBook
 from tradewind.chain.events import SqliteFollowerStore
 from tradewind.chain.keys import HotKey
-from tradewind.chain.minting import CollateralPayer, IndexMinter, TokenReturnWatcher
 from tradewind.chain.registry import DeploymentRegistry
-from tradewind.chain.routing import (
+from tradewind.chain.tx import SqliteIntentStore, TransactionManager
+from tradewind.common.config import ChainLinkConfig
+from tradewind.common.logging import get_logger
+from tradewind.desks.index.collateral_source import CollateralSource
+from tradewind.desks.index.conversion import ConvertingCollateralSource
+from tradewind.desks.index.desk import IndexDesk
+from tradewind.desks.index.minting import CollateralPayer, IndexMinter, TokenReturnWatcher
+from tradewind.desks.index.reports import MintInvoice
+from tradewind.desks.index.routing import (
     BridgeFeeQuote,
     ChainCollateralSource,
     CollateralRouter,
@@ -39,12 +44,7 @@ from tradewind.chain.routing import (
     SqliteRouteStore,
     VenueCapital,
 )
-from tradewind.chain.tx import SqliteIntentStore, TransactionManager
-from tradewind.desks.index.collateral_source import CollateralSource
-from tradewind.desks.index.conversion import ConvertingCollateralSource
-from tradewind.desks.index.desk import IndexDesk
-from tradewind.desks.index.reports import MintInvoice
-from tradewind.execution.venue_factory import VenueSettings
+from tradewind.node.venue_factory import VenueSettings
 
 __all__ = ["ChainLink", "PriceUnavailable"]
 

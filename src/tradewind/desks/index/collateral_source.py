@@ -17,7 +17,7 @@ from typing import Protocol
 
 from eth_utils import is_checksum_address
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 
 __all__ = [
     "CollateralDeposit",

@@ -18,8 +18,8 @@ import asyncio
 import hashlib
 from decimal import ROUND_DOWN, Decimal
 
-from tradewind.app.logging import get_logger
 from tradewind.book.depth_sync import ReadyBook
+from tradewind.common.logging import get_logger
 from tradewind.core.enums import OrderSide
 from tradewind.core.fills import Fill
 from tradewind.desks.index.collateral_source import (

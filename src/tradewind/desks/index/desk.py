@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
-from tradewind.app.logging import get_logger
 from tradewind.book.depth_sync import ReadyBook
+from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock
 from tradewind.core.enums import OrderSide
 from tradewind.core.fills import Fill

@@ -257,7 +257,13 @@ class CollateralDeposited(_Event):
 
     KIND: ClassVar[str] = "collateral_deposited"
     FIELDS: ClassVar[tuple[str, ...]] = (
-        "deposit_id", "chain_id", "address", "asset", "amount", "routing_fees", "ts"
+        "deposit_id",
+        "chain_id",
+        "address",
+        "asset",
+        "amount",
+        "routing_fees",
+        "ts",
     )
 
     deposit_id: str
@@ -313,7 +319,12 @@ class IndexTokensReturned(_Event):
 
     KIND: ClassVar[str] = "index_tokens_returned"
     FIELDS: ClassVar[tuple[str, ...]] = (
-        "return_id", "chain_id", "address", "symbol", "quantity", "ts"
+        "return_id",
+        "chain_id",
+        "address",
+        "symbol",
+        "quantity",
+        "ts",
     )
 
     return_id: str
@@ -365,7 +376,13 @@ class IndexOrderAccepted(_Event):
 
     KIND: ClassVar[str] = "index_order_accepted"
     FIELDS: ClassVar[tuple[str, ...]] = (
-        "chain_id", "address", "client_order_id", "symbol", "side", "amount", "ts"
+        "chain_id",
+        "address",
+        "client_order_id",
+        "symbol",
+        "side",
+        "amount",
+        "ts",
     )
 
     chain_id: int
@@ -425,7 +442,12 @@ class IndexOrderCancelled(_Event):
 
     KIND: ClassVar[str] = "index_order_cancelled"
     FIELDS: ClassVar[tuple[str, ...]] = (
-        "chain_id", "address", "client_order_id", "cancel_id", "amount", "ts"
+        "chain_id",
+        "address",
+        "client_order_id",
+        "cancel_id",
+        "amount",
+        "ts",
     )
 
     chain_id: int
@@ -530,8 +552,11 @@ class OrderTarget:
         _check_decimal("OrderTarget", "quantity", self.quantity)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"order": self.order.to_dict(), "symbol": self.symbol,
-                "quantity": _dec(self.quantity)}
+        return {
+            "order": self.order.to_dict(),
+            "symbol": self.symbol,
+            "quantity": _dec(self.quantity),
+        }
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
@@ -566,7 +591,12 @@ class BatchPlanned(_Event):
 
     KIND: ClassVar[str] = "batch_planned"
     FIELDS: ClassVar[tuple[str, ...]] = (
-        "batch_id", "legs", "targets", "inventory_assignments", "completions", "ts"
+        "batch_id",
+        "legs",
+        "targets",
+        "inventory_assignments",
+        "completions",
+        "ts",
     )
 
     batch_id: str
@@ -589,7 +619,8 @@ class BatchPlanned(_Event):
         _unique(self.KIND, "legs", (leg.client_order_id for leg in self.legs))
         _unique(self.KIND, "targets", ((t.order, t.symbol) for t in self.targets))
         _unique(
-            self.KIND, "inventory_assignments",
+            self.KIND,
+            "inventory_assignments",
             ((a.order, a.symbol) for a in self.inventory_assignments),
         )
         _unique(self.KIND, "completions", self.completions)
@@ -649,9 +680,7 @@ class BatchPlanned(_Event):
             inventory_assignments=tuple(
                 InventoryAssignment.from_dict(d) for d in reader.items("inventory_assignments")
             ),
-            completions=tuple(
-                OrderKey.from_dict(d, cls.KIND) for d in reader.items("completions")
-            ),
+            completions=tuple(OrderKey.from_dict(d, cls.KIND) for d in reader.items("completions")),
             ts=reader.integer("ts"),
         )
 
@@ -663,8 +692,17 @@ class LotRecorded(_Event):
 
     KIND: ClassVar[str] = "lot_recorded"
     FIELDS: ClassVar[tuple[str, ...]] = (
-        "venue", "trade_id", "batch_id", "client_order_id", "symbol", "side", "price", "qty",
-        "fee", "fee_asset", "ts",
+        "venue",
+        "trade_id",
+        "batch_id",
+        "client_order_id",
+        "symbol",
+        "side",
+        "price",
+        "qty",
+        "fee",
+        "fee_asset",
+        "ts",
     )
 
     venue: str
@@ -694,8 +732,10 @@ class LotRecorded(_Event):
         base, quote = parse_symbol(self.symbol)
         if self.fee_asset == base and self.fee >= self.qty:
             raise _fail(self.KIND, "fee", f"a base fee of {self.fee} leaves nothing of {self.qty}")
-        if self.fee_asset == quote and self.side is OrderSide.SELL and (
-            self.fee >= self.qty * self.price
+        if (
+            self.fee_asset == quote
+            and self.side is OrderSide.SELL
+            and (self.fee >= self.qty * self.price)
         ):
             raise _fail(self.KIND, "fee", "a quote fee that eats all the proceeds")
 

@@ -50,9 +50,7 @@ class DeskGatewayHandler:
             return OrderResponse(status="rejected", reason=exc.reason)
         return OrderResponse(status="new")
 
-    async def cancel_index_order(
-        self, account: AccountKey, msg: CancelIndexOrder
-    ) -> OrderResponse:
+    async def cancel_index_order(self, account: AccountKey, msg: CancelIndexOrder) -> OrderResponse:
         try:
             await self._desk.cancel_order(
                 chain_id=account.chain_id,

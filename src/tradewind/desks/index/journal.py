@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.desks.index.events import IndexEvent, decode_event
 from tradewind.desks.index.reports import MintInvoice, invoice_id_of
 from tradewind.store.migrate import create_store_engine
@@ -266,9 +266,7 @@ class DeskJournal:
         start_ns, end_ns = max(start_ns, _TS_MIN), min(end_ns, _TS_MAX)
         if start_ns > end_ns:
             return []
-        query = select(invoices.c.payload).where(
-            invoices.c.ts >= start_ns, invoices.c.ts <= end_ns
-        )
+        query = select(invoices.c.payload).where(invoices.c.ts >= start_ns, invoices.c.ts <= end_ns)
         if chain_id is not None:
             query = query.where(invoices.c.chain_id == chain_id)
         if address is not None:

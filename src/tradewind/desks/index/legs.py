@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.core.commands import SubmitOrder
 from tradewind.core.enums import OrderSide, OrderType, TimeInForce
 from tradewind.core.events import OrderEvent, OrderFilled

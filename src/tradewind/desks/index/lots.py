@@ -118,8 +118,9 @@ class Slice:
     fee_asset: str
 
 
-def _value_share(total: Decimal, part: Decimal, whole: Decimal, side: OrderSide,
-                 quantum: Decimal) -> Decimal:
+def _value_share(
+    total: Decimal, part: Decimal, whole: Decimal, side: OrderSide, quantum: Decimal
+) -> Decimal:
     exact = total * part / whole
     # the user pays rounded up and is credited rounded down: the desk never owes dust
     return ceil_to(exact, quantum) if side is OrderSide.BUY else floor_to(exact, quantum)
@@ -290,8 +291,10 @@ class HouseInventory:
         while queue and left > 0:
             head = queue[0]
             part = min(left, head.qty)
-            cost = head.cost if part == head.qty else ceil_to(
-                head.cost * part / head.qty, self._quantum
+            cost = (
+                head.cost
+                if part == head.qty
+                else ceil_to(head.cost * part / head.qty, self._quantum)
             )
             out.append(HouseTake(lot_id=head.lot_id, qty=part, cost=cost))
             head.qty -= part

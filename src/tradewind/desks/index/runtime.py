@@ -18,17 +18,16 @@ from pathlib import Path
 from types import TracebackType
 
 import aiohttp
-
 from eth_account import Account
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict
 
-from tradewind.app.config import ChainLinkConfig, ConfigError, DeskConfig
-from tradewind.app.logging import get_logger
 from tradewind.bus.in_process import InProcessMessageBus
-from tradewind.core.clock import Clock, LiveClock
 from tradewind.chain.keys import load_hot_key
 from tradewind.chain.registry import DeploymentRegistry
+from tradewind.common.config import ChainLinkConfig, ConfigError, DeskConfig
+from tradewind.common.logging import get_logger
+from tradewind.core.clock import Clock, LiveClock
 from tradewind.desks.index.chain_link import ChainLink
 from tradewind.desks.index.collateral_source import (
     CollateralDeposit,
@@ -49,12 +48,11 @@ from tradewind.desks.index.state import IndexDeskState
 from tradewind.execution.engine import ExecutionEngine
 from tradewind.execution.market_data import MarketDataService
 from tradewind.execution.store_writer import StoreWriter
-from tradewind.execution.venue_factory import VenueSettings, open_venue
 from tradewind.gateway.fixjson.runner import GatewayServer
 from tradewind.gateway.fixjson.server import build_gateway_app
+from tradewind.node.venue_factory import VenueSettings, open_venue
 from tradewind.oms.rate_limiter import provisional_limiter
 from tradewind.store.kernel_store import KernelStore
-
 
 __all__ = [
     "GATEWAY_KEY_ENV",
@@ -262,10 +260,12 @@ async def post_local_deposit(
     and benchmarks). Credited once per ``deposit_id``."""
     body = {"deposit_id": deposit_id, "chain_id": chain_id, "address": address,
             "asset": asset, "amount": amount}  # fmt: skip
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{url}/local/deposits", json=body) as response:
-            if response.status != 200:
-                raise LocalDepositRefused(f"{response.status}: {await response.text()}")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{url}/local/deposits", json=body) as response,
+    ):
+        if response.status != 200:
+            raise LocalDepositRefused(f"{response.status}: {await response.text()}")
 
 
 def _add_local_deposit_route(app: FastAPI, source: LocalCollateralSource, clock: Clock) -> None:

@@ -11,10 +11,10 @@ import asyncio
 import signal
 import sys
 
-from tradewind.app.config import ConfigError, TradewindConfig
-from tradewind.app.logging import get_logger
+from tradewind.common.config import ConfigError, TradewindConfig
+from tradewind.common.logging import get_logger
 from tradewind.desks.index.runtime import IndexDeskRuntime
-from tradewind.execution.venue_factory import VenueSettings
+from tradewind.node.venue_factory import VenueSettings
 
 __all__ = ["serve_desk", "venue_settings_of"]
 
@@ -25,14 +25,15 @@ def venue_settings_of(config: TradewindConfig) -> VenueSettings:
     """The desk's venue from [venue]; ConfigError naming what is missing."""
     venue = config.venue
     missing = [
-        name
-        for name in ("rest_url", "ws_url", "api_key", "api_secret")
-        if not getattr(venue, name)
+        name for name in ("rest_url", "ws_url", "api_key", "api_secret") if not getattr(venue, name)
     ]
     if missing:
         raise ConfigError(
-            "the index desk needs [venue] " + ", ".join(missing)
-            + " (or TRADEWIND_VENUE__" + missing[0].upper() + ")"
+            "the index desk needs [venue] "
+            + ", ".join(missing)
+            + " (or TRADEWIND_VENUE__"
+            + missing[0].upper()
+            + ")"
         )
     return VenueSettings(
         name=venue.name,

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, localcontext
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.core.enums import OrderSide
 from tradewind.desks.index.collateral import (
     Account,
@@ -363,9 +363,7 @@ class IndexDeskState:
             if order.definition.constituent(assignment.symbol) is None:
                 continue
             targeted = batch.remaining.get(assignment.order, {}).get(assignment.symbol)
-            wanted = assignment.quantity if targeted is None else min(
-                assignment.quantity, targeted
-            )
+            wanted = assignment.quantity if targeted is None else min(assignment.quantity, targeted)
             got = self._hand_inventory(order, assignment.symbol, wanted, event.ts)
             if got > 0:
                 if targeted is not None:
@@ -423,9 +421,11 @@ class IndexDeskState:
                 else:
                     cap = min(left, order.sell_need(lot.symbol))
                 claimants.append((order, cap))
-        shares = share_out(
-            lot.net_qty, [(o.key, cap) for o, cap in claimants], step or Decimal(1)
-        ) if claimants else {}
+        shares = (
+            share_out(lot.net_qty, [(o.key, cap) for o, cap in claimants], step or Decimal(1))
+            if claimants
+            else {}
+        )
         changed: list[IndexOrder] = []
         charged = _ZERO
         for order, _ in claimants:
@@ -517,9 +517,7 @@ class IndexDeskState:
         order.slices = {}
         for piece in kept:
             order.slices.setdefault(piece.symbol, []).append(piece)
-        order.assigned = {
-            c.symbol: order.filled * c.units for c in order.definition.constituents
-        }
+        order.assigned = {c.symbol: order.filled * c.units for c in order.definition.constituents}
         asset = order.definition.quote_asset
         account = order.account
         if order.side is OrderSide.BUY:
@@ -529,8 +527,9 @@ class IndexDeskState:
             order.value = sum((piece.value for piece in kept), _ZERO)
             order.fee = mint_fee(order.value, order.definition.fees, self._quantum)
             refund = (before_value - order.value) + (before_fee - order.fee)
-            self._collateral.charge(account, asset, -(before_value - order.value),
-                                    -(before_fee - order.fee))
+            self._collateral.charge(
+                account, asset, -(before_value - order.value), -(before_fee - order.fee)
+            )
             self._add_cash(asset, -refund)
             self._collateral.release(account, asset, order.amount - order.value - order.fee)
             if not self._tokens_on_chain:
@@ -545,9 +544,7 @@ class IndexDeskState:
             self._collateral.credit_proceeds(account, asset, gross, fee)
             self._add_cash(asset, -order.credited)
             self._positions.burn(account, order.definition.symbol, order.filled)
-            self._positions.release(
-                account, order.definition.symbol, order.amount - order.filled
-            )
+            self._positions.release(account, order.definition.symbol, order.amount - order.filled)
         if order.filled > 0:
             order.status = IndexOrderStatus.CANCELLED if cancelled else IndexOrderStatus.FILLED
         else:
@@ -654,8 +651,11 @@ class IndexDeskState:
             done.add(order.key)
             report = self._report(order, ts)
             snapshot = (
-                report.status, report.filled_quantity, report.collateral_spent,
-                report.collateral_remaining, report.fill_rate,
+                report.status,
+                report.filled_quantity,
+                report.collateral_spent,
+                report.collateral_remaining,
+                report.fill_rate,
             )
             if self._reported.get(order.key) == snapshot:
                 continue
@@ -677,15 +677,17 @@ class IndexDeskState:
         return AccountView(
             chain_id=chain_id,
             address=address,
-            collateral={a: self._collateral.view(account, a)
-                        for a in self._collateral.assets(account)},
-            positions={s: self._positions.view(account, s)
-                       for s in self._positions.symbols(account)},
+            collateral={
+                a: self._collateral.view(account, a) for a in self._collateral.assets(account)
+            },
+            positions={
+                s: self._positions.view(account, s) for s in self._positions.symbols(account)
+            },
         )
 
     def accounts(self) -> tuple[Account, ...]:
         """Every account that ever held collateral, in order."""
-        return tuple(sorted({account for account, _ in self._collateral.keys()}))
+        return tuple(sorted({account for account, _ in self._collateral}))
 
     def _view(self, order: IndexOrder) -> OrderView:
         report = self._report(order, order.ts_last)

@@ -185,9 +185,9 @@ class FixJsonClient:
                 "sender_comp_id": self.sender_comp_id,
                 "target_comp_id": self.target_comp_id,
                 "seq_num": seq_num,
-                "timestamp": timestamp if timestamp is not None else iso_from_ns(
-                    self._clock.now_ns()
-                ),
+                "timestamp": timestamp
+                if timestamp is not None
+                else iso_from_ns(self._clock.now_ns()),
             },
             "chain_id": self.chain_id,
             "address": self.address,

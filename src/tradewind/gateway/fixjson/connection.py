@@ -17,7 +17,7 @@ from typing import Any
 
 from eth_keys import keys
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock
 from tradewind.gateway.fixjson.messages import ServerMessageBase, StandardHeader
 from tradewind.gateway.fixjson.protocols import AccountKey

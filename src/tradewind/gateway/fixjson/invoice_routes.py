@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.gateway.fixjson.limits import GatewayLimits
 from tradewind.gateway.fixjson.messages import MintInvoiceModel
 from tradewind.gateway.fixjson.protocols import InvoiceReader

@@ -506,4 +506,3 @@ def parse_server_message(raw: str | bytes) -> ServerMessage:
         return model.model_validate(body)  # type: ignore[return-value]
     except (MessageRejected, ValidationError) as exc:
         raise InvalidServerMessage(f"not a server message: {exc}") from None
-

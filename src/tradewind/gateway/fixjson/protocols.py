@@ -86,7 +86,7 @@ class InvoiceReader(Protocol):
 
     def get(
         self, chain_id: int, address: str, client_order_id: str
-    ) -> InvoiceLike | None | Awaitable[InvoiceLike | None]: ...
+    ) -> InvoiceLike | Awaitable[InvoiceLike | None] | None: ...
 
     def between(
         self, start_ns: int, end_ns: int, *, chain_id: int | None, address: str | None

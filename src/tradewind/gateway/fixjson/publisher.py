@@ -7,7 +7,7 @@ from typing import Any
 from eth_utils import is_hex_address, to_checksum_address
 from pydantic import ValidationError
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.gateway.fixjson.connection import ConnectionRegistry
 from tradewind.gateway.fixjson.messages import (
     SERVER_MESSAGES,
@@ -61,9 +61,7 @@ class GatewayPublisher:
         return len(connections)
 
     @staticmethod
-    def _fields(
-        model: type[ServerMessageBase], account: AccountKey, body: Any
-    ) -> dict[str, Any]:
+    def _fields(model: type[ServerMessageBase], account: AccountKey, body: Any) -> dict[str, Any]:
         try:
             fields = desk_fields(body)
         except InvalidDeskValue as exc:

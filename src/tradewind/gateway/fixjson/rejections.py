@@ -1,6 +1,6 @@
 """Why the gateway refuses a client message: a machine code the NAK carries, and a text.
 
-    MessageRejected(ValueError)   reason (RejectReason) + text, raised by parsing and session checks
+MessageRejected(ValueError)   reason (RejectReason) + text, raised by parsing and session checks
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from types import TracebackType
 import uvicorn
 from fastapi import FastAPI
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.gateway.fixjson.limits import GatewayLimits
 
 __all__ = ["GatewayServer", "GatewayStartError"]

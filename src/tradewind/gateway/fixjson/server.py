@@ -22,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock, LiveClock
 from tradewind.gateway.fixjson.connection import ConnectionRegistry, GatewayConnection
 from tradewind.gateway.fixjson.invoice_routes import RestError, invoice_router
@@ -353,4 +353,3 @@ def build_gateway_app(
             await state.close_connection(connection)
 
     return app
-

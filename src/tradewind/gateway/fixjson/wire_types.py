@@ -49,14 +49,12 @@ AMOUNT_MAX_DECIMALS = 18
 MAX_CHAIN_ID = 2**53 - 1
 """The largest chain id wallets accept (EIP-2294)."""
 
-_AMOUNT = re.compile(r"(0|[1-9][0-9]{0,35})(\.[0-9]{1,%d})?" % AMOUNT_MAX_DECIMALS)
-_AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,35})(\.[0-9]{1,%d})?$" % AMOUNT_MAX_DECIMALS
+_AMOUNT = re.compile(rf"(0|[1-9][0-9]{{0,35}})(\.[0-9]{{1,{AMOUNT_MAX_DECIMALS}}})?")
+_AMOUNT_PATTERN = rf"^(0|[1-9][0-9]{{0,35}})(\.[0-9]{{1,{AMOUNT_MAX_DECIMALS}}})?$"
 _DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
 _DECIMAL_PATTERN = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
-_ISO = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|\+00:00)"
-)
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|\+00:00)")
 _ISO_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|\+00:00)$"
 _MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 

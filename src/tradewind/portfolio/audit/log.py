@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.portfolio.audit.merkle import MerkleTree, leaf_hash
 from tradewind.portfolio.audit.schema import AuditLeafRow, AuditTreeHeadRow, create_audit_tables
 from tradewind.portfolio.audit.tree_head import SignedTreeHead, TreeHeadSigner

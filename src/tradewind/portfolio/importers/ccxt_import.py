@@ -33,7 +33,7 @@ from typing import Any
 import ccxt.async_support as ccxt_async
 from ccxt.base.errors import NetworkError, RateLimitExceeded
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.portfolio.importers.coalesce import coalesce_same_key
 from tradewind.portfolio.importers.cursors import CursorStore, TimeCursor
 from tradewind.portfolio.importers.errors import ImportInputError, SourcePayloadError

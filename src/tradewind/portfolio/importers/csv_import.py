@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.portfolio.importers.binance_csv import BINANCE_SOURCE, binance_transactions
 from tradewind.portfolio.importers.coalesce import coalesce_same_key
 from tradewind.portfolio.importers.csv_table import read_table

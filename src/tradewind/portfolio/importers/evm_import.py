@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from web3 import AsyncWeb3, Web3
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.portfolio.importers.coalesce import coalesce_same_key
 from tradewind.portfolio.importers.errors import ImportInputError, SourcePayloadError
 from tradewind.portfolio.importers.evm_logs import (

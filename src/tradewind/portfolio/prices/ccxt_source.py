@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import ccxt.async_support as ccxt_async
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.portfolio.prices.states import NoPrice, Priced, PriceResult, RateLimited, StalePrice
 from tradewind.portfolio.store.price_repository import PriceCacheRepository
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, func, insert, select
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.portfolio.ledger import (
     EntryKind,
     Movement,

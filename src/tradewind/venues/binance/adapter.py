@@ -31,8 +31,8 @@ from binance_common.errors import (
 )
 from binance_sdk_spot.spot import Spot
 
-from tradewind.app.logging import get_logger
 from tradewind.book.depth_sync import DepthSnapshot
+from tradewind.common.logging import get_logger
 from tradewind.core.balances import Balance
 from tradewind.core.clock import Clock, LiveClock
 from tradewind.core.enums import OrderType

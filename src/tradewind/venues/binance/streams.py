@@ -15,7 +15,7 @@ from typing import Any
 from binance_common.configuration import ConfigurationWebSocketStreams
 from binance_sdk_spot.spot import Spot
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.venues.base import StatusHandler, StreamStatus
 
 __all__ = ["SdkStream", "plain_payload"]

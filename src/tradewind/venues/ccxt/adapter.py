@@ -21,8 +21,8 @@ from typing import Any
 import ccxt
 import ccxt.pro as ccxtpro
 
-from tradewind.app.logging import get_logger
 from tradewind.book.depth_sync import DepthDiff, DepthSnapshot
+from tradewind.common.logging import get_logger
 from tradewind.core.balances import Balance
 from tradewind.core.clock import Clock, LiveClock
 from tradewind.core.enums import OrderType

@@ -22,7 +22,6 @@ from urllib.parse import urlparse
 from eth_utils import is_address, to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-
 __all__ = [
     "ChainOptionError",
     "SimChainConfig",

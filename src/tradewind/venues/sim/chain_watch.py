@@ -29,7 +29,6 @@ import aiohttp
 from web3 import AsyncHTTPProvider, AsyncWeb3
 from web3.exceptions import Web3Exception
 
-from tradewind.app.logging import get_logger
 from tradewind.chain.events import (
     ChainEvent,
     ChainEventConfirmed,
@@ -42,6 +41,7 @@ from tradewind.chain.events import (
     InMemoryFollowerStore,
     SqliteFollowerStore,
 )
+from tradewind.common.logging import get_logger
 from tradewind.venues.sim.chain_config import SimChainConfig
 from tradewind.venues.sim.deposits import STATUS_SUCCESS, deposit_address
 from tradewind.venues.sim.engine import SimError
@@ -122,7 +122,8 @@ class ChainDepositWatcher:
                 await self.step()
             except _TRANSIENT as exc:
                 log.warning(
-                    "chain_watch_rpc_error", network=self._network,
+                    "chain_watch_rpc_error",
+                    network=self._network,
                     error=f"{type(exc).__name__}: {exc}",
                 )
             except Exception:
@@ -171,8 +172,12 @@ class ChainDepositWatcher:
             stream_id=f"sim-deposits:{self._network}:{chain_id}:{config.token}",
         )
         log.info(
-            "chain_watch_started", network=self._network, chain_id=chain_id, token=config.token,
-            decimals=self._decimals, confirmations=config.confirmations,
+            "chain_watch_started",
+            network=self._network,
+            chain_id=chain_id,
+            token=config.token,
+            decimals=self._decimals,
+            confirmations=config.confirmations,
         )
         return self._follower
 
@@ -206,8 +211,11 @@ class ChainDepositWatcher:
         if isinstance(event, ChainEventRetracted):
             if await self._exchange.drop_pending_deposit(event.tx_hash, event.log_index):
                 log.warning(
-                    "chain_deposit_retracted", network=self._network, tx_hash=event.tx_hash,
-                    log_index=event.log_index, block_number=event.block_number,
+                    "chain_deposit_retracted",
+                    network=self._network,
+                    tx_hash=event.tx_hash,
+                    log_index=event.log_index,
+                    block_number=event.block_number,
                 )
             return
         deposit = self._deposit_of(event)
@@ -227,22 +235,36 @@ class ChainDepositWatcher:
     async def _record(self, account: str, amount: Decimal, event: ChainEvent, depth: int) -> None:
         try:
             record, credited = await self._exchange.credit_deposit(
-                account, self._config.coin, self._network, amount, event.tx_hash,
-                confirmations=depth, required_confirmations=self._config.confirmations,
+                account,
+                self._config.coin,
+                self._network,
+                amount,
+                event.tx_hash,
+                confirmations=depth,
+                required_confirmations=self._config.confirmations,
                 log_index=event.log_index,
             )
         except (SimError, KeyError) as exc:
             log.error(
-                "chain_deposit_refused", network=self._network, account_id=account,
-                tx_hash=event.tx_hash, log_index=event.log_index, amount=str(amount),
+                "chain_deposit_refused",
+                network=self._network,
+                account_id=account,
+                tx_hash=event.tx_hash,
+                log_index=event.log_index,
+                amount=str(amount),
                 error=str(exc),
             )
             return
         if credited:
             log.info(
-                "chain_deposit_credited", network=self._network, account_id=account,
-                coin=record.coin, amount=str(amount), tx_hash=event.tx_hash,
-                log_index=event.log_index, block_number=event.block_number,
+                "chain_deposit_credited",
+                network=self._network,
+                account_id=account,
+                coin=record.coin,
+                amount=str(amount),
+                tx_hash=event.tx_hash,
+                log_index=event.log_index,
+                block_number=event.block_number,
             )
 
     async def _refresh_pending(self, follower: EventFollower) -> None:

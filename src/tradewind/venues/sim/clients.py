@@ -67,4 +67,3 @@ def create_listen_key(rest_url: str, api_key: str) -> str:
     response.raise_for_status()
     listen_key: str = response.json()["listenKey"]
     return listen_key
-

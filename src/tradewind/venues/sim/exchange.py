@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.venues.sim.chain_config import SimChainConfig
 from tradewind.venues.sim.clock import ExchangeClock, RealClock
 from tradewind.venues.sim.deposits import STATUS_SUCCESS, DepositBook, DepositRecord, deposit_key
@@ -186,8 +186,13 @@ class SimExchange:
             self.persistence.save_deposit(record)
         await self.persist()
         log.info(
-            "deposit_recorded", account_id=account_id, coin=coin, tx_id=tx_id,
-            log_index=log_index, credited=credited, confirmations=confirmations,
+            "deposit_recorded",
+            account_id=account_id,
+            coin=coin,
+            tx_id=tx_id,
+            log_index=log_index,
+            credited=credited,
+            confirmations=confirmations,
         )
         return record, credited
 

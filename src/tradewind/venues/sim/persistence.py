@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.venues.sim.deposits import DepositRecord
 from tradewind.venues.sim.engine import (
     AccountState,

@@ -6,7 +6,7 @@ import asyncio
 import signal
 from pathlib import Path
 
-from tradewind.app.config import SimConfig
+from tradewind.common.config import SimConfig
 from tradewind.venues.sim.chain_config import SimChainConfig, merge_chain_options
 from tradewind.venues.sim.clock import AcceleratedClock, ExchangeClock, RealClock
 from tradewind.venues.sim.exchange import SimExchange, SimSettings

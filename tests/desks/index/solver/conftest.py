@@ -126,7 +126,7 @@ def verify_plan(
     instruments: Mapping[str, Instrument],
     config: SolverConfig,
     inventory: Mapping[str, Decimal] | None = None,
-    in_flight: Decimal = D(0),
+    in_flight: Decimal = Decimal(0),
 ) -> list[str]:
     """Everything ``plan`` breaks, re-derived from the inputs alone (empty: all good)."""
     inventory = inventory or {}

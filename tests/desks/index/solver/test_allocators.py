@@ -83,8 +83,9 @@ def _value(
     return total
 
 
-def _shared_scarce(market: Market) -> tuple[list[OrderDemand], dict[str, BookLevels],
-                                            dict[str, Instrument]]:
+def _shared_scarce(
+    market: Market,
+) -> tuple[list[OrderDemand], dict[str, BookLevels], dict[str, Instrument]]:
     """A = {X, Y}, B = {X}: 10 X for both, 1 Y for A alone; each wants 10 tokens."""
     books = {
         "X/USDT": market.book(bids=[("99", "50")], asks=[("100", "10")]),
@@ -157,8 +158,9 @@ _UNITS = st.sampled_from(["0.5", "1", "2", "0.25", "3"])
 
 
 @st.composite
-def scarce_markets(draw: st.DrawFn) -> tuple[list[tuple[str, dict[str, str]]], dict[str, tuple],
-                                            list[tuple[str, int, str, str]]]:
+def scarce_markets(
+    draw: st.DrawFn,
+) -> tuple[list[tuple[str, dict[str, str]]], dict[str, tuple], list[tuple[str, int, str, str]]]:
     symbols = [f"C{i}/USDT" for i in range(draw(st.integers(2, 4)))]
     baskets = []
     for index in range(draw(st.integers(1, 3))):
@@ -175,8 +177,8 @@ def scarce_markets(draw: st.DrawFn) -> tuple[list[tuple[str, dict[str, str]]], d
     for index in range(draw(st.integers(1, 8))):
         basket = draw(st.integers(0, len(baskets) - 1))
         side = draw(st.sampled_from(["buy", "buy", "sell"]))
-        amount = str(draw(st.integers(50, 20_000))) if side == "buy" else str(
-            draw(st.integers(1, 60))
+        amount = (
+            str(draw(st.integers(50, 20_000))) if side == "buy" else str(draw(st.integers(1, 60)))
         )
         orders.append((f"o{index}", basket, side, amount))
     return baskets, books, orders

@@ -62,9 +62,7 @@ def test_constituent_limit_plans_on_a_fraction_of_depth_on_the_step(market: Mark
         bids=[("99.9", "1.005"), ("99.0", "5")],
         asks=[("100.1", "1.005"), ("100.5", "2"), ("101.2", "9"), ("101.3", "9")],
     )
-    config = SolverConfig(
-        price_threshold=D("0.01"), depth_levels=3, liquidity_fraction=D("0.5")
-    )
+    config = SolverConfig(price_threshold=D("0.01"), depth_levels=3, liquidity_fraction=D("0.5"))
     buy = constituent_limit("BTC/USDT", BUY, book, instrument.filters, config)
     assert buy is not None
     assert buy.limit_price == D("101.1")  # 101.101 down to the tick
@@ -74,8 +72,12 @@ def test_constituent_limit_plans_on_a_fraction_of_depth_on_the_step(market: Mark
     assert sell is not None
     assert sell.limit_price == D("99.0")  # 98.901 up to the tick
     assert sell.depth == D("6.005")
-    assert constituent_limit("BTC/USDT", SELL, market.book(asks=[("1", "1")]),
-                             instrument.filters, config) is None
+    assert (
+        constituent_limit(
+            "BTC/USDT", SELL, market.book(asks=[("1", "1")]), instrument.filters, config
+        )
+        is None
+    )
     assert constituent_limit("BTC/USDT", BUY, None, instrument.filters, config) is None
 
 

@@ -49,9 +49,7 @@ def two(market: Market) -> tuple:
         "BTC/USDT": market.book(bids=[("99.99", "100")], asks=[("100.00", "100")]),
         "ETH/USDT": market.book(bids=[("9.99", "1000")], asks=[("10.00", "1000")]),
     }
-    instruments = {
-        s: market.instrument(s, min_notional="5") for s in ("BTC/USDT", "ETH/USDT")
-    }
+    instruments = {s: market.instrument(s, min_notional="5") for s in ("BTC/USDT", "ETH/USDT")}
     basket = market.basket("TW2", {"BTC/USDT": "0.1", "ETH/USDT": "1"}, mint="0.001")
     return basket, books, instruments
 
@@ -67,10 +65,20 @@ def test_a_fresh_buy_is_planned_to_its_collateral(
     assert plan.target_units == {"o1": D("49.455")}
     assert dict(plan.targets["o1"]) == {"BTC/USDT": D("4.9455"), "ETH/USDT": D("49.455")}
     assert plan.legs == (
-        PlannedLeg(symbol="BTC/USDT", side=BUY, quantity=D("4.946"), limit_price=D("101.00"),
-                   needed=D("4.9455")),
-        PlannedLeg(symbol="ETH/USDT", side=BUY, quantity=D("49.455"), limit_price=D("10.10"),
-                   needed=D("49.455")),
+        PlannedLeg(
+            symbol="BTC/USDT",
+            side=BUY,
+            quantity=D("4.946"),
+            limit_price=D("101.00"),
+            needed=D("4.9455"),
+        ),
+        PlannedLeg(
+            symbol="ETH/USDT",
+            side=BUY,
+            quantity=D("49.455"),
+            limit_price=D("10.10"),
+            needed=D("49.455"),
+        ),
     )
     assert plan.skipped == {} and plan.exhausted == frozenset()
     assert check_plan(plan, [order], books, instruments, CONFIG) == []
@@ -90,9 +98,7 @@ def test_partly_filled_order_only_targets_what_it_lacks(
 ) -> None:
     basket, books, instruments = two
     # filled 1 token (0.1 BTC + 1 ETH) and 0.05 BTC beyond: needs less BTC to reach 2
-    order = market.order(
-        "o1", basket, "20.2202", assigned={"BTC/USDT": "0.15", "ETH/USDT": "1"}
-    )
+    order = market.order("o1", basket, "20.2202", assigned={"BTC/USDT": "0.15", "ETH/USDT": "1"})
     plan = BatchPlanner(CONFIG).plan([order], books, instruments)
     # collateral 20.2202 buys: 0.05 BTC credit covers half a token's BTC; at T = 2:
     # BTC 0.05 (5.05) + ETH 1 (10.1) = 15.15 x 1.001 = 15.16515 <= 20.2202; at 2.3: 23.23 +
@@ -145,7 +151,10 @@ def test_sell_order_sells_the_basket_at_bid_limits(
     assert plan.target_units == {"s1": D("2.5")}
     legs = {leg.symbol: leg for leg in plan.legs}
     assert legs["BTC/USDT"] == PlannedLeg(
-        symbol="BTC/USDT", side=SELL, quantity=D("0.250"), limit_price=D("99.00"),
+        symbol="BTC/USDT",
+        side=SELL,
+        quantity=D("0.250"),
+        limit_price=D("99.00"),
         needed=D("0.25"),
     )
     assert legs["ETH/USDT"].limit_price == D("9.90") and legs["ETH/USDT"].quantity == D("2.5")
@@ -302,8 +311,10 @@ def desks(draw: st.DrawFn) -> tuple:
     for index in range(draw(st.integers(1, 10))):
         basket = draw(st.integers(0, len(baskets) - 1))
         side = draw(st.sampled_from(["buy", "buy", "sell"]))
-        amount = str(draw(st.integers(1, 50_000))) if side == "buy" else str(
-            D(draw(st.integers(1, 5000))) / 100
+        amount = (
+            str(draw(st.integers(1, 50_000)))
+            if side == "buy"
+            else str(D(draw(st.integers(1, 5000))) / 100)
         )
         partial = draw(st.sampled_from([None, None, "0.5", "1.3"]))
         cap = draw(st.sampled_from([None, None, "500"]))
@@ -335,8 +346,10 @@ def test_every_plan_meets_every_constraint(
     instruments = {
         s: market.instrument(s, step="0.001", min_notional=n) for s, (_, _, n) in specs.items()
     }
-    baskets = [market.basket(name, units, step="0.001", mint="0.002", redeem="0.002")
-               for name, units in basket_specs]
+    baskets = [
+        market.basket(name, units, step="0.001", mint="0.002", redeem="0.002")
+        for name, units in basket_specs
+    ]
     orders = []
     for i, (key, b, side, amount, partial, cap) in enumerate(order_specs):
         basket = baskets[b]
@@ -348,8 +361,17 @@ def test_every_plan_meets_every_constraint(
                 s: str(u * D(partial) * (D("1.5") if s == first else 1))
                 for s, u in basket.units.items()
             }
-        orders.append(market.order(key, basket, amount, side=BUY if side == "buy" else SELL,
-                                   assigned=assigned, sequence=i, volley_cap=cap))
+        orders.append(
+            market.order(
+                key,
+                basket,
+                amount,
+                side=BUY if side == "buy" else SELL,
+                assigned=assigned,
+                sequence=i,
+                volley_cap=cap,
+            )
+        )
     config = SolverConfig(
         price_threshold=D("0.003"),
         depth_levels=3,

@@ -105,9 +105,7 @@ def test_sell_returns_proceeds_after_fees(market: Market) -> None:
     basket, books, instruments = _two(market, redeem="0.001")
     # A: 1 @ 9.5 + 1 @ 9 = 18.5; B: 1 @ 0.9 + 3 @ 0.5 = 2.4; 20.9 less 0.0209
     assert quantity_possible(basket, SELL, D(2), books, instruments) == D("20.8791")
-    with_taker = quantity_possible(
-        basket, SELL, D(2), books, instruments, taker_fee_rate=D("0.1")
-    )
+    with_taker = quantity_possible(basket, SELL, D(2), books, instruments, taker_fee_rate=D("0.1"))
     assert with_taker == D("18.79119")  # 20.9 x 0.9 = 18.81, less 0.01881
 
 
@@ -150,7 +148,9 @@ def test_buy_quote_is_the_largest_affordable_step(
     levels = sorted(set(prices))
     asks = [(str(p), str(sizes[i % 4])) for i, p in enumerate(levels)]
     basket = market.basket(
-        "AB", {"A/USDT": str(D(units[0]) / 10), "B/USDT": str(D(units[1]) / 10)}, step="0.01",
+        "AB",
+        {"A/USDT": str(D(units[0]) / 10), "B/USDT": str(D(units[1]) / 10)},
+        step="0.01",
         mint="0.002",
     )
     books = {"A/USDT": market.book(asks=asks), "B/USDT": market.book(asks=asks[::-1][:1])}

@@ -37,8 +37,14 @@ D = Decimal
 
 
 def limit(side: Side, qty: str, price: str) -> NewOrder:
-    return NewOrder("BTCUSDT", side, OrderType.LIMIT, quantity=D(qty), price=D(price),
-                    time_in_force=TimeInForce.GTC)
+    return NewOrder(
+        "BTCUSDT",
+        side,
+        OrderType.LIMIT,
+        quantity=D(qty),
+        price=D(price),
+        time_in_force=TimeInForce.GTC,
+    )
 
 
 def market(side: Side, qty: str) -> NewOrder:
@@ -130,13 +136,39 @@ def test_one_minute_klines(tape: Tape) -> None:
     # bar M: trades 1-3. volume 0.001 + 0.002 + 0.001 = 0.004; quote 50 + 100 + 50.01 = 200.01;
     # all three taken by a buyer, so taker-buy volumes equal the totals
     assert first == Kline(
-        "BTCUSDT", "1m", M, M + 59_999, D("50000"), D("50010"), D("50000"), D("50010"),
-        D("0.004"), D("200.01"), 3, D("0.004"), D("200.01"), 1, 3,
+        "BTCUSDT",
+        "1m",
+        M,
+        M + 59_999,
+        D("50000"),
+        D("50010"),
+        D("50000"),
+        D("50010"),
+        D("0.004"),
+        D("200.01"),
+        3,
+        D("0.004"),
+        D("200.01"),
+        1,
+        3,
     )
     # bar M+60000: trades 4-5, both taken by sellers: taker-buy volumes 0
     assert second == Kline(
-        "BTCUSDT", "1m", M + 60_000, M + 119_999, D("49990"), D("49990"), D("49990"),
-        D("49990"), D("0.002"), D("99.98"), 2, D(0), D(0), 4, 5,
+        "BTCUSDT",
+        "1m",
+        M + 60_000,
+        M + 119_999,
+        D("49990"),
+        D("49990"),
+        D("49990"),
+        D("49990"),
+        D("0.002"),
+        D("99.98"),
+        2,
+        D(0),
+        D(0),
+        4,
+        5,
     )
 
 
@@ -161,7 +193,10 @@ def test_one_second_klines_fill_gaps_with_flat_bars(tape: Tape) -> None:
     for flat in bars[1:]:
         assert (flat.open, flat.high, flat.low, flat.close) == (D("50010"),) * 4
         assert (flat.volume, flat.trade_count, flat.first_trade_id, flat.last_trade_id) == (
-            D(0), 0, -1, -1,
+            D(0),
+            0,
+            -1,
+            -1,
         )
     # the latest three bars up to now = M+71500: M+69000 (flat 49990), M+70000, M+71000 (flat)
     latest = recorder.klines("BTCUSDT", "1s", limit=3, now_ms=M + 71_500)
@@ -211,7 +246,10 @@ def test_ticker_24hr_over_the_whole_tape(tape: Tape) -> None:
     # weighted average = quote / volume = 299.99 / 0.006 = 49998.333333...
     assert ticker.weighted_avg_price == D("49998.33333333")
     assert (ticker.open_price, ticker.high_price, ticker.low_price, ticker.last_price) == (
-        D("50000"), D("50010"), D("49990"), D("49990"),
+        D("50000"),
+        D("50010"),
+        D("49990"),
+        D("49990"),
     )
     volumes = (ticker.volume, ticker.quote_volume, ticker.last_qty)
     assert volumes == (D("0.006"), D("299.99"), D("0.001"))
@@ -229,7 +267,9 @@ def test_ticker_24hr_window_rolls_by_whole_minutes(tape: Tape) -> None:
     assert ticker.open_time == M + 60_000
     assert (ticker.first_id, ticker.last_id, ticker.count) == (4, 5, 2)
     assert (ticker.open_price, ticker.last_price, ticker.prev_close_price) == (
-        D("49990"), D("49990"), D("50010"),
+        D("49990"),
+        D("49990"),
+        D("50010"),
     )
     assert ticker.price_change == 0 and ticker.price_change_percent == 0
     assert (ticker.volume, ticker.quote_volume) == (D("0.002"), D("99.98"))
@@ -245,8 +285,18 @@ def test_memory_is_bounded() -> None:
     recorder = MarketDataRecorder(engine, max_trades=3, max_klines=2)
     for trade_id in range(1, 11):
         recorder.record(
-            Trade(trade_id, "BTCUSDT", D("100"), D("1"), D("100"), M + trade_id * 1_000,
-                  trade_id, trade_id + 100, False, trade_id + 100)
+            Trade(
+                trade_id,
+                "BTCUSDT",
+                D("100"),
+                D("1"),
+                D("100"),
+                M + trade_id * 1_000,
+                trade_id,
+                trade_id + 100,
+                False,
+                trade_id + 100,
+            )
         )
     assert [t.trade_id for t in recorder.recent_trades("BTCUSDT")] == [8, 9, 10]
     assert [a.first_trade_id for a in recorder.agg_trades("BTCUSDT")] == [8, 9, 10]

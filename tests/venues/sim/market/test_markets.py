@@ -10,8 +10,18 @@ import pytest
 from tradewind.venues.sim.market import MarketsFileError, default_markets, load_markets
 
 REQUIRED = (
-    "BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "ADAUSDT", "DOGEUSDT", "AVAXUSDT",
-    "LINKUSDT", "DOTUSDT", "LTCUSDT", "ETHBTC",
+    "BTCUSDT",
+    "ETHUSDT",
+    "SOLUSDT",
+    "BNBUSDT",
+    "XRPUSDT",
+    "ADAUSDT",
+    "DOGEUSDT",
+    "AVAXUSDT",
+    "LINKUSDT",
+    "DOTUSDT",
+    "LTCUSDT",
+    "ETHBTC",
 )
 
 GOOD = """

@@ -172,8 +172,9 @@ def test_users_can_trade_against_the_background_flow() -> None:
     engine.credit("user", "USDT", Decimal(100_000))
     from tradewind.venues.sim.engine import NewOrder, OrderType, Side
 
-    result = engine.place("user", NewOrder("BTCUSDT", Side.BUY, OrderType.MARKET,
-                                           quote_order_qty=Decimal(1_000)))
+    result = engine.place(
+        "user", NewOrder("BTCUSDT", Side.BUY, OrderType.MARKET, quote_order_qty=Decimal(1_000))
+    )
     assert result.fills
     run(sim, clock, 10_000, 100)
     assert sim.stats.rejected == 0

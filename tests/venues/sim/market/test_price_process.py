@@ -38,8 +38,17 @@ def test_same_seed_same_path_other_seed_other_path() -> None:
 def test_stream_seeds_are_stable_and_distinct() -> None:
     # blake2b, not the per-process salted hash(): the same labels give the same seed everywhere
     assert stream_seed(7, "BTCUSDT", "price") == stream_seed(7, "BTCUSDT", "price")
-    assert len({stream_seed(7, "BTCUSDT", "price"), stream_seed(7, "ETHUSDT", "price"),
-                stream_seed(8, "BTCUSDT", "price"), stream_seed(7, "BTCUSDT", "flow")}) == 4
+    assert (
+        len(
+            {
+                stream_seed(7, "BTCUSDT", "price"),
+                stream_seed(7, "ETHUSDT", "price"),
+                stream_seed(8, "BTCUSDT", "price"),
+                stream_seed(7, "BTCUSDT", "flow"),
+            }
+        )
+        == 4
+    )
 
 
 def test_diffusion_has_the_configured_volatility() -> None:
@@ -62,10 +71,7 @@ def test_jumps_arrive_at_the_configured_rate_and_are_compensated() -> None:
     # Between jumps the log price only drifts by the compensator, -lambda * k * dt per step:
     # k = e^(0.02^2 / 2) - 1 and lambda * dt = 1.
     compensator = math.exp(0.02**2 / 2) - 1
-    jumped = sum(
-        1 for a, b in pairwise(prices)
-        if abs(math.log(b / a) + compensator) > 1e-9
-    )
+    jumped = sum(1 for a, b in pairwise(prices) if abs(math.log(b / a) + compensator) > 1e-9)
     # P(no jump in a step) = e^-1 = 0.368, so about 126 of 200 steps jump (sd 6.8)
     assert 100 <= jumped <= 150
     finals = [path(seed, params, 200)[-1] for seed in range(400)]

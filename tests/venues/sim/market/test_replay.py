@@ -44,8 +44,14 @@ def book(ts: int, bids: list[list[str]], asks: list[list[str]]) -> dict[str, obj
 
 
 def trade(ts: int, price: str, qty: str, side: str) -> dict[str, object]:
-    return {"ts": ts, "type": "trade", "symbol": "BTCUSDT", "price": price, "qty": qty,
-            "side": side}
+    return {
+        "ts": ts,
+        "type": "trade",
+        "symbol": "BTCUSDT",
+        "price": price,
+        "qty": qty,
+        "side": side,
+    }
 
 
 def test_replay_reproduces_top_of_book_and_trades(tmp_path: Path) -> None:
@@ -82,10 +88,13 @@ def test_replay_reproduces_top_of_book_and_trades(tmp_path: Path) -> None:
 
 
 def test_events_wait_for_their_time(tmp_path: Path) -> None:
-    path = write_lines(tmp_path, [
-        book(T0, [["100.00", "1"]], [["101.00", "1"]]),
-        book(T0 + 5_000, [["100.50", "2"]], [["101.00", "1"]]),
-    ])
+    path = write_lines(
+        tmp_path,
+        [
+            book(T0, [["100.00", "1"]], [["101.00", "1"]]),
+            book(T0 + 5_000, [["100.50", "2"]], [["101.00", "1"]]),
+        ],
+    )
     engine, _, _ = engine_and_clock()
     feeder = ReplayFeeder(engine, path)
     feeder.step(START)  # aligns T0 with START and applies the first book
@@ -101,10 +110,13 @@ def test_events_wait_for_their_time(tmp_path: Path) -> None:
 def test_trade_takes_stale_better_levels_out_first(tmp_path: Path) -> None:
     # The book shows an ask at 101 but the tape prints a BUY at 102: the 101 ask was gone on
     # the real venue, so the replay cancels it and the print is exactly 0.5 at 102.
-    path = write_lines(tmp_path, [
-        book(T0, [["100.00", "1"]], [["101.00", "1"], ["102.00", "0.2"]]),
-        trade(T0 + 100, "102.00", "0.5", "BUY"),
-    ])
+    path = write_lines(
+        tmp_path,
+        [
+            book(T0, [["100.00", "1"]], [["101.00", "1"], ["102.00", "0.2"]]),
+            trade(T0 + 100, "102.00", "0.5", "BUY"),
+        ],
+    )
     engine, _, recorder = engine_and_clock()
     feeder = ReplayFeeder(engine, path)
     feeder.step(START)
@@ -116,17 +128,29 @@ def test_trade_takes_stale_better_levels_out_first(tmp_path: Path) -> None:
 
 
 def test_a_user_order_inside_the_replayed_spread_is_filled_by_the_tape(tmp_path: Path) -> None:
-    path = write_lines(tmp_path, [
-        book(T0, [["100.00", "1"]], [["101.00", "1"]]),
-        trade(T0 + 100, "101.00", "0.3", "BUY"),
-    ])
+    path = write_lines(
+        tmp_path,
+        [
+            book(T0, [["100.00", "1"]], [["101.00", "1"]]),
+            trade(T0 + 100, "101.00", "0.3", "BUY"),
+        ],
+    )
     engine, clock, recorder = engine_and_clock()
     feeder = ReplayFeeder(engine, path)
     feeder.step(START)
     engine.create_account("user")
     engine.credit("user", "BTC", D(1))
-    engine.place("user", NewOrder("BTCUSDT", Side.SELL, OrderType.LIMIT, quantity=D("0.1"),
-                                  price=D("100.50"), time_in_force=TimeInForce.GTC))
+    engine.place(
+        "user",
+        NewOrder(
+            "BTCUSDT",
+            Side.SELL,
+            OrderType.LIMIT,
+            quantity=D("0.1"),
+            price=D("100.50"),
+            time_in_force=TimeInForce.GTC,
+        ),
+    )
     clock.advance(200)
     feeder.step(START + 200)
     prints = [(t.price, t.qty) for t in recorder.recent_trades("BTCUSDT")]
@@ -146,10 +170,13 @@ def test_sizes_below_the_minimum_are_raised_not_dropped(tmp_path: Path) -> None:
 
 
 def test_loop_starts_the_tape_over(tmp_path: Path) -> None:
-    path = write_lines(tmp_path, [
-        book(T0, [["100.00", "1"]], [["101.00", "1"]]),
-        book(T0 + 1_000, [["99.00", "1"]], [["101.00", "1"]]),
-    ])
+    path = write_lines(
+        tmp_path,
+        [
+            book(T0, [["100.00", "1"]], [["101.00", "1"]]),
+            book(T0 + 1_000, [["99.00", "1"]], [["101.00", "1"]]),
+        ],
+    )
     engine, _, _ = engine_and_clock()
     feeder = ReplayFeeder(engine, path, loop=True)
     feeder.step(START)
@@ -169,7 +196,7 @@ LATER_BOOK = json.dumps(book(9, [["100.00", "1"]], [["101.00", "1"]]))
     ("broken", "message"),
     [
         ('{"ts": 3, "type": "book"', "not valid JSON"),
-        ('[1, 2]', "must be a JSON object"),
+        ("[1, 2]", "must be a JSON object"),
         ('{"ts": 3, "type": "quote", "symbol": "BTCUSDT"}', "'type' must be"),
         (json.dumps({**book(3, [], []), "extra": 1}), "unknown key(s): extra"),
         (GOOD_BOOK.replace('"ts": 1', '"ts": 0'), "ts 0 is earlier than 1"),
@@ -177,12 +204,19 @@ LATER_BOOK = json.dumps(book(9, [["100.00", "1"]], [["101.00", "1"]]))
         (GOOD_BOOK.replace('"100.00"', '"100.005"'), "not a multiple of tick size"),
         (GOOD_BOOK.replace('"100.00", "1"', '"100.00", "0"'), "must be positive"),
         (GOOD_BOOK.replace('"100.00"', '"102.00"'), "crossed book"),
-        (GOOD_BOOK.replace('[["100.00", "1"]]', '[["100.00", "1"], ["100.50", "1"]]'),
-         "strictly descending"),
-        ('{"ts": 3, "type": "trade", "symbol": "BTCUSDT", "price": "100.00", "qty": "1", '
-         '"side": "HOLD"}', "'side' must be"),
-        ('{"ts": 3, "type": "trade", "symbol": "BTCUSDT", "price": "100.00", "side": "BUY"}',
-         "missing key(s): qty"),
+        (
+            GOOD_BOOK.replace('[["100.00", "1"]]', '[["100.00", "1"], ["100.50", "1"]]'),
+            "strictly descending",
+        ),
+        (
+            '{"ts": 3, "type": "trade", "symbol": "BTCUSDT", "price": "100.00", "qty": "1", '
+            '"side": "HOLD"}',
+            "'side' must be",
+        ),
+        (
+            '{"ts": 3, "type": "trade", "symbol": "BTCUSDT", "price": "100.00", "side": "BUY"}',
+            "missing key(s): qty",
+        ),
     ],
 )
 def test_a_broken_line_is_reported_by_number_and_changes_nothing(

@@ -1,12 +1,12 @@
 """Index solver: pure batch planning over plain inputs (no state, no I/O).
 
-    BatchPlanner(config, allocator).plan(orders, books, instruments, inventory, in_flight)
-      │    inputs    IndexBasket, OrderDemand, BookLevels, SolverConfig
-      │    limits    price limit per constituent and side, liquidity within it
-      │    allocate  OptimalAllocator (LP, HiGHS) or ProportionalAllocator, one Allocator protocol
-      │    legs      padded to the venue's step, min qty and min notional
-      └──> BatchPlan legs, per-order targets, inventory handed out, reasons for the rest
-    quantity_possible(basket, side, amount, books, instruments)   a quote, walking book depth
+BatchPlanner(config, allocator).plan(orders, books, instruments, inventory, in_flight)
+  │    inputs    IndexBasket, OrderDemand, BookLevels, SolverConfig
+  │    limits    price limit per constituent and side, liquidity within it
+  │    allocate  OptimalAllocator (LP, HiGHS) or ProportionalAllocator, one Allocator protocol
+  │    legs      padded to the venue's step, min qty and min notional
+  └──> BatchPlan legs, per-order targets, inventory handed out, reasons for the rest
+quantity_possible(basket, side, amount, books, instruments)   a quote, walking book depth
 """
 
 from tradewind.desks.index.solver.allocation import Allocator, make_feasible

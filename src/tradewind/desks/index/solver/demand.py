@@ -209,8 +209,10 @@ def order_slot(
             by_collateral = _largest_on_grid(
                 estimate(EXACT.divide(collateral, growth)), step, collateral_fits
             )
-            return SlotRefusal("exhausted", True) if by_collateral == 0 else SlotRefusal(
-                "volley_cap", False
+            return (
+                SlotRefusal("exhausted", True)
+                if by_collateral == 0
+                else SlotRefusal("volley_cap", False)
             )
     else:
         most = floor_to(remaining, step)
@@ -234,9 +236,7 @@ def order_slot(
     )
 
 
-def group_slots(
-    slots: list[OrderSlot], mids: Mapping[str, Decimal]
-) -> list[DemandGroup]:
+def group_slots(slots: list[OrderSlot], mids: Mapping[str, Decimal]) -> list[DemandGroup]:
     """Slots grouped by (index symbol, side), with each group's full-fill need and value.
 
     Raises BasketError when two orders name one index with different baskets.

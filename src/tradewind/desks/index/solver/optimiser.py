@@ -38,7 +38,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.optimize import linprog
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.core.enums import OrderSide
 from tradewind.desks.index.solver.allocation import make_feasible, split_group, top_up
 from tradewind.desks.index.solver.errors import SolverConfigError
@@ -136,9 +136,7 @@ class OptimalAllocator:
         )
         position = {key: index for index, key in enumerate(keys)}
         with_inventory = [
-            key
-            for key in keys
-            if key[1] is OrderSide.BUY and problem.capacities[key].inventory > 0
+            key for key in keys if key[1] is OrderSide.BUY and problem.capacities[key].inventory > 0
         ]
         aux = {key: len(active) + index for index, key in enumerate(with_inventory)}
         n_vars = len(active) + len(with_inventory)

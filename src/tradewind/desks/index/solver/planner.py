@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, localcontext
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.core.enums import OrderSide
 from tradewind.core.instruments import Instrument
 from tradewind.desks.index.solver.allocation import Allocator
@@ -348,9 +348,7 @@ class BatchPlanner:
             legs=len(legs),
             notional=str(sum((leg.notional for leg in legs), ZERO)),
         )
-        return _plan_of(
-            legs, targets, target_units, skipped, exhausted, sized.inventory_use
-        )
+        return _plan_of(legs, targets, target_units, skipped, exhausted, sized.inventory_use)
 
 
 def _plan_of(

@@ -169,9 +169,7 @@ def constituent_totals(
                 for symbol, extra in (slot.credit or {}).items():
                     credits[symbol] = credits.get(symbol, ZERO) + extra
         kinked = [
-            (slot, units)
-            for slot in short
-            if (units := allocation.get(slot.index, ZERO)) > 0
+            (slot, units) for slot in short if (units := allocation.get(slot.index, ZERO)) > 0
         ]
         if not linear_units and not kinked:
             continue

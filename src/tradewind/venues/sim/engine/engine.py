@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from types import MappingProxyType
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.venues.sim.engine.accounts import FEE_ACCOUNT, Account
 from tradewind.venues.sim.engine.amounts import AmountScale, amount_scale_for
 from tradewind.venues.sim.engine.errors import (

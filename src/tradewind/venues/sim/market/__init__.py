@@ -1,10 +1,10 @@
 """The moving market of ``tradewind sim`` and the public market data it produces.
 
-    Markets / Market / MarketProfile   listed symbols: filters + how each one moves (markets)
-    JumpDiffusion                      a symbol's latent mid price (price_process)
-    MarketSimulator                    background participants trading through the engine
-    ReplayFeeder, record_sample        a recorded book-and-trade tape instead (replay)
-    MarketDataRecorder                 trades, aggTrades, klines, 24h tickers (market_data)
+Markets / Market / MarketProfile   listed symbols: filters + how each one moves (markets)
+JumpDiffusion                      a symbol's latent mid price (price_process)
+MarketSimulator                    background participants trading through the engine
+ReplayFeeder, record_sample        a recorded book-and-trade tape instead (replay)
+MarketDataRecorder                 trades, aggTrades, klines, 24h tickers (market_data)
 """
 
 from tradewind.venues.sim.market.klines import INTERVALS, Kline

@@ -111,8 +111,20 @@ class Bar:
     """A kline being accumulated; mutable, owned by the recorder."""
 
     __slots__ = (
-        "close", "close_time", "count", "first_id", "high", "last_id", "last_qty", "low",
-        "open", "open_time", "quote_volume", "taker_buy_base", "taker_buy_quote", "volume",
+        "close",
+        "close_time",
+        "count",
+        "first_id",
+        "high",
+        "last_id",
+        "last_qty",
+        "low",
+        "open",
+        "open_time",
+        "quote_volume",
+        "taker_buy_base",
+        "taker_buy_quote",
+        "volume",
     )
 
     def __init__(self, interval: str, open_time: int, trade: Trade) -> None:
@@ -145,9 +157,21 @@ class Bar:
 
     def kline(self, symbol: str, interval: str) -> Kline:
         return Kline(
-            symbol, interval, self.open_time, self.close_time, self.open, self.high, self.low,
-            self.close, self.volume, self.quote_volume, self.count, self.taker_buy_base,
-            self.taker_buy_quote, self.first_id, self.last_id,
+            symbol,
+            interval,
+            self.open_time,
+            self.close_time,
+            self.open,
+            self.high,
+            self.low,
+            self.close,
+            self.volume,
+            self.quote_volume,
+            self.count,
+            self.taker_buy_base,
+            self.taker_buy_quote,
+            self.first_id,
+            self.last_id,
         )
 
 
@@ -155,6 +179,19 @@ def flat_kline(symbol: str, interval: str, open_time: int, price: Decimal) -> Kl
     """A bar in which nothing traded: every price is the previous close."""
     close_time = next_open(interval, open_time) - 1
     return Kline(
-        symbol, interval, open_time, close_time, price, price, price, price, _ZERO, _ZERO, 0,
-        _ZERO, _ZERO, -1, -1,
+        symbol,
+        interval,
+        open_time,
+        close_time,
+        price,
+        price,
+        price,
+        price,
+        _ZERO,
+        _ZERO,
+        0,
+        _ZERO,
+        _ZERO,
+        -1,
+        -1,
     )

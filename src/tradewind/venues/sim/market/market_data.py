@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.venues.sim.engine import (
     BalancesChanged,
     EngineEvent,
@@ -105,8 +105,7 @@ KlineCallback = Callable[[Kline], None]
 class _Tape:
     """Everything kept for one symbol."""
 
-    __slots__ = ("aggs", "bars", "kline_dirty", "last_trade", "next_agg_id", "open_taker",
-                 "trades")
+    __slots__ = ("aggs", "bars", "kline_dirty", "last_trade", "next_agg_id", "open_taker", "trades")
 
     def __init__(self, max_trades: int, max_klines: int) -> None:
         self.trades: deque[Trade] = deque(maxlen=max_trades)
@@ -115,8 +114,9 @@ class _Tape:
         # taker order id of the newest aggregate while it can still grow
         self.open_taker: int | None = None
         self.bars: dict[str, deque[Bar]] = {
-            interval: deque(maxlen=max(max_klines, _MIN_MINUTE_BARS) if interval == "1m"
-                            else max_klines)
+            interval: deque(
+                maxlen=max(max_klines, _MIN_MINUTE_BARS) if interval == "1m" else max_klines
+            )
             for interval in INTERVALS
         }
         self.last_trade: Trade | None = None
@@ -202,8 +202,14 @@ class MarketDataRecorder:
             self._emit_agg(last)
         aggs.append(
             AggTrade(
-                tape.next_agg_id, trade.symbol, trade.price, trade.qty, trade.trade_id,
-                trade.trade_id, trade.time, trade.is_buyer_maker,
+                tape.next_agg_id,
+                trade.symbol,
+                trade.price,
+                trade.qty,
+                trade.trade_id,
+                trade.trade_id,
+                trade.time,
+                trade.is_buyer_maker,
             )
         )
         tape.next_agg_id += 1
@@ -256,16 +262,18 @@ class MarketDataRecorder:
         tape = self._tape(symbol)
         _check_limit(limit)
         _check_range(start_time, end_time)
-        if start_time is not None and end_time is not None and (
-            end_time - start_time > _AGG_MAX_SPAN_MS
+        if (
+            start_time is not None
+            and end_time is not None
+            and (end_time - start_time > _AGG_MAX_SPAN_MS)
         ):
             raise SimError(-1127, "More than 1 hours between startTime and endTime.")
         aggs = list(tape.aggs)
         if from_id is not None and aggs:
             # ids are consecutive, so the position is arithmetic
-            aggs = aggs[max(0, from_id - aggs[0].agg_id):]
+            aggs = aggs[max(0, from_id - aggs[0].agg_id) :]
         if start_time is not None:
-            aggs = aggs[bisect_left(aggs, start_time, key=_agg_time):]
+            aggs = aggs[bisect_left(aggs, start_time, key=_agg_time) :]
         if end_time is not None:
             aggs = aggs[: bisect_left(aggs, end_time + 1, key=_agg_time)]
         if from_id is not None or start_time is not None:
@@ -355,8 +363,23 @@ class MarketDataRecorder:
         if not inside:
             last = tape.last_trade.price if tape.last_trade is not None else _ZERO
             return Ticker24h(
-                symbol, _ZERO, _ZERO, _ZERO, prev_close, last, _ZERO, last, last, last, _ZERO,
-                _ZERO, open_time, now_ms, -1, -1, 0,
+                symbol,
+                _ZERO,
+                _ZERO,
+                _ZERO,
+                prev_close,
+                last,
+                _ZERO,
+                last,
+                last,
+                last,
+                _ZERO,
+                _ZERO,
+                open_time,
+                now_ms,
+                -1,
+                -1,
+                0,
             )
         first, last_bar = inside[0], inside[-1]
         volume = sum((bar.volume for bar in inside), _ZERO)

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.venues.sim.engine import (
     EngineEvent,
     MatchingEngine,
@@ -75,7 +75,7 @@ FAR_GAPS = LEVELS + 6
 MAX_BACKLOG_MS = 60_000
 _FUNDING = Decimal(10) ** 12
 _SIZE_SIGMA = 0.7
-_SIZE_MU = -_SIZE_SIGMA**2 / 2  # lognormal with mean 1
+_SIZE_MU = -(_SIZE_SIGMA**2) / 2  # lognormal with mean 1
 _LEVEL_DECAY = 0.25  # P(level i) ~ exp(-decay * i): the top few levels get most new quotes
 _OPEN = frozenset({OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED})
 _FALLBACK_PRICE = JumpDiffusionParams(volatility=0.6, jump_rate_per_day=4.0, jump_sigma=0.008)
@@ -393,7 +393,11 @@ class MarketSimulator:
             return
         account = BID_MAKER if side is Side.BUY else ASK_MAKER
         order = NewOrder(
-            flow.spec.symbol, side, OrderType.LIMIT, quantity=qty, price=price,
+            flow.spec.symbol,
+            side,
+            OrderType.LIMIT,
+            quantity=qty,
+            price=price,
             time_in_force=TimeInForce.GTC,
         )
         self._place(account, order)

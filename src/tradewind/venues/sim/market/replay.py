@@ -40,7 +40,7 @@ from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.venues.sim.engine import (
     EngineEvent,
     MatchingEngine,
@@ -147,7 +147,7 @@ def _parse_line(line: str, specs: Mapping[str, SymbolSpec]) -> ReplayEvent:
         raise ValueError("an event must be a JSON object")
     kind = raw.get("type")
     if kind not in ("book", "trade"):
-        raise ValueError(f"'type' must be \"book\" or \"trade\", got {kind!r}")
+        raise ValueError(f'\'type\' must be "book" or "trade", got {kind!r}')
     allowed = _BOOK_KEYS if kind == "book" else _TRADE_KEYS
     unknown = sorted(set(raw) - allowed)
     if unknown:
@@ -170,7 +170,7 @@ def _parse_line(line: str, specs: Mapping[str, SymbolSpec]) -> ReplayEvent:
         return BookEvent(ts, symbol, bids, asks)
     side = raw["side"]
     if side not in ("BUY", "SELL"):
-        raise ValueError(f"'side' must be \"BUY\" or \"SELL\", got {side!r}")
+        raise ValueError(f'\'side\' must be "BUY" or "SELL", got {side!r}')
     price = _number(raw["price"], "price")
     qty = _number(raw["qty"], "qty")
     _on_grid(price, qty, spec, "trade")
@@ -358,7 +358,11 @@ class ReplayFeeder:
         if resting is None:
             self._rest(symbol, not is_buy, price, qty)
         order = NewOrder(
-            symbol, event.side, OrderType.LIMIT, quantity=qty, price=price,
+            symbol,
+            event.side,
+            OrderType.LIMIT,
+            quantity=qty,
+            price=price,
             time_in_force=TimeInForce.IOC,
         )
         self._call_place(REPLAY_TAKER, order)
@@ -377,8 +381,12 @@ class ReplayFeeder:
         if accepted != qty:
             self._adjusted += 1
         order = NewOrder(
-            symbol, Side.BUY if is_bid else Side.SELL, OrderType.LIMIT, quantity=accepted,
-            price=price, time_in_force=TimeInForce.GTC,
+            symbol,
+            Side.BUY if is_bid else Side.SELL,
+            OrderType.LIMIT,
+            quantity=accepted,
+            price=price,
+            time_in_force=TimeInForce.GTC,
         )
         result = self._call_place(REPLAY_BIDS if is_bid else REPLAY_ASKS, order)
         if result is None:
@@ -408,8 +416,12 @@ class ReplayFeeder:
         except SimError as exc:
             self._rejected += 1
             log.warning(
-                "replay_order_rejected", symbol=order.symbol, code=exc.code, msg=exc.msg,
-                price=str(order.price), qty=str(order.quantity),
+                "replay_order_rejected",
+                symbol=order.symbol,
+                code=exc.code,
+                msg=exc.msg,
+                price=str(order.price),
+                qty=str(order.quantity),
             )
             return None
 
@@ -442,21 +454,27 @@ def record_sample(
             raise ValueError(f"unknown symbol {symbol!r}")
         spec, profile = market.spec, market.profile
         process = JumpDiffusion(
-            float(profile.initial_mid), profile.price,
-            random.Random(stream_seed(seed, symbol, "replay-price")), start_ms,
+            float(profile.initial_mid),
+            profile.price,
+            random.Random(stream_seed(seed, symbol, "replay-price")),
+            start_ms,
         )
         tick = spec.tick_size
         for t in range(start_ms, start_ms + duration_ms, book_interval_ms):
             mid = process.advance_to(t)
             gap = max(float(tick), mid * profile.price.sigma_over(500))
             bids = [
-                [to_tick(mid - (0.5 + i) * gap, tick, "down"),
-                 _sample_qty(spec, profile.order_notional, mid, rng)]
+                [
+                    to_tick(mid - (0.5 + i) * gap, tick, "down"),
+                    _sample_qty(spec, profile.order_notional, mid, rng),
+                ]
                 for i in range(levels)
             ]
             asks = [
-                [to_tick(mid + (0.5 + i) * gap, tick, "up"),
-                 _sample_qty(spec, profile.order_notional, mid, rng)]
+                [
+                    to_tick(mid + (0.5 + i) * gap, tick, "up"),
+                    _sample_qty(spec, profile.order_notional, mid, rng),
+                ]
                 for i in range(levels)
             ]
             bids = _dedupe(bids)
@@ -470,13 +488,25 @@ def record_sample(
                 least = _least_qty(spec, price)
                 if available < least:
                     continue
-                qty = max(least, to_step(available * Decimal(repr(rng.uniform(0.1, 0.6))),
-                                         spec.step_size))
+                qty = max(
+                    least, to_step(available * Decimal(repr(rng.uniform(0.1, 0.6))), spec.step_size)
+                )
                 ts = t + spacing * (n + 1)
-                lines.append((ts, json.dumps({
-                    "ts": ts, "type": "trade", "symbol": symbol,
-                    "price": str(price), "qty": str(qty), "side": side,
-                })))
+                lines.append(
+                    (
+                        ts,
+                        json.dumps(
+                            {
+                                "ts": ts,
+                                "type": "trade",
+                                "symbol": symbol,
+                                "price": str(price),
+                                "qty": str(qty),
+                                "side": side,
+                            }
+                        ),
+                    )
+                )
                 touch[0][1] = available - qty
                 if touch[0][1] < least:
                     touch.pop(0)
@@ -512,8 +542,12 @@ def _dedupe(levels: list[list[Decimal]]) -> list[list[Decimal]]:
 
 
 def _book_line(ts: int, symbol: str, bids: list[list[Decimal]], asks: list[list[Decimal]]) -> str:
-    return json.dumps({
-        "ts": ts, "type": "book", "symbol": symbol,
-        "bids": [[str(p), str(q)] for p, q in bids],
-        "asks": [[str(p), str(q)] for p, q in asks],
-    })
+    return json.dumps(
+        {
+            "ts": ts,
+            "type": "book",
+            "symbol": symbol,
+            "bids": [[str(p), str(q)] for p, q in bids],
+            "asks": [[str(p), str(q)] for p, q in asks],
+        }
+    )

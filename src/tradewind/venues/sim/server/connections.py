@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 
 log = get_logger("sim.ws")
 MAX_QUEUED_MESSAGES = 10_000

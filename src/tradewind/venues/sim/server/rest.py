@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 import orjson
 from aiohttp import web
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.venues.sim.engine import SimError
 from tradewind.venues.sim.server.auth import verify_signed_request
 from tradewind.venues.sim.server.rate_limits import RateLimited

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import orjson
 from aiohttp import WSMsgType, web
 
-from tradewind.app.logging import get_logger
+from tradewind.common.logging import get_logger
 from tradewind.venues.sim.engine import SimError
 from tradewind.venues.sim.server.auth import verify_signed_request
 from tradewind.venues.sim.server.connections import StreamConnection

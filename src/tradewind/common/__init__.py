@@ -1,0 +1,1 @@
+"""Logging and configuration primitives every package may use; imports only core."""
