@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from tradewind.core.assets import Asset
 from tradewind.core.balances import Balance
-from tradewind.core.clock import Clock, LiveClock, SimulatedClock
+from tradewind.core.clock import (
+    Clock,
+    LiveClock,
+    SimulatedClock,
+    TestClock,
+    TimeEvent,
+    TimerClock,
+)
 from tradewind.core.commands import CancelAllOrders, CancelOrder, SubmitOrder
 from tradewind.core.enums import LiquiditySide, OrderSide, OrderStatus, OrderType, TimeInForce
 from tradewind.core.errors import DomainValueError
@@ -85,7 +92,10 @@ __all__ = [
     "SimulatedClock",
     "StrategyId",
     "SubmitOrder",
+    "TestClock",
+    "TimeEvent",
     "TimeInForce",
+    "TimerClock",
     "TradeId",
     "Venue",
     "VenueOrderId",

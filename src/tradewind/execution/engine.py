@@ -22,7 +22,7 @@ from decimal import Decimal
 from tradewind.bus.interface import MessageBus
 from tradewind.common.logging import get_logger
 from tradewind.core.balances import Balance
-from tradewind.core.clock import Clock
+from tradewind.core.clock import TimerClock
 from tradewind.core.commands import CancelOrder, SubmitOrder
 from tradewind.core.enums import OrderStatus
 from tradewind.core.events import (
@@ -104,7 +104,7 @@ class ExecutionEngine:
         adapter: VenueAdapter,
         bus: MessageBus,
         limiter: RateLimiter,
-        clock: Clock,
+        clock: TimerClock,
         store: StoreWriter | None = None,
         costs: EngineCosts | None = None,
         pending_grace_ns: int = 10 * _SECOND,
@@ -141,6 +141,10 @@ class ExecutionEngine:
     @property
     def bus(self) -> MessageBus:
         return self._bus
+
+    @property
+    def clock(self) -> TimerClock:
+        return self._clock
 
     # -- life cycle ----------------------------------------------------------------------------
 

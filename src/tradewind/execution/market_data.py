@@ -21,7 +21,7 @@ from tradewind.book.depth_sync import BinanceDepthSync, BookView, DepthDiff, Syn
 from tradewind.book.order_book import BookValueError
 from tradewind.bus.interface import MessageBus
 from tradewind.common.logging import get_logger
-from tradewind.core.clock import Clock, LiveClock
+from tradewind.core.clock import LiveClock, TimerClock, seconds_to_ns
 from tradewind.core.events import BookSyncLost, BookUpdated
 from tradewind.core.instruments import Instrument
 from tradewind.venues.base import StreamStatus, Subscription, VenueAdapter, VenueError
@@ -40,6 +40,7 @@ class _Feed:
     instrument: Instrument
     sync: BinanceDepthSync
     wanted: asyncio.Event = field(default_factory=asyncio.Event)
+    synced: asyncio.Event = field(default_factory=asyncio.Event)
     connected: bool = False
     stream: Subscription | None = None
     task: asyncio.Task[None] | None = None
@@ -59,7 +60,7 @@ class MarketDataService:
         adapter: VenueAdapter,
         *,
         bus: MessageBus | None = None,
-        clock: Clock | None = None,
+        clock: TimerClock | None = None,
         snapshot_limit: int = 1000,
         max_age_ns: int = 5 * _SECOND,
         retry_delay_s: float = 0.2,
@@ -100,9 +101,12 @@ class MarketDataService:
     async def wait_synced(self, symbol: str, timeout_s: float = 10.0) -> None:
         """Wait until the book of ``symbol`` is synced; raises TimeoutError."""
         feed = self._feed(symbol)
-        async with asyncio.timeout(timeout_s):
-            while not feed.sync.is_synced:
-                await asyncio.sleep(0.01)
+        deadline = self._clock.now_ns() + seconds_to_ns(timeout_s)
+        while not feed.sync.is_synced:
+            # the event is set by the snapshot that syncs the book, cleared by every fault
+            await self._clock.wait_for(feed.synced.wait(), deadline - self._clock.now_ns())
+            if not feed.sync.is_synced:
+                feed.synced.clear()  # lost again before we looked
 
     async def close(self) -> None:
         feeds, self._feeds = list(self._feeds.values()), {}
@@ -152,6 +156,7 @@ class MarketDataService:
         if outcome is SyncOutcome.APPLIED:
             self._publish_top(feed)
         elif outcome is SyncOutcome.RESYNC_REQUESTED:
+            feed.synced.clear()
             self._publish(feed.sync.sync_lost(self._clock.now_ns()))
             feed.wanted.set()
 
@@ -171,6 +176,7 @@ class MarketDataService:
             fresh.last_fault = reason
             fresh.resyncs = feed.sync.resyncs + 1
             feed.sync = fresh
+        feed.synced.clear()
         log.warning("book_sync_lost", symbol=feed.instrument.symbol, reason=reason)
         now = self._clock.now_ns()
         self._publish(
@@ -196,7 +202,7 @@ class MarketDataService:
                 snapshot = await self._adapter.depth_snapshot(symbol, self._limit)
             except VenueError as exc:
                 log.warning("depth_snapshot_failed", symbol=symbol, error=str(exc))
-                await asyncio.sleep(delay)
+                await self._clock.sleep(seconds_to_ns(delay))
                 delay = min(self._max_retry_delay_s, delay * 2)
                 feed.wanted.set()
                 continue
@@ -209,11 +215,12 @@ class MarketDataService:
                 outcome = SyncOutcome.RESYNC_REQUESTED
             if outcome is SyncOutcome.SYNCED:
                 delay = self._retry_delay_s
+                feed.synced.set()
                 self._publish_top(feed)
                 continue
             # too old (diffs moved on) or a fault right after it: give the stream a moment
-            await asyncio.sleep(
-                min(delay, 0.1) if outcome is SyncOutcome.SNAPSHOT_TOO_OLD else delay
+            await self._clock.sleep(
+                seconds_to_ns(min(delay, 0.1) if outcome is SyncOutcome.SNAPSHOT_TOO_OLD else delay)
             )
             feed.wanted.set()
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tradewind.common.logging import get_logger
-from tradewind.core.clock import Clock
+from tradewind.core.clock import Clock, LiveClock, TimerClock
 
 __all__ = [
     "EndpointCost",
@@ -43,10 +43,6 @@ Sleeper = Callable[[int], Awaitable[None]]
 _SECOND = 1_000_000_000
 _UNITS = {"S": _SECOND, "M": 60 * _SECOND, "H": 3_600 * _SECOND, "D": 86_400 * _SECOND}
 _UNIT_NAMES = {"SECOND": "S", "MINUTE": "M", "HOUR": "H", "DAY": "D"}
-
-
-async def _asyncio_sleep(ns: int) -> None:
-    await asyncio.sleep(ns / _SECOND)
 
 
 def interval_ns(unit: str, count: int = 1) -> int:
@@ -162,7 +158,8 @@ class RateLimiter:
             raise ValueError(f"headroom is a percentage 1..100, got {headroom}")
         self.name = name
         self._clock = clock
-        self._sleep = sleep or _asyncio_sleep
+        # waits go through the clock (a TestClock makes them deterministic)
+        self._sleep = sleep or (clock if isinstance(clock, TimerClock) else LiveClock()).sleep
         self._headroom = headroom
         self._endpoint_costs = dict(endpoint_costs or {})
         self._headers = headers or UsageHeaders()

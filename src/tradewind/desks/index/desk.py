@@ -26,7 +26,7 @@ from typing import Protocol, TypeVar
 
 from tradewind.book.depth_sync import ReadyBook
 from tradewind.common.logging import get_logger
-from tradewind.core.clock import Clock
+from tradewind.core.clock import TimerClock, seconds_to_ns
 from tradewind.core.enums import OrderSide
 from tradewind.core.fills import Fill
 from tradewind.desks.index.collateral_source import CollateralDeposit, CollateralSource
@@ -98,7 +98,7 @@ class IndexDesk:
         market_data: MarketDataService,
         planner: BatchPlanner,
         source: CollateralSource,
-        clock: Clock,
+        clock: TimerClock,
         timings: DeskTimings | None = None,
     ) -> None:
         self.state = state
@@ -325,8 +325,8 @@ class IndexDesk:
             if not worked:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._wake.wait(), timeout=self._timings.batch_interval_s
+                    await self._clock.wait_for(
+                        self._wake.wait(), seconds_to_ns(self._timings.batch_interval_s)
                     )
 
     async def step(self) -> bool:

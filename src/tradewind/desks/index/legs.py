@@ -12,12 +12,12 @@ reconciliation and the start-up sweep all look).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from tradewind.common.logging import get_logger
+from tradewind.core.clock import seconds_to_ns
 from tradewind.core.commands import SubmitOrder
 from tradewind.core.enums import OrderSide, OrderType, TimeInForce
 from tradewind.core.events import OrderEvent, OrderFilled
@@ -99,7 +99,7 @@ class LegRunner:
                     quantity=leg.quantity,
                     price=leg.limit_price,
                     time_in_force=TimeInForce.IOC,
-                    ts_init=time.time_ns(),
+                    ts_init=self._engine.clock.now_ns(),
                 )
             )
             if order is None:
@@ -118,10 +118,11 @@ class LegRunner:
         """Return once every leg is terminal; reconciles with the venue while waiting too long."""
         batch = list(legs)
         idle = 0.0
+        clock = self._engine.clock
         while not self.is_done(batch):
             self._changed.clear()
             try:
-                await asyncio.wait_for(self._changed.wait(), timeout=poll_s)
+                await clock.wait_for(self._changed.wait(), seconds_to_ns(poll_s))
                 idle = 0.0
             except TimeoutError:
                 idle += poll_s

@@ -27,7 +27,7 @@ from tradewind.chain.keys import load_hot_key
 from tradewind.chain.registry import DeploymentRegistry
 from tradewind.common.config import ChainLinkConfig, ConfigError, DeskConfig
 from tradewind.common.logging import get_logger
-from tradewind.core.clock import Clock, LiveClock
+from tradewind.core.clock import Clock, LiveClock, TimerClock
 from tradewind.desks.index.chain_link import ChainLink
 from tradewind.desks.index.collateral_source import (
     CollateralDeposit,
@@ -112,7 +112,7 @@ class IndexDeskRuntime:
         venue: VenueSettings,
         *,
         source: CollateralSource | None = None,
-        clock: Clock | None = None,
+        clock: TimerClock | None = None,
         chain: ChainLinkConfig | None = None,
     ) -> None:
         self.config = config

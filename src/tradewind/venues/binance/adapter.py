@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +33,7 @@ from binance_sdk_spot.spot import Spot
 from tradewind.book.depth_sync import DepthSnapshot
 from tradewind.common.logging import get_logger
 from tradewind.core.balances import Balance
-from tradewind.core.clock import Clock, LiveClock
+from tradewind.core.clock import LiveClock, TimerClock, seconds_to_ns
 from tradewind.core.enums import OrderType
 from tradewind.core.instruments import Instrument
 from tradewind.core.reports import FillReport, OrderStatusReport
@@ -92,7 +91,7 @@ class BinanceAdapter:
         config: BinanceConfig,
         *,
         rate_limiter: RateLimiter | None = None,
-        clock: Clock | None = None,
+        clock: TimerClock | None = None,
     ) -> None:
         self._config = config
         self._limiter = rate_limiter
@@ -176,7 +175,7 @@ class BinanceAdapter:
         def call() -> requests.Response:
             query = dict(params)
             if path.startswith("/sapi"):
-                query["timestamp"] = int(time.time() * 1000)
+                query["timestamp"] = self._clock.now_ns() // 1_000_000
                 body = urlencode(query)
                 query["signature"] = hmac.new(
                     config.api_secret.encode(), body.encode(), hashlib.sha256
@@ -246,6 +245,7 @@ class BinanceAdapter:
             subscribe=subscribe,
             on_message=on_message,
             on_status=on_status,
+            clock=self._clock,
         )
         await stream.start()
         self._streams.append(stream)
@@ -291,6 +291,7 @@ class BinanceAdapter:
             on_message=on_message,
             on_status=on_status,
             on_reconnected=reconcile,
+            clock=self._clock,
         )
         await stream.start()
         self._streams.append(stream)
@@ -338,7 +339,7 @@ class BinanceAdapter:
 
     async def _keep_listen_key_alive(self) -> None:
         while True:
-            await asyncio.sleep(_LISTEN_KEY_KEEPALIVE_S)
+            await self._clock.sleep(seconds_to_ns(_LISTEN_KEY_KEEPALIVE_S))
             try:
                 await self._signed_http(
                     "PUT", "/api/v3/userDataStream", {"listenKey": self._listen_key}

@@ -16,6 +16,7 @@ from binance_common.configuration import ConfigurationWebSocketStreams
 from binance_sdk_spot.spot import Spot
 
 from tradewind.common.logging import get_logger
+from tradewind.core.clock import LiveClock, TimerClock, seconds_to_ns
 from tradewind.venues.base import StatusHandler, StreamStatus
 
 __all__ = ["SdkStream", "plain_payload"]
@@ -62,7 +63,9 @@ class SdkStream:
         on_reconnected: OnReconnected | None = None,
         backoff_s: float = 0.2,
         max_backoff_s: float = 5.0,
+        clock: TimerClock | None = None,
     ) -> None:
+        self._clock = clock or LiveClock()
         self._name = name
         self._ws_url = ws_url
         self._subscribe = subscribe
@@ -124,7 +127,7 @@ class SdkStream:
             await self._disconnect()
             delay = self._backoff_s
             while not self._closing:
-                await asyncio.sleep(delay)
+                await self._clock.sleep(seconds_to_ns(delay))
                 try:
                     closed = await self._connect()
                     break

@@ -24,7 +24,7 @@ import ccxt.pro as ccxtpro
 from tradewind.book.depth_sync import DepthDiff, DepthSnapshot
 from tradewind.common.logging import get_logger
 from tradewind.core.balances import Balance
-from tradewind.core.clock import Clock, LiveClock
+from tradewind.core.clock import LiveClock, TimerClock, seconds_to_ns
 from tradewind.core.enums import OrderType
 from tradewind.core.instruments import Instrument
 from tradewind.core.reports import FillReport, OrderStatusReport
@@ -80,7 +80,7 @@ class CcxtAdapter:
         *,
         name: str | None = None,
         limiter: RateLimiter | None = None,
-        clock: Clock | None = None,
+        clock: TimerClock | None = None,
         backoff_s: float = 0.2,
         max_backoff_s: float = 5.0,
         settle_s: float = 0.5,
@@ -200,7 +200,9 @@ class CcxtAdapter:
         self, symbol: str, on_diff: DiffHandler, on_status: StatusHandler | None = None
     ) -> Subscription:
         self._check_symbol(symbol)
-        first = await asyncio.wait_for(self._exchange.watch_order_book(symbol), 30)
+        first = await self._clock.wait_for(
+            self._exchange.watch_order_book(symbol), seconds_to_ns(30)
+        )
         baseline = self._book_state(first)
         if on_status is not None:
             on_status(StreamStatus.CONNECTED, "connected")
@@ -241,7 +243,7 @@ class CcxtAdapter:
                     on_status(StreamStatus.DISCONNECTED, str(exc) or type(exc).__name__)
                 connected = False
                 state = None  # the next diff must show a gap: the kernel resyncs
-                await asyncio.sleep(delay)
+                await self._clock.sleep(seconds_to_ns(delay))
                 delay = min(self._max_backoff_s, delay * 2)
                 continue
             if not connected:
@@ -306,7 +308,8 @@ class CcxtAdapter:
                 "watch_my_trades", self._on_trades(on_report), on_error, None, reconnected
             )
         )
-        await asyncio.sleep(self._settle_s)  # let the user-data subscription settle
+        # let the user-data subscription settle
+        await self._clock.sleep(seconds_to_ns(self._settle_s))
         if on_status is not None:
             on_status(StreamStatus.CONNECTED, "connected")
         loop = _Loop(orders, [trades])
@@ -333,12 +336,12 @@ class CcxtAdapter:
                 log.warning("user_stream_error", venue=self._name, method=method, error=str(exc))
                 if on_reconnected is not None:
                     on_error(exc)
-                await asyncio.sleep(delay)
+                await self._clock.sleep(seconds_to_ns(delay))
                 delay = min(self._max_backoff_s, delay * 2)
                 if on_reconnected is not None:
                     # resubscribe first, then replay what the gap may have hidden
                     retry = asyncio.ensure_future(getattr(self._exchange, method)())
-                    await asyncio.sleep(self._settle_s)
+                    await self._clock.sleep(seconds_to_ns(self._settle_s))
                     await on_reconnected()
                     try:
                         items = await retry
