@@ -10,7 +10,7 @@ from tradewind.core.enums import OrderSide, OrderType, TimeInForce
 from tradewind.core.errors import DomainValueError
 from tradewind.core.messages import Command
 
-__all__ = ["CancelAllOrders", "CancelOrder", "SubmitOrder"]
+__all__ = ["CancelAllOrders", "CancelOrder", "ModifyOrder", "SubmitOrder"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,3 +68,33 @@ class CancelAllOrders(Command):
         Command.__post_init__(self)
         _checks.text(self, "venue", self.venue)
         _checks.text(self, "symbol", self.symbol)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModifyOrder(Command):
+    """Change an open order's quantity and/or price (base units, quote per base).
+
+    Venues without an amend get a cancel-replace: ``client_order_id`` is cancelled, then the
+    order is placed again as ``new_client_order_id`` (deterministic too, so a resend names the
+    same replacement). Fields left None keep the order's value.
+    """
+
+    venue: str
+    symbol: str
+    client_order_id: str
+    new_client_order_id: str
+    quantity: Decimal | None = None
+    price: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        Command.__post_init__(self)
+        for name in ("venue", "symbol", "client_order_id", "new_client_order_id"):
+            _checks.text(self, name, getattr(self, name))
+        _checks.optional_positive(self, "quantity", self.quantity)
+        _checks.optional_positive(self, "price", self.price)
+        if self.quantity is None and self.price is None:
+            raise DomainValueError("ModifyOrder", "quantity", "nothing to change")
+        if self.new_client_order_id == self.client_order_id:
+            raise DomainValueError(
+                "ModifyOrder", "new_client_order_id", "the replacement needs an id of its own"
+            )

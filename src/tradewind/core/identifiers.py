@@ -8,12 +8,14 @@ appear in core, adapters translate at the edge.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import NewType
 
 from tradewind.core.errors import DomainValueError
 
 __all__ = [
     "ClientOrderId",
+    "InstrumentId",
     "StrategyId",
     "TradeId",
     "Venue",
@@ -50,3 +52,34 @@ def parse_symbol(symbol: str) -> tuple[str, str]:
     if base == quote:
         raise DomainValueError("symbol", "symbol", f"base and quote are the same in {symbol!r}")
     return base, quote
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentId:
+    """A symbol on a venue, written ``BASE/QUOTE@venue`` ("BTC/USDT@sim", "ETH/USDT@sim-b")."""
+
+    symbol: str
+    venue: str
+
+    def __post_init__(self) -> None:
+        parse_symbol(self.symbol)
+        if not _VENUE.match(self.venue):
+            raise DomainValueError(
+                "InstrumentId", "venue", f"letters, digits, '-' or '_' expected, got {self.venue!r}"
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> InstrumentId:
+        """``BASE/QUOTE@venue`` as an InstrumentId; DomainValueError if malformed."""
+        symbol, at, venue = text.partition("@")
+        if not at:
+            raise DomainValueError(
+                "InstrumentId", "venue", f"expected BASE/QUOTE@venue, got {text!r}"
+            )
+        return cls(symbol, venue)
+
+    def __str__(self) -> str:
+        return f"{self.symbol}@{self.venue}"
+
+
+_VENUE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")

@@ -23,7 +23,7 @@ from tradewind.bus.interface import MessageBus
 from tradewind.common.logging import get_logger
 from tradewind.core.balances import Balance
 from tradewind.core.clock import TimerClock
-from tradewind.core.commands import CancelOrder, SubmitOrder
+from tradewind.core.commands import CancelAllOrders, CancelOrder, ModifyOrder, SubmitOrder
 from tradewind.core.enums import OrderStatus
 from tradewind.core.events import (
     BalanceUpdated,
@@ -111,6 +111,7 @@ class ExecutionEngine:
         submit_retries: int = 3,
         reference_price: Callable[[str], Decimal | None] | None = None,
         restart_grace_ns: int = _SECOND,
+        owns_store: bool = True,
     ) -> None:
         self.adapter = adapter
         self.venue: str = adapter.name
@@ -123,6 +124,7 @@ class ExecutionEngine:
         self._retries = submit_retries
         self._reference_price = reference_price
         self._restart_grace = restart_grace_ns
+        self._owns_store = owns_store  # False: the store is shared and its owner closes it
         self.tracker = OrderTracker()
         self.ledger = FillLedger()
         self.instruments: dict[str, Instrument] = {}
@@ -148,9 +150,13 @@ class ExecutionEngine:
 
     # -- life cycle ----------------------------------------------------------------------------
 
-    async def start(self, *, stream: bool = True, reconcile_now: bool = True) -> None:
-        """Restore from the store, load instruments, open the user stream, reconcile."""
-        await self.restore()
+    async def start(
+        self, *, stream: bool = True, reconcile_now: bool = True, restore: bool = True
+    ) -> None:
+        """Restore from the store (unless done already: ``restore=False``), load instruments,
+        open the user stream, reconcile."""
+        if restore:
+            await self.restore()
         await self._limiter.acquire(self._costs.instruments.weight)
         listed = await self.adapter.load_instruments()
         self.instruments = {instrument.symbol: instrument for instrument in listed}
@@ -209,7 +215,7 @@ class ExecutionEngine:
             await self._consumer
             self._consumer = None
         await self.adapter.close()
-        if self._store is not None:
+        if self._store is not None and self._owns_store:
             await self._store.close()
 
     async def drain(self) -> None:
@@ -373,6 +379,83 @@ class ExecutionEngine:
             return self.tracker.get(order.client_order_id) or current
         await self.on_report(report)
         return self.tracker.get(order.client_order_id) or order
+
+    async def cancel_all(self, command: CancelAllOrders) -> tuple[Order, ...]:
+        """Cancel every open order of ``command.symbol``; returns the orders as they end up.
+
+        One cancel per order (the venues we trade have no reliable bulk cancel that reports
+        each order back); each goes through ``cancel``, so the bookkeeping is the same.
+        """
+        if command.venue != self.venue:
+            raise WrongVenue(f"engine trades on {self.venue}, command is for {command.venue}")
+        self.instrument(command.symbol)
+        targets = self.tracker.open_orders(self.venue, command.symbol)
+        results = []
+        for order in targets:
+            results.append(
+                await self.cancel(
+                    CancelOrder(
+                        venue=self.venue,
+                        symbol=order.symbol,
+                        client_order_id=order.client_order_id,
+                        venue_order_id=order.venue_order_id,
+                        ts_init=command.ts_init,
+                    )
+                )
+            )
+        log.info("cancel_all", venue=self.venue, symbol=command.symbol, orders=len(results))
+        return tuple(results)
+
+    async def modify(self, command: ModifyOrder) -> Order | None:
+        """Cancel-replace: cancel ``client_order_id``, then place the same order with the new
+        quantity/price as ``new_client_order_id``. The replacement is sent only once the
+        original is closed without filling completely (never both live at once); its quantity
+        is reduced by what the original filled. Returns the replacement, or None when nothing
+        was placed (the original filled, or could not be cancelled).
+        UnknownOrder if the original was never submitted here.
+        """
+        if command.venue != self.venue:
+            raise WrongVenue(f"engine trades on {self.venue}, command is for {command.venue}")
+        original = self.tracker.get(command.client_order_id)
+        if original is None:
+            raise UnknownOrder(command.client_order_id)
+        known = self.tracker.get(command.new_client_order_id)
+        if known is not None:
+            return known  # this modify already ran: same replacement, never twice
+        if original.status.is_open:
+            original = await self.cancel(
+                CancelOrder(
+                    venue=self.venue,
+                    symbol=original.symbol,
+                    client_order_id=original.client_order_id,
+                    venue_order_id=original.venue_order_id,
+                    ts_init=command.ts_init,
+                )
+            )
+        if original.status.is_open or original.status is OrderStatus.FILLED:
+            log.info(
+                "modify_not_replaced",
+                client_order_id=original.client_order_id,
+                status=str(original.status),
+            )
+            return None
+        quantity = (command.quantity or original.quantity) - original.filled_qty
+        if quantity <= 0:
+            return None
+        return await self.submit(
+            SubmitOrder(
+                strategy_id=original.strategy_id,
+                client_order_id=command.new_client_order_id,
+                venue=self.venue,
+                symbol=original.symbol,
+                side=original.side,
+                order_type=original.order_type,
+                quantity=quantity,
+                price=command.price if command.price is not None else original.price,
+                time_in_force=original.time_in_force,
+                ts_init=command.ts_init,
+            )
+        )
 
     # -- venue reports -------------------------------------------------------------------------
 

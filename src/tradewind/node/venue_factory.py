@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from tradewind.core.clock import TimerClock
 from tradewind.oms.rate_limiter import RateLimiter
 from tradewind.venues.base import VenueAdapter
 
@@ -38,7 +39,13 @@ def settings_from_env(name: str, environ: Mapping[str, str] | None = None) -> di
     }
 
 
-def open_venue(kind: str, settings: VenueSettings, *, limiter: RateLimiter | None) -> VenueAdapter:
+def open_venue(
+    kind: str,
+    settings: VenueSettings,
+    *,
+    limiter: RateLimiter | None,
+    clock: TimerClock | None = None,
+) -> VenueAdapter:
     """An adapter of ``kind`` ("binance" or "ccxt") for ``settings``; not yet connected."""
     if kind == "binance":
         from tradewind.venues.binance import BinanceAdapter, BinanceConfig
@@ -50,7 +57,7 @@ def open_venue(kind: str, settings: VenueSettings, *, limiter: RateLimiter | Non
             api_key=settings.api_key,
             api_secret=settings.api_secret,
         )
-        return BinanceAdapter(config, rate_limiter=limiter)
+        return BinanceAdapter(config, rate_limiter=limiter, clock=clock)
     if kind == "ccxt":
         from tradewind.venues.ccxt import CcxtAdapter
 
@@ -61,5 +68,6 @@ def open_venue(kind: str, settings: VenueSettings, *, limiter: RateLimiter | Non
             api_key=settings.api_key,
             api_secret=settings.api_secret,
             limiter=limiter,
+            clock=clock,
         )
     raise ValueError(f"unknown venue adapter kind {kind!r} (binance or ccxt)")

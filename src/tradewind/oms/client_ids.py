@@ -17,7 +17,12 @@ from decimal import Decimal
 
 from tradewind.core.enums import OrderSide, OrderType, TimeInForce
 
-__all__ = ["CLIENT_ORDER_ID_PATTERN", "client_order_id", "is_valid_client_order_id"]
+__all__ = [
+    "CLIENT_ORDER_ID_PATTERN",
+    "client_order_id",
+    "is_valid_client_order_id",
+    "replacement_client_order_id",
+]
 
 CLIENT_ORDER_ID_PATTERN = re.compile(r"^[a-zA-Z0-9\-_]{1,36}$")
 _PREFIX = re.compile(r"^[a-zA-Z0-9]{1,3}$")
@@ -61,13 +66,30 @@ def client_order_id(
         _canonical(price),
         time_in_force.value,
     )
-    digest = hashlib.blake2b(digest_size=16, person=b"tradewind-coid")
+    return f"{prefix}-{_digest(fields, b'tradewind-coid')}"
+
+
+def replacement_client_order_id(
+    *, strategy_id: str, client_order_id: str, intent_id: str, prefix: str = "tw"
+) -> str:
+    """The id of the order that replaces ``client_order_id`` in a cancel-replace (a modify):
+    the same (strategy, original, intent) always names the same replacement."""
+    if not _PREFIX.match(prefix):
+        raise ValueError(f"prefix must be 1-3 letters or digits, got {prefix!r}")
+    if not strategy_id or not client_order_id or not intent_id:
+        raise ValueError("strategy_id, client_order_id and intent_id must be non-empty")
+    fields = (strategy_id, client_order_id, intent_id)
+    return f"{prefix}-{_digest(fields, b'tradewind-repl')}"
+
+
+def _digest(fields: tuple[str, ...], person: bytes) -> str:
+    digest = hashlib.blake2b(digest_size=16, person=person)
     for field in fields:
         encoded = field.encode()
         # length-prefixed so ("ab", "c") and ("a", "bc") cannot collide
         digest.update(len(encoded).to_bytes(4, "big"))
         digest.update(encoded)
-    return f"{prefix}-{digest.hexdigest()}"
+    return digest.hexdigest()
 
 
 def is_valid_client_order_id(value: str) -> bool:

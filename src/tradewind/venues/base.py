@@ -35,6 +35,7 @@ from tradewind.common.logging import get_logger
 from tradewind.core.balances import Balance
 from tradewind.core.enums import OrderSide, OrderStatus, OrderType, TimeInForce
 from tradewind.core.instruments import Instrument
+from tradewind.core.market import TradeTick
 from tradewind.core.reports import FillReport, OrderStatusReport
 from tradewind.oms.rate_limiter import RateLimit
 
@@ -50,6 +51,7 @@ __all__ = [
     "StatusHandler",
     "StreamStatus",
     "Subscription",
+    "TradeHandler",
     "UnknownSymbol",
     "VenueAdapter",
     "VenueError",
@@ -74,6 +76,7 @@ class StreamStatus(StrEnum):
 
 DiffHandler = Callable[[DepthDiff], None]
 ReportHandler = Callable[[VenueReport], None]
+TradeHandler = Callable[[TradeTick], None]
 StatusHandler = Callable[[StreamStatus, str], None]
 """Called with the new status and a human-readable detail (the error, or "reconnected")."""
 
@@ -197,6 +200,15 @@ class VenueAdapter(Protocol):
         on_status: StatusHandler | None = None,
     ) -> Subscription:
         """Start the diff-depth stream of ``symbol``; returns once subscribed."""
+        ...
+
+    async def stream_trades(
+        self,
+        symbol: str,
+        on_trade: TradeHandler,
+        on_status: StatusHandler | None = None,
+    ) -> Subscription:
+        """Start the public trade stream of ``symbol``; returns once subscribed."""
         ...
 
     async def stream_user(

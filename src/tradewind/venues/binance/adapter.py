@@ -49,6 +49,7 @@ from tradewind.venues.base import (
     ReportSequenceGuard,
     StatusHandler,
     Subscription,
+    TradeHandler,
     UnknownSymbol,
     VenueError,
     VenueRejected,
@@ -250,6 +251,42 @@ class BinanceAdapter:
         await stream.start()
         self._streams.append(stream)
         return stream
+
+    async def stream_trades(
+        self, symbol: str, on_trade: TradeHandler, on_status: StatusHandler | None = None
+    ) -> Subscription:
+        venue_symbol = self._venue_symbol(symbol)
+
+        def on_message(message: Any) -> None:
+            self.accept_trade(symbol, plain_payload(message), on_trade)
+
+        async def subscribe(streams: Any) -> Any:
+            return await streams.trade(symbol=venue_symbol.lower())
+
+        stream = SdkStream(
+            name=f"{self.name}:trade:{symbol}",
+            ws_url=self._config.ws_url,
+            subscribe=subscribe,
+            on_message=on_message,
+            on_status=on_status,
+            clock=self._clock,
+        )
+        await stream.start()
+        self._streams.append(stream)
+        return stream
+
+    def accept_trade(self, symbol: str, payload: Any, on_trade: TradeHandler) -> bool:
+        """Validate one trade payload of ``symbol``'s stream and deliver it; False if rejected."""
+        try:
+            venue_symbol = self._venue_symbol(symbol)
+            tick = parsing.trade_tick(
+                self.name, payload, venue_symbol, symbol, self._clock.now_ns()
+            )
+        except (MalformedPayload, UnknownSymbol) as exc:
+            reject_input(self.name, "trade", symbol=symbol, error=exc.message)
+            return False
+        on_trade(tick)
+        return True
 
     def accept_depth_update(self, symbol: str, payload: Any, on_diff: DiffHandler) -> bool:
         """Validate one depthUpdate payload of ``symbol``'s stream and deliver it; False if

@@ -16,6 +16,7 @@ from tradewind.core.balances import Balance
 from tradewind.core.enums import LiquiditySide, OrderSide, OrderStatus, OrderType, TimeInForce
 from tradewind.core.errors import DomainValueError
 from tradewind.core.instruments import Instrument, InstrumentFilters
+from tradewind.core.market import TradeTick
 from tradewind.core.reports import FillReport, OrderStatusReport
 from tradewind.oms.rate_limiter import RateLimit, RateLimitKind, interval_ns
 from tradewind.venues.base import MalformedPayload, UnknownSymbol
@@ -263,6 +264,31 @@ def depth_diff(
         bids=_levels(venue, _field(venue, payload, "b"), "b"),
         asks=_levels(venue, _field(venue, payload, "a"), "a"),
         ts_event=_int(venue, payload, "E") * _MS,
+        ts_init=now_ns,
+    )
+
+
+def trade_tick(
+    venue: str, payload: Mapping[str, Any], expected_symbol: str, unified: str, now_ns: int
+) -> TradeTick:
+    """A ``<symbol>@trade`` stream message → TradeTick; another symbol's trade is refused."""
+    if _field(venue, payload, "s") != expected_symbol:
+        raise UnknownSymbol(venue, f"trade for {payload.get('s')!r} on the "
+                            f"{expected_symbol} stream")  # fmt: skip
+    buyer_maker = _field(venue, payload, "m")
+    if not isinstance(buyer_maker, bool):
+        raise MalformedPayload(venue, f"trade 'm' is not a boolean: {buyer_maker!r}")
+    return _domain(
+        venue,
+        TradeTick,
+        venue=venue,
+        symbol=unified,
+        trade_id=str(_int(venue, payload, "t")),
+        price=_decimal(venue, payload, "p"),
+        qty=_decimal(venue, payload, "q"),
+        # the buyer was the maker: the seller hit the bid
+        aggressor=OrderSide.SELL if buyer_maker else OrderSide.BUY,
+        ts_event=_int(venue, payload, "T") * _MS,
         ts_init=now_ns,
     )
 

@@ -41,6 +41,7 @@ from tradewind.venues.base import (
     StatusHandler,
     StreamStatus,
     Subscription,
+    TradeHandler,
     UnknownSymbol,
     VenueRejected,
     VenueReport,
@@ -110,13 +111,14 @@ class CcxtAdapter:
         api_key: str,
         api_secret: str,
         limiter: RateLimiter | None = None,
+        clock: TimerClock | None = None,
     ) -> CcxtAdapter:
         """ccxt.pro.binance aimed at ``rest_url`` / ``ws_url`` (a Binance-compatible venue)."""
         from tradewind.venues.sim.clients import ccxt_binance_config, point_ccxt_at
 
         exchange = ccxtpro.binance(ccxt_binance_config(rest_url, ws_url, api_key, api_secret))
         point_ccxt_at(exchange, rest_url, ws_url)
-        return cls(exchange, name=name, limiter=limiter)
+        return cls(exchange, name=name, limiter=limiter, clock=clock)
 
     @property
     def name(self) -> str:
@@ -210,6 +212,72 @@ class CcxtAdapter:
         loop = _Loop(task)
         self._loops.append(loop)
         return loop
+
+    async def stream_trades(
+        self, symbol: str, on_trade: TradeHandler, on_status: StatusHandler | None = None
+    ) -> Subscription:
+        self._check_symbol(symbol)
+        # the first call subscribes; its (cached) trades are history, not news
+        first = await self._clock.wait_for(self._exchange.watch_trades(symbol), seconds_to_ns(30))
+        seen = _newest_trade_key(first)
+        if on_status is not None:
+            on_status(StreamStatus.CONNECTED, "connected")
+        task = asyncio.create_task(self._trade_loop(symbol, seen, on_trade, on_status))
+        loop = _Loop(task)
+        self._loops.append(loop)
+        return loop
+
+    async def _trade_loop(
+        self,
+        symbol: str,
+        seen: int,
+        on_trade: TradeHandler,
+        on_status: StatusHandler | None,
+    ) -> None:
+        delay = self._backoff_s
+        connected = True
+        while True:
+            try:
+                trades = await self._exchange.watch_trades(symbol)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if connected and on_status is not None:
+                    on_status(StreamStatus.DISCONNECTED, str(exc) or type(exc).__name__)
+                connected = False
+                await self._clock.sleep(seconds_to_ns(delay))
+                delay = min(self._max_backoff_s, delay * 2)
+                continue
+            if not connected:
+                connected, delay = True, self._backoff_s
+                if on_status is not None:
+                    on_status(StreamStatus.CONNECTED, "reconnected")
+            seen = self.accept_public_trades(symbol, trades, seen, on_trade)
+
+    def accept_public_trades(
+        self, symbol: str, trades: Any, seen: int, on_trade: TradeHandler
+    ) -> int:
+        """Deliver the trades newer than trade id ``seen`` (watchTrades re-sends its cache);
+        malformed ones are rejected. Returns the newest trade id delivered or seen."""
+        if not isinstance(trades, list):
+            reject_input(self._name, "public_trade", error=f"not a list: {type(trades).__name__}")
+            return seen
+        now = self._clock.now_ns()
+        for raw in trades:
+            try:
+                tick = parsing.trade_tick(self._name, raw, symbol, now)
+            except (MalformedPayload, UnknownSymbol) as exc:
+                reject_input(self._name, "public_trade", symbol=symbol, error=exc.message)
+                continue
+            if not tick.trade_id.isdigit():
+                reject_input(self._name, "public_trade", symbol=symbol, error="id not numeric")
+                continue
+            key = int(tick.trade_id)
+            if key <= seen:
+                continue
+            seen = key
+            on_trade(tick)
+        return seen
 
     def _book_state(self, book: Mapping[str, Any]) -> tuple[int, _Levels, _Levels] | None:
         nonce = book.get("nonce")
@@ -532,3 +600,13 @@ def _trade_key(trade_id: str) -> int:
         return int(trade_id)
     except ValueError:
         raise MalformedPayload("ccxt", f"trade id {trade_id!r} is not numeric") from None
+
+
+def _newest_trade_key(trades: Any) -> int:
+    """The largest numeric trade id in a watchTrades answer (-1 if none)."""
+    newest = -1
+    for trade in trades if isinstance(trades, list) else ():
+        trade_id = trade.get("id") if isinstance(trade, Mapping) else None
+        if isinstance(trade_id, str) and trade_id.isdigit():
+            newest = max(newest, int(trade_id))
+    return newest

@@ -15,6 +15,7 @@ from tradewind.core.balances import Balance
 from tradewind.core.enums import LiquiditySide, OrderSide, OrderStatus, OrderType
 from tradewind.core.errors import DomainValueError
 from tradewind.core.instruments import Instrument, InstrumentFilters
+from tradewind.core.market import TradeTick
 from tradewind.core.reports import FillReport, OrderStatusReport
 from tradewind.venues.base import MalformedPayload, UnknownSymbol
 
@@ -176,6 +177,31 @@ def fill_report(venue: str, trade: Mapping[str, Any], known: set[str], now_ns: i
         fee=decimal_of(venue, fee.get("cost") or 0, "fee.cost"),
         fee_asset=fee.get("currency") or "UNKNOWN",
         liquidity_side=liquidity,
+        ts_event=int(timestamp) * _MS if isinstance(timestamp, int | float) else now_ns,
+        ts_init=now_ns,
+    )
+
+
+def trade_tick(venue: str, trade: Mapping[str, Any], symbol: str, now_ns: int) -> TradeTick:
+    """A CCXT public trade (watchTrades) of ``symbol`` → TradeTick; ``side`` is the taker's."""
+    if not isinstance(trade, Mapping):
+        raise MalformedPayload(venue, f"trade is a {type(trade).__name__}")
+    if trade.get("symbol") != symbol:
+        raise UnknownSymbol(venue, f"trade for {trade.get('symbol')!r} on the {symbol} stream")
+    trade_id = trade.get("id")
+    if not isinstance(trade_id, str) or not trade_id:
+        raise MalformedPayload(venue, f"trade id missing: {trade_id!r}")
+    side = trade.get("side")
+    timestamp = trade.get("timestamp")
+    return _build(
+        venue,
+        TradeTick,
+        venue=venue,
+        symbol=symbol,
+        trade_id=trade_id,
+        price=decimal_of(venue, trade.get("price"), "price"),
+        qty=decimal_of(venue, trade.get("amount"), "amount"),
+        aggressor=None if side is None else _choice(venue, _SIDES, side, "side"),
         ts_event=int(timestamp) * _MS if isinstance(timestamp, int | float) else now_ns,
         ts_init=now_ns,
     )

@@ -15,6 +15,7 @@ from tradewind.core.balances import Balance
 from tradewind.core.clock import Clock, LiveClock
 from tradewind.core.enums import LiquiditySide, OrderSide, OrderStatus, OrderType
 from tradewind.core.instruments import Instrument, InstrumentFilters
+from tradewind.core.market import TradeTick
 from tradewind.core.reports import FillReport, OrderStatusReport
 from tradewind.oms.rate_limiter import RateLimit
 from tradewind.venues.base import (
@@ -26,6 +27,7 @@ from tradewind.venues.base import (
     StatusHandler,
     StreamStatus,
     Subscription,
+    TradeHandler,
     UnknownSymbol,
     VenueRejected,
 )
@@ -35,6 +37,7 @@ from tradewind.venues.sim.engine import (
     NewOrder,
     OrderUpdated,
     SimError,
+    TradeExecuted,
 )
 from tradewind.venues.sim.engine import Fill as SimFill
 from tradewind.venues.sim.engine import OrderStatus as SimStatus
@@ -102,6 +105,7 @@ class InProcessAdapter:
             self._to_unified[spec.symbol] = unified
         self._depth: list[tuple[str, DiffHandler]] = []  # (venue symbol, handler)
         self._users: list[ReportHandler] = []
+        self._trades: list[tuple[str, TradeHandler]] = []  # (venue symbol, handler)
         engine.add_listener(self._on_engine_event)
 
     @property
@@ -192,6 +196,31 @@ class InProcessAdapter:
                     delivered += 1
         return delivered
 
+    async def stream_trades(
+        self, symbol: str, on_trade: TradeHandler, on_status: StatusHandler | None = None
+    ) -> Subscription:
+        entry = (self._venue_symbol(symbol), on_trade)
+        self._trades.append(entry)
+        if on_status is not None:
+            on_status(StreamStatus.CONNECTED, "in process")
+        return _Handle(self._trades, entry)
+
+    def _on_trade(self, event: TradeExecuted) -> None:
+        trade = event.trade
+        tick = TradeTick(
+            venue=self._venue,
+            symbol=self._to_unified[trade.symbol],
+            trade_id=str(trade.trade_id),
+            price=trade.price,
+            qty=trade.qty,
+            aggressor=OrderSide.SELL if trade.is_buyer_maker else OrderSide.BUY,
+            ts_event=trade.time * _MS,
+            ts_init=self._clock.now_ns(),
+        )
+        for venue_symbol, handler in list(self._trades):
+            if venue_symbol == trade.symbol:
+                handler(tick)
+
     # -- user stream ---------------------------------------------------------------------------
 
     async def stream_user(
@@ -203,7 +232,10 @@ class InProcessAdapter:
         return _Handle(self._users, on_report)
 
     def _on_engine_event(self, event: EngineEvent) -> None:
-        if isinstance(event, OrderUpdated):
+        if isinstance(event, TradeExecuted):
+            if self._trades:
+                self._on_trade(event)
+        elif isinstance(event, OrderUpdated):
             if self._users and event.order.account_id == self._account:
                 now = self._clock.now_ns()
                 if event.fill is not None:
@@ -340,3 +372,4 @@ class InProcessAdapter:
     async def close(self) -> None:
         self._depth.clear()
         self._users.clear()
+        self._trades.clear()

@@ -1,0 +1,1 @@
+"""Example strategies; each one is shown in docs/strategies.md and run by tests/node."""

@@ -1,0 +1,80 @@
+"""The example strategy of docs/strategies.md: one bid under the best bid, kept in place."""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from tradewind.core import BookUpdated, OrderEvent, OrderFilled, OrderSide, TimeEvent
+from tradewind.core.identifiers import InstrumentId
+from tradewind.core.market import Bar, TradeTick
+from tradewind.node import Strategy
+
+
+class QuoterConfig(BaseModel):
+    """``quantity`` in base units; ``spread_bps`` under the best bid; periods in ns."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    instrument: str  # venue-qualified: "BTC/USDT@sim"
+    quantity: Decimal
+    spread_bps: Decimal = Decimal(50)
+    refresh_ns: int = 1_000_000_000  # re-price at most this often
+    bar_ns: int = 60_000_000_000
+
+
+class Quoter(Strategy):
+    """Rests one bid ``spread_bps`` under the best bid, re-prices it on a timer (modify),
+    requotes after a fill, cancels everything on stop; counts trades, bars and fills."""
+
+    config_type = QuoterConfig
+
+    def __init__(self, strategy_id: str, config: QuoterConfig) -> None:
+        super().__init__(strategy_id)
+        self.config = config
+        self.instrument = InstrumentId.parse(config.instrument)
+        self.quote: str | None = None  # client order id of our resting bid
+        self.trades = self.bars = self.fills = 0
+        self.subscribe_book(self.instrument)
+        self.subscribe_trades(self.instrument)
+        self.subscribe_bars(self.instrument, config.bar_ns)
+
+    def on_start(self) -> None:
+        self.set_timer("refresh", self.config.refresh_ns)
+
+    def on_book(self, event: BookUpdated) -> None:
+        if self.quote is None and event.best_bid is not None:
+            price = self.price_under(event.best_bid)
+            self.quote = self.submit(self.instrument, OrderSide.BUY, self.config.quantity, price)
+
+    def on_timer(self, event: TimeEvent) -> None:
+        top, order = self.cache.top(self.instrument), self.cache.order(self.quote or "")
+        if top is None or top.best_bid is None or order is None or not order.is_open:
+            return
+        if order.price != self.price_under(top.best_bid):
+            self.quote = self.modify(order.client_order_id, price=self.price_under(top.best_bid))
+
+    def on_order_event(self, event: OrderEvent) -> None:
+        order = self.cache.order(event.client_order_id)
+        if event.client_order_id == self.quote and order is not None and not order.is_open:
+            self.quote = None  # filled, rejected or canceled: quote again on the next book
+
+    def on_fill(self, event: OrderFilled) -> None:
+        self.fills += 1
+
+    def on_trade(self, tick: TradeTick) -> None:
+        self.trades += 1
+
+    def on_bar(self, bar: Bar) -> None:
+        self.bars += 1
+
+    def on_stop(self) -> None:
+        self.cancel_all(self.instrument)
+
+    def price_under(self, best_bid: Decimal) -> Decimal:
+        """``spread_bps`` under ``best_bid``, rounded down to the instrument's tick."""
+        instrument = self.cache.instrument(self.instrument)
+        assert instrument is not None, f"{self.instrument} is not listed"
+        tick = instrument.filters.tick_size
+        raw = best_bid * (1 - self.config.spread_bps / 10_000)
+        return (raw / tick).to_integral_value(ROUND_DOWN) * tick
