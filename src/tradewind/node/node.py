@@ -27,6 +27,7 @@ import contextlib
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -197,8 +198,16 @@ class TradingNode:
             clock=self.clock,
             store=self._store,
             owns_store=False,
+            reference_price=lambda symbol: self._mid(adapter.name, symbol),
         )
         return _Venue(adapter, engine, MarketDataService(adapter, clock=self.clock))
+
+    def _mid(self, venue: str, symbol: str) -> Decimal | None:
+        # a market order's notional is checked against the last top of book
+        top = self.cache.top(InstrumentId(symbol, venue))
+        if top is None or top.best_bid is None or top.best_ask is None:
+            return None
+        return (top.best_bid + top.best_ask) / 2
 
     async def restore(self) -> None:
         """Every engine reloads its state from the store."""
