@@ -22,15 +22,15 @@ SYMBOL = "BTC/USDT"
 _SECOND = 1_000_000_000
 
 
-class _SkewedClock:
+class _SkewedClock(LiveClock):
     """The wall clock plus ``skew_ns``: lets the test age every book at once, deterministically."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.skew_ns = 0
-        self._wall = LiveClock()
 
     def now_ns(self) -> int:
-        return self._wall.now_ns() + self.skew_ns
+        return super().now_ns() + self.skew_ns
 
 
 async def _until(predicate: Callable[[], bool], timeout_s: float = 15.0) -> None:

@@ -17,7 +17,7 @@ from tradewind.core.enums import LiquiditySide, OrderSide, OrderStatus, OrderTyp
 from tradewind.core.instruments import Instrument, InstrumentFilters
 from tradewind.core.market import TradeTick
 from tradewind.core.reports import FillReport, OrderStatusReport
-from tradewind.oms.rate_limiter import RateLimit
+from tradewind.oms.rate_limiter import RateLimit, RateLimitKind
 from tradewind.venues.base import (
     DepositAddress,
     DiffHandler,
@@ -65,6 +65,7 @@ _TYPES = {
 }
 _SIM_TYPES = {value: key for key, value in _TYPES.items()}
 _UNKNOWN_ORDER = frozenset({-2011, -2013})
+_UNLIMITED = (RateLimit(RateLimitKind.REQUEST_WEIGHT, 60 * 1_000_000_000, 10**12),)
 _E = TypeVar("_E")
 
 
@@ -118,7 +119,9 @@ class InProcessAdapter:
 
     @property
     def rate_limits(self) -> tuple[RateLimit, ...]:
-        return ()
+        # no network and no venue to protect: declared so that a caller's provisional limiter
+        # (tradewind.oms.rate_limiter.provisional_limiter) is lifted, as a real venue's would be
+        return _UNLIMITED
 
     def _venue_symbol(self, symbol: str) -> str:
         try:

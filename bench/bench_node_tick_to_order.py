@@ -1,0 +1,149 @@
+"""Tick-to-order latency through the TradingNode and a Strategy, in-process venue (no network).
+
+The same path as bench_tick_to_order.py, but the strategy is a ``Strategy`` on a ``TradingNode``:
+a maker adds an ask level in the MatchingEngine → InProcessAdapter depth diff → MarketDataService
+→ node → cache → ``Strategy.on_book`` → ``submit`` → the venue's command worker → router →
+ExecutionEngine (pre-trade, tracker, rate limiter, adapter.submit) → OrderAccepted on the bus →
+node → ``Strategy.on_order_event``. Measured from just before the maker's order reaches the
+engine to the strategy seeing OrderAccepted; the strategy then cancels, outside the span.
+Prints p50 / p90 / p99 / max in microseconds.
+
+    .venv/bin/python bench/bench_node_tick_to_order.py --ticks 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import time
+from decimal import Decimal
+
+from tradewind.core import BookUpdated, LiveClock, OrderAccepted, OrderEvent, OrderSide
+from tradewind.node import Strategy, TradingNode
+from tradewind.venues.inprocess import InProcessAdapter
+from tradewind.venues.sim.clock import RealClock
+from tradewind.venues.sim.engine import MatchingEngine, NewOrder, Side, SymbolSpec, TimeInForce
+from tradewind.venues.sim.engine import OrderType as SimType
+
+SPEC = SymbolSpec(
+    symbol="BTCUSDT",
+    base_asset="BTC",
+    quote_asset="USDT",
+    tick_size=Decimal("0.01"),
+    step_size=Decimal("0.00001"),
+    min_qty=Decimal("0.00001"),
+    min_notional=Decimal("5"),
+    max_num_orders=100_000,
+)
+
+
+def percentile(samples: list[int], pct: float) -> int:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+class Bidder(Strategy):
+    """On every book update, bid 5% under the best ask; report each acceptance."""
+
+    def __init__(self) -> None:
+        super().__init__("bench")
+        self.subscribe_book("BTC/USDT@inprocess")
+        self.tick = 0
+        self.accepted: asyncio.Future[str] | None = None
+
+    def on_book(self, event: BookUpdated) -> None:
+        if event.best_ask is None or self.accepted is None or self.accepted.done():
+            return
+        price = (event.best_ask * Decimal("0.95")).quantize(Decimal("0.01"))
+        self.submit("BTC/USDT@inprocess", OrderSide.BUY, Decimal("0.001"), price,
+                    intent=str(self.tick))  # fmt: skip
+
+    def on_order_event(self, event: OrderEvent) -> None:
+        if isinstance(event, OrderAccepted) and self.accepted and not self.accepted.done():
+            self.accepted.set_result(event.client_order_id)
+
+
+async def run(ticks: int, warmup: int) -> list[int]:
+    clock = LiveClock()
+    venue = MatchingEngine([SPEC], RealClock(clock).now_ms)
+    for account, assets in (("maker", {"BTC": "1000", "USDT": "100000000"}),
+                            ("kernel", {"BTC": "10", "USDT": "10000000"})):  # fmt: skip
+        venue.create_account(account)
+        for asset, amount in assets.items():
+            venue.credit(account, asset, Decimal(amount))
+    for side, price in ((Side.BUY, "94000"), (Side.SELL, "96000")):
+        venue.place("maker", NewOrder("BTCUSDT", side, SimType.LIMIT, Decimal("1"),
+                                      price=Decimal(price), time_in_force=TimeInForce.GTC))  # fmt: skip
+
+    adapter = InProcessAdapter(venue, "kernel", venue="inprocess", clock=clock)
+    node = TradingNode(clock=clock, adapters={"inprocess": adapter})
+    bidder = Bidder()
+    node.add(bidder)
+    await node.start()
+    await node.wait_books_synced()
+    loop = asyncio.get_running_loop()
+    samples: list[int] = []
+    gc.disable()
+    try:
+        for index in range(warmup + ticks):
+            bidder.tick = index
+            bidder.accepted = loop.create_future()
+            level = Decimal(97000) + Decimal(index % 500)  # a new ask level, off the top
+            start = time.perf_counter_ns()
+            venue.place("maker", NewOrder("BTCUSDT", Side.SELL, SimType.LIMIT, Decimal("0.01"),
+                                          price=level, time_in_force=TimeInForce.GTC))  # fmt: skip
+            client_id = await bidder.accepted
+            elapsed = time.perf_counter_ns() - start
+            if index >= warmup:
+                samples.append(elapsed)
+            bidder.cancel(client_id)
+            await node.drain()
+            if index % 200 == 0:
+                gc.collect()
+    finally:
+        gc.enable()
+        await node.stop()
+    return samples
+
+
+async def start_to_ready() -> int:
+    """ns from an unbuilt node to RUNNING with its book synced (in-process venue)."""
+    clock = LiveClock()
+    venue = MatchingEngine([SPEC], RealClock(clock).now_ms)
+    venue.create_account("kernel")
+    adapter = InProcessAdapter(venue, "kernel", venue="inprocess", clock=clock)
+    node = TradingNode(clock=clock, adapters={"inprocess": adapter})
+    node.add(Bidder())
+    start = time.perf_counter_ns()
+    await node.start()
+    await node.wait_books_synced()
+    elapsed = time.perf_counter_ns() - start
+    await node.stop()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ticks", type=int, default=5000)
+    parser.add_argument("--warmup", type=int, default=200)
+    args = parser.parse_args()
+    from tradewind.common.logging import configure_logging
+
+    configure_logging("warning")
+    samples = asyncio.run(run(args.ticks, args.warmup))
+    us = [s / 1000 for s in samples]
+    p50, p90, p99 = (percentile(samples, pct) / 1000 for pct in (50, 90, 99))
+    print(f"node tick-to-order (book → Strategy.on_book → submit → OrderAccepted → "
+          f"Strategy.on_order_event), {len(us)} ticks")  # fmt: skip
+    print(
+        f"  p50 {p50:.1f} us   p90 {p90:.1f} us   p99 {p99:.1f} us   max {max(us):.1f} us"
+        f"   mean {statistics.fmean(us):.1f} us"
+    )
+    ready_ms = asyncio.run(start_to_ready()) / 1e6
+    print(f"node start to ready (in-process venue, one book): {ready_ms:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
