@@ -3,20 +3,23 @@
     SubmitOrder ─▶ pre-trade (round + filters) ─▶ OrderTracker (an id is sent once, ever)
                 ─▶ persist PENDING_NEW ─▶ RateLimiter.acquire ─▶ adapter.submit
     CancelOrder ─▶ OrderPendingCancel ─▶ RateLimiter.acquire ─▶ adapter.cancel
-    venue reports (REST replies, the user stream, reconciliation)
-                ─▶ OrderStateMachine / FillLedger (a trade id applies once) ─▶ store ─▶ bus
+    CancelAllOrders ─▶ one CancelOrder per open order of the symbol
+    ModifyOrder ─▶ cancel, then the replacement under its own client id (never both live)
+    venue reports ─▶ report_application.ReportApplication (tracker, ledger, store, bus)
+    start / reconnect ─▶ reconciliation.Reconciliation (venue state ─▶ corrections)
 
-Every state change is applied in memory without an await in between (so concurrent tasks never
-see half of it), then written through the StoreWriter, then published. The order row is on disk
-before its request leaves, so a kill -9 at any point leaves something reconciliation can finish:
-``start()`` rebuilds the tracker and ledger from the store and reconciles with the venue.
+This module holds the lifecycle and the commands; the engine is one object whose parts live in
+those two modules. Every state change is applied in memory without an await in between (so
+concurrent tasks never see half of it), then written through the StoreWriter, then published.
+The order row is on disk before its request leaves, so a kill -9 at any point leaves something
+reconciliation can finish: ``start()`` rebuilds the tracker and ledger from the store and
+reconciles with the venue.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from decimal import Decimal
 
 from tradewind.bus.interface import MessageBus
@@ -26,10 +29,7 @@ from tradewind.core.clock import TimerClock
 from tradewind.core.commands import CancelAllOrders, CancelOrder, ModifyOrder, SubmitOrder
 from tradewind.core.enums import OrderStatus
 from tradewind.core.events import (
-    BalanceUpdated,
     OrderCancelRejected,
-    OrderEvent,
-    OrderFilled,
     OrderPendingCancel,
     OrderRejected,
     OrderSubmitted,
@@ -37,15 +37,16 @@ from tradewind.core.events import (
 from tradewind.core.fills import Fill
 from tradewind.core.instruments import Instrument
 from tradewind.core.orders import Order
-from tradewind.core.reports import FillReport, OrderStatusReport
-from tradewind.execution.report_events import events_for_status
+from tradewind.core.reports import OrderStatusReport
+from tradewind.execution.costs import EngineCosts
+from tradewind.execution.reconciliation import Reconciliation
 from tradewind.execution.store_writer import StoreWriter
 from tradewind.oms.fill_ledger import FillLedger
-from tradewind.oms.order_state import OrderStateError, OrderStateMachine
+from tradewind.oms.order_state import OrderStateMachine
 from tradewind.oms.order_tracker import DuplicateSubmission, OrderTracker, UnknownOrder
 from tradewind.oms.pretrade import PreTradeRejection, prepare_order
-from tradewind.oms.rate_limiter import EndpointCost, RateLimiter
-from tradewind.oms.reconciliation import ReconciliationResult, reconcile
+from tradewind.oms.rate_limiter import RateLimiter
+from tradewind.oms.reconciliation import ReconciliationResult
 from tradewind.venues.base import (
     OrderNotFound,
     OrderRequest,
@@ -73,20 +74,7 @@ class WrongVenue(ValueError):
     """A command names another venue than the one this engine trades on."""
 
 
-@dataclass(frozen=True, slots=True)
-class EngineCosts:
-    """Rate-limit cost of each venue call the engine makes (Binance spot weights by default)."""
-
-    submit: EndpointCost = field(default_factory=lambda: EndpointCost(weight=1, orders=1))
-    cancel: EndpointCost = field(default_factory=lambda: EndpointCost(weight=1, orders=0))
-    query_order: EndpointCost = field(default_factory=lambda: EndpointCost(weight=4))
-    open_orders: EndpointCost = field(default_factory=lambda: EndpointCost(weight=80))
-    trades: EndpointCost = field(default_factory=lambda: EndpointCost(weight=20))
-    balances: EndpointCost = field(default_factory=lambda: EndpointCost(weight=20))
-    instruments: EndpointCost = field(default_factory=lambda: EndpointCost(weight=20))
-
-
-class ExecutionEngine:
+class ExecutionEngine(Reconciliation):
     """Runs orders on one venue through ``adapter`` (tradewind.venues.base.VenueAdapter).
 
     ``store``: where state survives a restart (None: memory only). ``pending_grace_ns``: how
@@ -457,312 +445,7 @@ class ExecutionEngine:
             )
         )
 
-    # -- venue reports -------------------------------------------------------------------------
-
-    async def on_report(self, report: OrderStatusReport | FillReport) -> None:
-        """Apply one venue report (from a REST reply, the user stream or a query)."""
-        if report.venue != self.venue:
-            self._refuse_report(report, "report for another venue")
-            return
-        if isinstance(report, FillReport):
-            await self._on_fill(report)
-        elif isinstance(report, OrderStatusReport):
-            await self._on_status(report)
-        else:
-            self._refuse_report(report, "not an order or fill report")
-
-    def _find(self, client_order_id: str | None, venue_order_id: str) -> Order | None:
-        if client_order_id is not None:
-            order = self.tracker.get(client_order_id)
-            if order is not None:
-                return order
-        return self.tracker.by_venue_order_id(self.venue, venue_order_id)
-
-    async def _on_status(self, report: OrderStatusReport) -> None:
-        order = self._find(report.client_order_id, report.venue_order_id)
-        if order is None:
-            self._refuse_report(report, "status of an order this engine did not place")
-            return
-        outcome = events_for_status(order, report, ts_init=self._clock.now_ns())
-        if outcome.held:
-            self._held[order.client_order_id] = report
-        await self._apply_events(outcome.events)
-
-    async def _on_fill(self, report: FillReport) -> None:
-        if self.ledger.seen(self.venue, report.symbol, report.trade_id):
-            log.debug("fill_duplicate", trade_id=report.trade_id)
-            return
-        order = self._find(report.client_order_id, report.venue_order_id)
-        if order is None:
-            fill = report.to_fill()
-            try:
-                self.ledger.apply(fill)
-            except ValueError as exc:
-                self._refuse_report(report, str(exc))
-                return
-            log.warning("fill_of_unknown_order", trade_id=report.trade_id, symbol=report.symbol)
-            if self._store is not None:
-                await self._store.record_fill(fill, None)
-            return
-        fill = report.to_fill(order.client_order_id)
-        event = OrderFilled.from_fill(
-            fill, client_order_id=order.client_order_id, ts_init=self._clock.now_ns()
-        )
-        machine = self.tracker.machine(order.client_order_id)
-        assert machine is not None
-        try:
-            machine.copy().apply(event)  # dry run: refuse before anything changes
-            self.ledger.apply(fill)
-        except (OrderStateError, ValueError) as exc:
-            self._refuse_report(report, str(exc))
-            return
-        updated = self.tracker.apply(event)
-        if self._store is not None:
-            await self._store.record_fill(fill, updated)
-        await self._bus.publish(event)
-        await self._release_held(updated)
-
-    async def _release_held(self, order: Order) -> None:
-        held = self._held.get(order.client_order_id)
-        if held is None:
-            return
-        outcome = events_for_status(order, held, ts_init=self._clock.now_ns())
-        if not outcome.held:
-            del self._held[order.client_order_id]
-            await self._apply_events(outcome.events)
-
-    def _refuse_report(self, report: object, reason: str) -> None:
-        self.refused_reports += 1
-        log.warning(
-            "venue_report_refused",
-            venue=self.venue,
-            report_type=type(report).__name__,
-            client_order_id=getattr(report, "client_order_id", None),
-            venue_order_id=getattr(report, "venue_order_id", None),
-            trade_id=getattr(report, "trade_id", None),
-            reason=reason,
-        )
-
-    # -- reconciliation ------------------------------------------------------------------------
-
-    async def reconcile(self) -> ReconciliationResult:
-        """Bring orders and fills in line with the venue (after start and every reconnect).
-
-        Fetches open orders, every trade since each symbol's cursor, and the status of orders
-        that are open here but not there; applies the corrections; then moves the cursors.
-        """
-        async with self._reconcile_lock:
-            return await self._reconcile()
-
-    async def _reconcile(self, resend_unknown: set[str] | None = None) -> ReconciliationResult:
-        await self._limiter.acquire(self._costs.open_orders.weight)
-        reports: list[OrderStatusReport] = list(await self.adapter.open_orders(None))
-        symbols = {order.symbol for order in self.tracker} | set(self._cursors)
-        fetched: dict[str, list[FillReport]] = {}
-        for symbol in sorted(symbols):
-            fetched[symbol] = await self._trades_since(symbol)
-        fill_reports = [fill for fills in fetched.values() for fill in fills]
-        reported = {r.client_order_id for r in reports} | {r.venue_order_id for r in reports}
-        not_found: set[str] = set()
-        for order in self.tracker.open_orders(self.venue):
-            if order.client_order_id in reported or order.venue_order_id in reported:
-                continue
-            status = await self._query(order)
-            if status is None:
-                not_found.add(order.client_order_id)
-            else:
-                reports.append(status)
-        now = self._clock.now_ns()
-        resend = {
-            client_id
-            for client_id in not_found & (resend_unknown or set())
-            if (pending := self.tracker.get(client_id)) is not None
-            and now - pending.ts_init >= self._restart_grace
-        }
-        not_found -= resend
-        trade_ids = {}
-        for order in self.tracker:
-            machine = self.tracker.machine(order.client_order_id)
-            if machine is not None and machine.trade_ids:
-                trade_ids[order.client_order_id] = machine.trade_ids
-        result = reconcile(
-            venue=self.venue,
-            orders=list(self.tracker),
-            reports=reports,
-            fills=fill_reports,
-            applied=self.ledger,
-            not_found=not_found,
-            trade_ids=trade_ids,
-            now_ns=self._clock.now_ns(),
-            pending_grace_ns=self._grace,
-        )
-        # fills go through the same path as live ones (ledger, store, bus); the rest after
-        # venues number trades per symbol: the id alone would let ETH's trade 1 stand for BTC's
-        by_trade = {(fill.symbol, fill.trade_id): fill for fill in fill_reports}
-        for event in result.events:
-            if isinstance(event, OrderFilled):
-                await self._on_fill(by_trade[(event.symbol, event.trade_id)])
-            else:
-                await self._apply_events([event])
-        for fill in result.external_fills:
-            if self.ledger.apply(fill) and self._store is not None:
-                await self._store.record_fill(fill, None)
-        for symbol, fills in fetched.items():
-            newest = _newest(fill.trade_id for fill in fills)
-            if newest is not None:
-                self._cursors[symbol] = newest
-                if self._store is not None:
-                    await self._store.advance_trade_cursor(self.venue, symbol, newest)
-        for client_id in sorted(resend):
-            unsent = self.tracker.get(client_id)
-            if unsent is not None and unsent.status is OrderStatus.PENDING_NEW:
-                log.info("order_resent_after_restart", client_order_id=client_id)
-                await self._send(unsent)
-        adopted = await self._adopt_orphan_fills()
-        for problem in result.discrepancies:
-            if problem.client_order_id in resend or problem.client_order_id in adopted:
-                continue
-            log.warning(
-                "reconciliation_discrepancy",
-                kind=str(problem.kind),
-                client_order_id=problem.client_order_id,
-                venue_order_id=problem.venue_order_id,
-                detail=problem.detail,
-            )
-        log.info(
-            "reconciled",
-            venue=self.venue,
-            events=len(result.events),
-            discrepancies=len(result.discrepancies),
-            fetched_fills=len(fill_reports),
-        )
-        return result
-
-    async def _adopt_orphan_fills(self) -> set[str]:
-        """Fills booked as external because they arrived before their order's venue id was
-        known (a stream that reports trades without our client id, right after a restart) are
-        that order's once the order is known by the id: same trade, now attributed to it.
-        Returns the client ids of the orders that took fills."""
-        by_venue_id = {o.venue_order_id: o for o in self.tracker if o.venue_order_id}
-        adopted: set[str] = set()
-        for fill in self.ledger.fills():
-            if fill.client_order_id is not None:
-                continue
-            order = by_venue_id.get(fill.venue_order_id)
-            machine = None if order is None else self.tracker.machine(order.client_order_id)
-            if order is None or machine is None or order.symbol != fill.symbol:
-                continue
-            if fill.trade_id in machine.trade_ids:
-                continue
-            owned = replace(fill, client_order_id=order.client_order_id)
-            event = OrderFilled.from_fill(
-                owned, client_order_id=order.client_order_id, ts_init=self._clock.now_ns()
-            )
-            try:
-                machine.copy().apply(event)
-            except OrderStateError as exc:
-                self._refuse_report(fill, str(exc))
-                continue
-            self.ledger.relabel(owned)
-            updated = self.tracker.apply(event)
-            if self._store is not None:
-                await self._store.attribute_fill(owned, updated)
-            log.info(
-                "orphan_fill_adopted",
-                trade_id=fill.trade_id,
-                client_order_id=order.client_order_id,
-            )
-            await self._bus.publish(event)
-            await self._release_held(updated)
-            adopted.add(order.client_order_id)
-        return adopted
-
-    async def _trades_since(self, symbol: str) -> list[FillReport]:
-        """Every trade of ours on ``symbol`` after the cursor, paging until nothing new comes."""
-        cursor = self._cursors.get(symbol)
-        collected: dict[str, FillReport] = {}
-        while True:
-            await self._limiter.acquire(self._costs.trades.weight)
-            page = await self.adapter.fills_since(symbol, cursor)
-            fresh = [
-                fill
-                for fill in page
-                if fill.trade_id not in collected
-                and (cursor is None or _after(fill.trade_id, cursor))
-            ]
-            if not fresh:
-                return list(collected.values())
-            for fill in fresh:
-                collected[fill.trade_id] = fill
-            cursor = _newest(fill.trade_id for fill in fresh)
-
-    async def _query(self, order: Order) -> OrderStatusReport | None:
-        await self._limiter.acquire(self._costs.query_order.weight)
-        try:
-            return await self.adapter.order_status(order.symbol, order.client_order_id)
-        except OrderNotFound:
-            return None
-
-    async def _settle_one(self, client_order_id: str) -> None:
-        """Query one order and apply its status (after a cancel found it gone)."""
-        order = self.tracker.get(client_order_id)
-        if order is None or order.status.is_terminal:
-            return
-        report = await self._query(order)
-        if report is not None:
-            await self.on_report(report)
-
-    async def refresh_balances(self) -> dict[str, Balance]:
-        """Fetch, store and publish the account's balances."""
-        await self._limiter.acquire(self._costs.balances.weight)
-        fetched = await self.adapter.balances()
-        holdings = list(fetched.values())
-        self.balances = {balance.asset: balance for balance in holdings}
-        now = self._clock.now_ns()
-        if self._store is not None:
-            await self._store.save_balances(self.venue, holdings, now)
-        if holdings:
-            await self._bus.publish(
-                BalanceUpdated(
-                    venue=self.venue, balances=tuple(holdings), ts_event=now, ts_init=now
-                )
-            )
-        return dict(self.balances)
-
     # -- helpers -------------------------------------------------------------------------------
-
-    def _event(self, order: Order, kind: type[OrderEvent], **fields: object) -> OrderEvent:
-        now = self._clock.now_ns()
-        return kind(
-            client_order_id=order.client_order_id,
-            venue=order.venue,
-            symbol=order.symbol,
-            ts_event=now,
-            ts_init=now,
-            **fields,
-        )
-
-    async def _apply_events(self, events: Iterable[OrderEvent]) -> None:
-        applied: list[OrderEvent] = []
-        changed: dict[str, Order] = {}
-        for event in events:
-            try:
-                changed[event.client_order_id] = self.tracker.apply(event)
-            except (OrderStateError, UnknownOrder) as exc:
-                self._refuse_report(event, str(exc))
-                continue
-            applied.append(event)
-            if (
-                event.client_order_id in self._held
-                and changed[event.client_order_id].is_open is False
-            ):
-                del self._held[event.client_order_id]
-        if not applied:
-            return
-        if self._store is not None:
-            await self._store.save_orders(changed.values())
-        for event in applied:
-            await self._bus.publish(event)
 
     def _on_rate_limited(self, exc: RateLimitedByVenue) -> None:
         # the adapter already fed the 429/418 and its Retry-After to the shared limiter
@@ -799,17 +482,3 @@ def _request_of(order: Order) -> OrderRequest:
         price=order.price,
         time_in_force=order.time_in_force,
     )
-
-
-def _after(trade_id: str, cursor: str) -> bool:
-    if trade_id.isdigit() and cursor.isdigit():
-        return int(trade_id) > int(cursor)
-    return trade_id > cursor
-
-
-def _newest(trade_ids: Iterable[str]) -> str | None:
-    newest: str | None = None
-    for trade_id in trade_ids:
-        if newest is None or _after(trade_id, newest):
-            newest = trade_id
-    return newest
