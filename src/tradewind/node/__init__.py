@@ -6,8 +6,9 @@ TradingNode ── ExecutionRouter ── ExecutionEngine per venue
 """
 
 from tradewind.node.cache import Cache
+from tradewind.node.component import Component
 from tradewind.node.config import NodeConfig, NodeConfigError, load_node_config
-from tradewind.node.node import NodeHealth, NodeState, TradingNode
+from tradewind.node.node import NodeHealth, NodeState, NodeVenue, TradingNode
 from tradewind.node.router import ExecutionRouter
 from tradewind.node.strategy import Actor, ActorState, Strategy
 
@@ -15,11 +16,13 @@ __all__ = [
     "Actor",
     "ActorState",
     "Cache",
+    "Component",
     "ExecutionRouter",
     "NodeConfig",
     "NodeConfigError",
     "NodeHealth",
     "NodeState",
+    "NodeVenue",
     "Strategy",
     "TradingNode",
     "load_node_config",

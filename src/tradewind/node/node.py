@@ -46,15 +46,16 @@ from tradewind.execution.market_data import MarketDataService
 from tradewind.execution.store_writer import StoreWriter
 from tradewind.node.bars import BarAggregator
 from tradewind.node.cache import Cache, CacheFeed
+from tradewind.node.component import Component
 from tradewind.node.config import NodeConfig, NodeConfigError, load_node_config
 from tradewind.node.router import ExecutionRouter
 from tradewind.node.strategy import Actor, ActorState, Command, NodeServices
 from tradewind.node.venue_factory import VenueSettings, open_venue
-from tradewind.oms.rate_limiter import provisional_limiter
+from tradewind.oms.rate_limiter import RateLimiter, provisional_limiter
 from tradewind.store.kernel_store import KernelStore
 from tradewind.venues.base import Subscription, VenueAdapter
 
-__all__ = ["NodeHealth", "NodeState", "TradingNode"]
+__all__ = ["NodeHealth", "NodeState", "NodeVenue", "TradingNode"]
 
 log = get_logger("node")
 
@@ -84,8 +85,11 @@ class NodeHealth:
 
 
 @dataclass(slots=True)
-class _Venue:
+class NodeVenue:
+    """One venue's kernel parts, as the node built them (for components that need them)."""
+
     adapter: VenueAdapter
+    limiter: RateLimiter
     engine: ExecutionEngine
     books: MarketDataService
     queue: asyncio.Queue[Command | None] | None = None
@@ -114,7 +118,8 @@ class TradingNode:
         self.cache = Cache(self.router)
         self._feed = CacheFeed(self.cache)
         self._given = dict(adapters or {})
-        self._venues: dict[str, _Venue] = {}
+        self._venues: dict[str, NodeVenue] = {}
+        self._components: list[Component] = []
         self._store: StoreWriter | None = None
         self._actors: dict[str, Actor] = {}
         self._owners: dict[str, str] = {}  # client order id → actor id
@@ -149,6 +154,19 @@ class TradingNode:
 
     def actor(self, actor_id: str) -> Actor:
         return self._actors[actor_id]
+
+    def add_component(self, component: Component) -> None:
+        """Run ``component`` with the node (restore, start, stop); before it restores."""
+        if self.state not in (NodeState.CREATED, NodeState.BUILT):
+            raise RuntimeError(f"add components before restore(); the node is {self.state}")
+        self._components.append(component)
+
+    def venue(self, name: str) -> NodeVenue:
+        """The kernel parts of venue ``name`` (after build); KeyError if there is none."""
+        try:
+            return self._venues[name]
+        except KeyError:
+            raise KeyError(f"no venue {name!r} on this node") from None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -190,7 +208,7 @@ class TradingNode:
         self.bus.subscribe(OrderEvent, self._on_order_event)
         self._state(NodeState.BUILT)
 
-    def _venue(self, adapter: VenueAdapter, limiter: Any) -> _Venue:
+    def _venue(self, adapter: VenueAdapter, limiter: RateLimiter) -> NodeVenue:
         engine = ExecutionEngine(
             adapter=adapter,
             bus=self.bus,
@@ -200,7 +218,7 @@ class TradingNode:
             owns_store=False,
             reference_price=lambda symbol: self._mid(adapter.name, symbol),
         )
-        return _Venue(adapter, engine, MarketDataService(adapter, clock=self.clock))
+        return NodeVenue(adapter, limiter, engine, MarketDataService(adapter, clock=self.clock))
 
     def _mid(self, venue: str, symbol: str) -> Decimal | None:
         # a market order's notional is checked against the last top of book
@@ -217,6 +235,8 @@ class TradingNode:
         for engine in self.router:
             for order in engine.tracker:
                 self._owners.setdefault(order.client_order_id, order.strategy_id)
+        for component in self._components:
+            await component.restore()
         self._state(NodeState.RESTORED)
 
     async def reconcile(self) -> None:
@@ -247,11 +267,19 @@ class TradingNode:
         if self._bars:
             interval = self.config.node.bar_check_interval_ms * 1_000_000
             self.clock.set_timer("node:bars", interval, self._close_bars)
+        for component in self._components:
+            await component.start()
+            log.info("node_component_started", component=component.name)
 
     async def stop(self) -> None:
         """Stop the actors, then the venues; flush and close the store."""
         if self.state is NodeState.STOPPED:
             return
+        for component in reversed(self._components):
+            try:
+                await component.stop()
+            except Exception:
+                log.exception("node_component_stop_failed", component=component.name)
         for actor in self._actors.values():
             self._stop_actor(actor, ActorState.STOPPED)
         self.clock.cancel_timer("node:bars")
@@ -439,7 +467,7 @@ class TradingNode:
     def locate(self, client_order_id: str) -> tuple[str, str] | None:
         return self._outbox.get(client_order_id)
 
-    async def _work(self, venue: _Venue) -> None:
+    async def _work(self, venue: NodeVenue) -> None:
         assert venue.queue is not None
         while True:
             command = await venue.queue.get()

@@ -119,10 +119,22 @@ class IndexDesk:
         self.publishers: list[OutputPublisher] = []
         self.invoice_listeners: list[InvoiceListener] = []
         self.batches_closed = 0
+        self._restored = (0, 0)  # (journal events, invoices) replayed by restore()
 
     # -- life cycle ----------------------------------------------------------------------------
     async def start(self) -> None:
-        """Replay the journal, start the engine (reconciling with the venue), then trade."""
+        """Replay the journal, start the engine (reconciling with the venue), then trade.
+
+        On a TradingNode the node does the middle step: it calls ``restore``, reconciles every
+        venue, then ``run`` (tradewind.desks.index.runtime wires it so).
+        """
+        await self.restore()
+        await self.engine.start()
+        await self.run()
+
+    async def restore(self) -> None:
+        """Replay the journal and learn the legs in flight (before the engine reconciles, so
+        fills it finds are attributed to their batch)."""
         events = await self._db(lambda: list(self.journal.replay()))
         invoices: list[MintInvoice] = []
         for event in events:
@@ -133,35 +145,48 @@ class IndexDesk:
         await self._db(lambda: [self.journal.put_invoice(i) for i in invoices])
         for batch in self.state.open_batches():
             self._runner.track(self._legs(batch.batch_id, batch.legs))
-        await self.engine.start()
+        self._restored = (len(events), len(invoices))
+
+    async def run(self) -> None:
+        """With the engine reconciled: hand over fills, sync the books, take deposits, trade."""
+        journal_events, invoices = self._restored
         await self._runner.sweep()
         self._planning = BatchPlanning(
             self.state, self._planner, self.engine.instruments, venue=self.engine.venue
         )
-        for symbol in self._planning.constituents():
-            await self.market_data.subscribe(self.engine.instrument(symbol))
-        for symbol in self._planning.constituents():
-            await self.market_data.wait_synced(symbol, timeout_s=self._timings.book_timeout_s)
+        # all books at once: a venue SDK may pause before each subscription (0.5 s for Binance's)
+        constituents = self._planning.constituents()
+        await asyncio.gather(
+            *(self.market_data.subscribe(self.engine.instrument(s)) for s in constituents)
+        )
+        await asyncio.gather(
+            *(
+                self.market_data.wait_synced(s, timeout_s=self._timings.book_timeout_s)
+                for s in constituents
+            )
+        )
         await self._source.start(self.on_deposit)
         self._loop_task = asyncio.create_task(self._solver_loop(), name="index-solver")
         log.info(
             "index_desk_started",
-            journal_events=len(events),
+            journal_events=journal_events,
             open_orders=len(self.state.open_orders()),
             open_batches=len(self.state.open_batches()),
-            invoices=len(invoices),
+            invoices=invoices,
         )
 
-    async def stop(self) -> None:
-        """Stop the loop (a batch in flight is finished by the next start), then the parts."""
+    async def stop(self, *, kernel: bool = True) -> None:
+        """Stop the loop (a batch in flight is finished by the next start), then the parts;
+        ``kernel=False`` leaves the market data and the engine to their owner (the node)."""
         await self._source.stop()
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
             self._loop_task = None
-        await self.market_data.close()
-        await self.engine.stop()
+        if kernel:
+            await self.market_data.close()
+            await self.engine.stop()
         await self._db(self.journal.close)
         self._io.shutdown(wait=True)
 

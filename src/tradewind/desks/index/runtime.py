@@ -1,10 +1,12 @@
-"""IndexDeskRuntime: the index desk wired to a venue, its stores and the FIX/JSON gateway.
+"""IndexDeskRuntime: the index desk's configuration, run as components on a TradingNode.
 
-    venue adapter ─▶ ExecutionEngine (kernel store) ─┐
-                 └▶ MarketDataService (books) ───────┼─▶ IndexDesk ◀─ CollateralSource
-    index definitions (checked against instruments) ─┘       │
-    FastAPI app: /fix (gateway) + /invoices + /local/deposits ◀┘
+    TradingNode (one venue; kernel store; clock) ── builds adapter, engine, market data
+        components: IndexDesk (+ its CollateralSource, + chain link) ─ gateway server
+    index definitions (checked against the venue's instruments)
+    FastAPI app: /fix (gateway) + /invoices + /local/deposits
 
+The node runs the lifecycle: build → restore (engine state, then the desk's journal) →
+reconcile the venue → run (the desk syncs its books and trades; the gateway listens) → stop.
 Used by ``tradewind serve``, the demo and the end-to-end tests, so all three run the same wiring.
 """
 
@@ -22,7 +24,6 @@ from eth_account import Account
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict
 
-from tradewind.bus.in_process import InProcessMessageBus
 from tradewind.chain.keys import load_hot_key
 from tradewind.chain.registry import DeploymentRegistry
 from tradewind.common.config import ChainLinkConfig, ConfigError, DeskConfig
@@ -47,12 +48,11 @@ from tradewind.desks.index.solver import BatchPlanner, OptimalAllocator, SolverC
 from tradewind.desks.index.state import IndexDeskState
 from tradewind.execution.engine import ExecutionEngine
 from tradewind.execution.market_data import MarketDataService
-from tradewind.execution.store_writer import StoreWriter
 from tradewind.gateway.fixjson.runner import GatewayServer
 from tradewind.gateway.fixjson.server import build_gateway_app
-from tradewind.node.venue_factory import VenueSettings, open_venue
-from tradewind.oms.rate_limiter import provisional_limiter
-from tradewind.store.kernel_store import KernelStore
+from tradewind.node import NodeConfig, TradingNode
+from tradewind.node.config import NodeSection, VenueEntry
+from tradewind.node.venue_factory import VenueSettings
 
 __all__ = [
     "GATEWAY_KEY_ENV",
@@ -95,12 +95,54 @@ class LocalDepositBody(BaseModel):
 
 @dataclass(slots=True)
 class _Parts:
+    node: TradingNode
     engine: ExecutionEngine
     market_data: MarketDataService
     journal: DeskJournal
     server: GatewayServer
     desk: IndexDesk
     definitions: tuple[IndexDefinition, ...] = field(default_factory=tuple)
+
+
+class _DeskComponent:
+    """The desk (and its chain link) on the node: journal replay at restore, trading at start."""
+
+    name = "index-desk"
+
+    def __init__(self, desk: IndexDesk, chain_link: ChainLink | None) -> None:
+        self._desk = desk
+        self._chain_link = chain_link
+
+    async def restore(self) -> None:
+        await self._desk.restore()
+
+    async def start(self) -> None:
+        await self._desk.run()
+        if self._chain_link is not None:
+            await self._chain_link.start()
+
+    async def stop(self) -> None:
+        await self._desk.stop(kernel=False)
+        if self._chain_link is not None:
+            await self._chain_link.close()
+
+
+class _GatewayComponent:
+    """The FIX/JSON + REST server: listens once the desk trades, closes first."""
+
+    name = "index-gateway"
+
+    def __init__(self, server: GatewayServer) -> None:
+        self.server = server
+
+    async def restore(self) -> None:
+        pass
+
+    async def start(self) -> None:
+        await self.server.start()
+
+    async def stop(self) -> None:
+        await self.server.stop()
 
 
 class IndexDeskRuntime:
@@ -144,10 +186,28 @@ class IndexDeskRuntime:
             raise RuntimeError("the index desk runtime is not started")
         return self._parts
 
+    def node_config(self) -> NodeConfig:
+        """The node this desk runs on: one venue, the kernel store."""
+        venue = self._venue
+        return NodeConfig(
+            node=NodeSection(name="index-desk", database=_url(self.config.kernel_database)),
+            venues={
+                venue.name: VenueEntry(
+                    kind=self.config.venue_kind,
+                    rest_url=venue.rest_url,
+                    ws_url=venue.ws_url,
+                    api_key=venue.api_key,
+                    api_secret=venue.api_secret,
+                )
+            },
+        )
+
     async def start(self) -> None:
         config = self.config
-        limiter = provisional_limiter(self._clock, "index-desk")
-        adapter = open_venue(config.venue_kind, self._venue, limiter=limiter)
+        node = TradingNode(self.node_config(), clock=self._clock)
+        await node.build()
+        venue = node.venue(self._venue.name)
+        adapter, limiter = venue.adapter, venue.limiter
         instruments = {i.symbol: i for i in await adapter.load_instruments()}
         if adapter.rate_limits:
             # the venue's declared budget replaces the placeholder at once (the engine does the
@@ -156,13 +216,7 @@ class IndexDeskRuntime:
         source = DEMO_INDEX_FILE if config.indexes == "demo" else Path(config.indexes)
         # weights need prices: one snapshot mid per symbol the file names, read only if needed
         definitions = await asyncio.to_thread(load_index_definitions, source, instruments)
-        kernel_url = _url(config.kernel_database)
-        kernel_store = StoreWriter(await asyncio.to_thread(KernelStore.open, kernel_url))
-        bus = InProcessMessageBus()
-        engine = ExecutionEngine(
-            adapter=adapter, bus=bus, limiter=limiter, clock=self._clock, store=kernel_store
-        )
-        market_data = MarketDataService(adapter, bus=bus, clock=self._clock)
+        engine, market_data = venue.engine, venue.books
         journal = await asyncio.to_thread(DeskJournal.open, _url(config.database))
         source = self.source
         if self._chain_config is not None and self._chain_config.enabled:
@@ -190,23 +244,25 @@ class IndexDeskRuntime:
         desk.publishers.append(app.state.publisher)
         if self.chain_link is not None:
             self.chain_link.attach(desk)
-        await desk.start()
-        if self.chain_link is not None:
-            await self.chain_link.start()
         server = GatewayServer(app, host=config.host, port=config.port)
-        await server.start()
-        self._parts = _Parts(engine, market_data, journal, server, desk, definitions)
+        node.add_component(_DeskComponent(desk, self.chain_link))
+        node.add_component(_GatewayComponent(server))
+        try:
+            await node.restore()
+            await node.reconcile()
+            await node.run()
+        except BaseException:
+            await node.stop()
+            raise
+        self._parts = _Parts(node, engine, market_data, journal, server, desk, definitions)
         log.info("index_desk_serving", url=server.http_url, indexes=len(definitions))
 
     async def stop(self) -> None:
         parts, self._parts = self._parts, None
         if parts is None:
             return
-        await parts.server.stop()
-        await parts.desk.stop()
-        if self.chain_link is not None:
-            await self.chain_link.close()
-            self.chain_link = None
+        await parts.node.stop()
+        self.chain_link = None
 
     async def __aenter__(self) -> IndexDeskRuntime:
         await self.start()
