@@ -74,8 +74,9 @@ async def run(ticks: int, warmup: int) -> list[int]:
         for asset, amount in assets.items():
             venue.credit(account, asset, Decimal(amount))
     for side, price in ((Side.BUY, "94000"), (Side.SELL, "96000")):
-        venue.place("maker", NewOrder("BTCUSDT", side, SimType.LIMIT, Decimal("1"),
-                                      price=Decimal(price), time_in_force=TimeInForce.GTC))  # fmt: skip
+        order = NewOrder("BTCUSDT", side, SimType.LIMIT, Decimal("1"), price=Decimal(price),
+                         time_in_force=TimeInForce.GTC)  # fmt: skip
+        venue.place("maker", order)
 
     adapter = InProcessAdapter(venue, "kernel", venue="inprocess", clock=clock)
     node = TradingNode(clock=clock, adapters={"inprocess": adapter})
