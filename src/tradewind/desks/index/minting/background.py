@@ -22,6 +22,7 @@ from web3.exceptions import ProviderConnectionError, TimeExhausted, Web3RPCError
 
 from tradewind.chain.tx import FeeCapExceededError, TransactionRejected
 from tradewind.common.logging import get_logger
+from tradewind.core.clock import LiveClock, TimerClock, seconds_to_ns
 from tradewind.desks.index.minting.errors import InvalidSettlementConfigError
 
 __all__ = ["TRANSIENT", "SettlementTasks"]
@@ -48,8 +49,14 @@ class SettlementTasks(Generic[T]):
     ``max_retry_delay_s`` (seconds)."""
 
     def __init__(
-        self, *, action: str, retry_delay_s: float = 0.5, max_retry_delay_s: float = 10.0
+        self,
+        *,
+        action: str,
+        retry_delay_s: float = 0.5,
+        max_retry_delay_s: float = 10.0,
+        clock: TimerClock | None = None,
     ) -> None:
+        self._clock = clock or LiveClock()
         if not retry_delay_s > 0 or not max_retry_delay_s >= retry_delay_s:
             raise InvalidSettlementConfigError(
                 "retry delays must satisfy 0 < retry_delay_s <= max_retry_delay_s"
@@ -117,5 +124,5 @@ class SettlementTasks(Generic[T]):
                     error=f"{type(exc).__name__}: {exc}",
                 )
                 return None
-            await asyncio.sleep(delay)
+            await self._clock.sleep(seconds_to_ns(delay))
             delay = min(delay * 2, self._max_delay_s)

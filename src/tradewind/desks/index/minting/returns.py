@@ -45,6 +45,7 @@ from tradewind.chain.events import (
 )
 from tradewind.chain.registry import DeploymentRegistry
 from tradewind.common.logging import get_logger
+from tradewind.core.clock import LiveClock, TimerClock, seconds_to_ns
 from tradewind.desks.index.events import IndexTokensReturned, InvalidIndexEvent
 from tradewind.desks.index.minting.amounts import units_to_tokens
 from tradewind.desks.index.minting.errors import InvalidSettlementConfigError
@@ -113,7 +114,9 @@ class TokenReturnWatcher:
         poll_interval_s: float = 0.5,
         start_block: int | None = 0,
         follower_store: FollowerStore | None = None,
+        clock: TimerClock | None = None,
     ) -> None:
+        self._clock = clock or LiveClock()
         desk = desk_address if desk_address is not None else registry.desk_address
         if not isinstance(desk, str) or not is_address(desk):
             raise InvalidSettlementConfigError(f"desk_address is not an address: {desk!r}")
@@ -191,7 +194,7 @@ class TokenReturnWatcher:
         while not self._stop.is_set():
             await self.step()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self._poll_s)
+                await self._clock.wait_for(self._stop.wait(), seconds_to_ns(self._poll_s))
 
     async def step(self) -> list[IndexTokensReturned]:
         """One poll of every chain: the returns handed to the sink by this step, in order."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -25,6 +24,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from tradewind.common.logging import get_logger
+from tradewind.core.clock import Clock, LiveClock
 from tradewind.venues.base import (
     DepositAddress,
     MalformedPayload,
@@ -142,7 +142,9 @@ class SapiDepositHistory:
         *,
         venue: str = "binance",
         timeout_s: float = 10.0,
+        clock: Clock | None = None,
     ) -> None:
+        self._clock = clock or LiveClock()
         self._url = rest_url.rstrip("/")
         self._key = api_key
         self._secret = api_secret.encode()
@@ -163,7 +165,7 @@ class SapiDepositHistory:
         return parse_deposit_history(self._venue, payload)
 
     async def _signed_get(self, path: str, params: Mapping[str, Any]) -> Any:
-        query = urlencode({**params, "timestamp": int(time.time() * 1000)})
+        query = urlencode({**params, "timestamp": self._clock.now_ns() // 1_000_000})
         signature = hmac.new(self._secret, query.encode(), hashlib.sha256).hexdigest()
         url = f"{self._url}{path}?{query}&signature={signature}"
         if self._session is None:

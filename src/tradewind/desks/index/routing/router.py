@@ -56,7 +56,7 @@ from tradewind.chain.tx import (
     TxRequest,
 )
 from tradewind.common.logging import get_logger
-from tradewind.core.clock import Clock, LiveClock
+from tradewind.core.clock import LiveClock, TimerClock, seconds_to_ns
 from tradewind.desks.index.collateral_source import CollateralDeposit, DepositSink
 from tradewind.desks.index.routing.exchange import ExchangeCapital, find_deposit
 from tradewind.desks.index.routing.fees import BridgeFeeQuote, GasPricing, units_to_decimal
@@ -212,7 +212,7 @@ class CollateralRouter:
         gas_pricing: GasPricing,
         store: RouteStore | None = None,
         settings: RouterSettings | None = None,
-        clock: Clock | None = None,
+        clock: TimerClock | None = None,
     ) -> None:
         if origin.chain_id == destination.chain_id:
             raise InvalidRouteConfigError("origin and destination must be different chains")
@@ -226,7 +226,7 @@ class CollateralRouter:
         self._exchange = exchange
         self._fee_quote = fee_quote
         self._gas = gas_pricing
-        self._clock: Clock = clock or LiveClock()
+        self._clock: TimerClock = clock or LiveClock()
         self.vault = CollateralVaultContract(origin.w3, contracts.vault)
         self._origin_token = Erc20Contract(origin.w3, contracts.origin_token)
         self._origin_pool = SpokePoolContract(origin.w3, contracts.origin_spoke_pool)
@@ -255,7 +255,7 @@ class CollateralRouter:
                     error=f"{type(exc).__name__}: {exc}",
                     retry_in_s=delay,
                 )
-                await asyncio.sleep(delay)
+                await self._clock.sleep(seconds_to_ns(delay))
                 delay = min(delay * 2, self.settings.max_retry_delay_s)
             except Exception as exc:  # a revert, a bad payload, a bug: stop this route only
                 failed_at = record.stage.value
@@ -463,7 +463,7 @@ class CollateralRouter:
                         f"{deadline}; refund it with refundExpired"
                     )
             patience.tick()
-            await asyncio.sleep(self.settings.poll_interval_s)
+            await self._clock.sleep(seconds_to_ns(self.settings.poll_interval_s))
 
     def _fill_matches(self, record: RoutingRecord, args: Any) -> bool:
         expected = {
@@ -541,7 +541,7 @@ class CollateralRouter:
                     record.with_changes(stage=RouteStage.CREDITED, credited_amount=row.amount)
                 )
             patience.tick()
-            await asyncio.sleep(self.settings.poll_interval_s)
+            await self._clock.sleep(seconds_to_ns(self.settings.poll_interval_s))
 
     async def _deliver(self, record: RoutingRecord, sink: DepositSink) -> RoutingRecord:
         if record.routing_fees is None:

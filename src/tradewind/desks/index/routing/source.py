@@ -30,7 +30,7 @@ from tradewind.chain.events import (
     FollowerStore,
 )
 from tradewind.common.logging import get_logger
-from tradewind.core.clock import Clock, LiveClock
+from tradewind.core.clock import LiveClock, TimerClock, seconds_to_ns
 from tradewind.desks.index.collateral_source import DepositSink
 from tradewind.desks.index.routing.record import RouteStage, RoutingRecord
 from tradewind.desks.index.routing.router import CollateralRouter
@@ -52,10 +52,10 @@ class ChainCollateralSource:
         *,
         follower_store: FollowerStore | None = None,
         start_block: int | None = 0,
-        clock: Clock | None = None,
+        clock: TimerClock | None = None,
     ) -> None:
         self._router = router
-        self._clock: Clock = clock or LiveClock()
+        self._clock: TimerClock = clock or LiveClock()
         settings = router.settings
         self._follower = EventFollower(
             router.origin.w3,
@@ -118,7 +118,7 @@ class ChainCollateralSource:
             except _TRANSIENT as exc:
                 log.warning("chain.routing_rpc_error", error=f"{type(exc).__name__}: {exc}")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), interval)
+                await self._clock.wait_for(self._stop.wait(), seconds_to_ns(interval))
 
     async def step(self) -> list[RoutingRecord]:
         """One poll of the vault: store a record per newly confirmed deposit, then commit."""
