@@ -453,3 +453,32 @@ async def test_bad_exchange_info_on_reload_keeps_the_symbol_map(adapter: Binance
     assert adapter.rate_limits == limits and len(limits) == 2  # nothing half-replaced
     eth_update = _with(DEPTH_UPDATE, s="ETHUSDT")
     assert adapter.accept_depth_update("ETH/USDT", eth_update, lambda _d: None) is False
+
+
+# a <symbol>@trade stream message (shape as Binance sends it)
+PUBLIC_TRADE: dict[str, Any] = {
+    "e": "trade", "E": T0_MS, "s": "BTCUSDT", "t": 12345, "p": "95000.10", "q": "0.002",
+    "T": T0_MS, "m": True,
+}  # fmt: skip
+
+
+async def test_public_trades_read_exactly_and_bad_ones_are_rejected(
+    adapter: BinanceAdapter,
+) -> None:
+    got: list[Any] = []
+    bad = [
+        _with(PUBLIC_TRADE, s="ETHUSDT"),  # another symbol's trade on this stream
+        _with(PUBLIC_TRADE, p="abc"),
+        _without(PUBLIC_TRADE, "t"),
+        _with(PUBLIC_TRADE, m="yes"),
+        _with(PUBLIC_TRADE, q="-1"),
+    ]
+    with capture_logs() as logs:
+        assert adapter.accept_trade("BTC/USDT", PUBLIC_TRADE, got.append)
+        assert not any(adapter.accept_trade("BTC/USDT", payload, got.append) for payload in bad)
+    [tick] = got
+    assert (tick.venue, tick.symbol, tick.trade_id) == ("binance", "BTC/USDT", "12345")
+    assert (tick.price, tick.qty) == (D("95000.10"), D("0.002"))
+    assert tick.aggressor is OrderSide.SELL  # the buyer was the maker: a seller hit the bid
+    assert tick.ts_event == T0_MS * 1_000_000
+    assert len(_rejections(logs)) == len(bad)

@@ -268,3 +268,33 @@ async def test_bad_balance_raises_and_is_logged(
     balances = await adapter.balances()
     assert list(balances) == ["BTC"]
     assert (balances["BTC"].free, balances["BTC"].locked) == (D("1.5"), D("0.25"))
+
+
+# a public trade as watchTrades returns it
+PUBLIC_TRADE: dict[str, Any] = {
+    "id": "100", "symbol": "BTC/USDT", "price": 95000.1, "amount": 0.002, "side": "buy",
+    "timestamp": T0_MS,
+}  # fmt: skip
+
+
+async def test_public_trades_are_new_ones_only_and_bad_ones_are_rejected(
+    adapter: CcxtAdapter,
+) -> None:
+    got: list[Any] = []
+    first = [
+        PUBLIC_TRADE,
+        _with(PUBLIC_TRADE, id="101", price="x"),
+        _with(PUBLIC_TRADE, id="abc"),
+        _with(PUBLIC_TRADE, id="102", symbol="ETH/USDT"),
+    ]
+    with capture_logs() as logs:
+        seen = adapter.accept_public_trades("BTC/USDT", first, -1, got.append)
+        # watchTrades re-sends its cache: trade 100 again is dropped quietly, 103 is new
+        seen = adapter.accept_public_trades(
+            "BTC/USDT", [PUBLIC_TRADE, _with(PUBLIC_TRADE, id="103")], seen, got.append
+        )
+        assert adapter.accept_public_trades("BTC/USDT", "nope", seen, got.append) == seen
+    assert [t.trade_id for t in got] == ["100", "103"] and seen == 103
+    assert (got[0].price, got[0].qty) == (D("95000.1"), D("0.002"))
+    assert got[0].aggressor is not None and got[0].aggressor.value == "buy"
+    assert len(_rejections(logs)) == 4
