@@ -147,8 +147,12 @@ class IndexDesk:
             self._runner.track(self._legs(batch.batch_id, batch.legs))
         self._restored = (len(events), len(invoices))
 
-    async def run(self) -> None:
-        """With the engine reconciled: hand over fills, sync the books, take deposits, trade."""
+    async def run(self, *, source: bool = True) -> None:
+        """With the engine reconciled: hand over fills, sync the books, take deposits, trade.
+
+        ``source=False``: the collateral source is started by its owner (a node component)
+        with ``on_deposit`` as its sink.
+        """
         journal_events, invoices = self._restored
         await self._runner.sweep()
         self._planning = BatchPlanning(
@@ -165,7 +169,8 @@ class IndexDesk:
                 for s in constituents
             )
         )
-        await self._source.start(self.on_deposit)
+        if source:
+            await self._source.start(self.on_deposit)
         self._loop_task = asyncio.create_task(self._solver_loop(), name="index-solver")
         log.info(
             "index_desk_started",
@@ -175,10 +180,12 @@ class IndexDesk:
             invoices=invoices,
         )
 
-    async def stop(self, *, kernel: bool = True) -> None:
+    async def stop(self, *, kernel: bool = True, source: bool = True) -> None:
         """Stop the loop (a batch in flight is finished by the next start), then the parts;
-        ``kernel=False`` leaves the market data and the engine to their owner (the node)."""
-        await self._source.stop()
+        ``kernel=False`` / ``source=False`` leave the market data and the engine / the collateral
+        source to their owner (the node and its components)."""
+        if source:
+            await self._source.stop()
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -1,7 +1,8 @@
 """IndexDeskRuntime: the index desk's configuration, run as components on a TradingNode.
 
     TradingNode (one venue; kernel store; clock) ── builds adapter, engine, market data
-        components: IndexDesk (+ its CollateralSource, + chain link) ─ gateway server
+        components, started in this order, stopped in reverse:
+          IndexDesk (+ chain link) ─ CollateralSource (→ desk.on_deposit) ─ gateway server
     index definitions (checked against the venue's instruments)
     FastAPI app: /fix (gateway) + /invoices + /local/deposits
 
@@ -117,14 +118,34 @@ class _DeskComponent:
         await self._desk.restore()
 
     async def start(self) -> None:
-        await self._desk.run()
+        await self._desk.run(source=False)
         if self._chain_link is not None:
             await self._chain_link.start()
 
     async def stop(self) -> None:
-        await self._desk.stop(kernel=False)
+        await self._desk.stop(kernel=False, source=False)
         if self._chain_link is not None:
             await self._chain_link.close()
+
+
+class _CollateralComponent:
+    """The collateral source feeding the desk's ``on_deposit``: starts once the desk trades,
+    stops before it."""
+
+    name = "index-collateral"
+
+    def __init__(self, source: CollateralSource, desk: IndexDesk) -> None:
+        self._source = source
+        self._desk = desk
+
+    async def restore(self) -> None:
+        pass
+
+    async def start(self) -> None:
+        await self._source.start(self._desk.on_deposit)
+
+    async def stop(self) -> None:
+        await self._source.stop()
 
 
 class _GatewayComponent:
@@ -170,6 +191,11 @@ class IndexDeskRuntime:
         return self._require().desk
 
     @property
+    def node(self) -> TradingNode:
+        """The node the desk runs on (its health, cache and venues)."""
+        return self._require().node
+
+    @property
     def url(self) -> str:
         return self._require().server.http_url
 
@@ -213,9 +239,9 @@ class IndexDeskRuntime:
             # the venue's declared budget replaces the placeholder at once (the engine does the
             # same at its start, but its own exchangeInfo call must already be paced by it)
             limiter.update_limits(adapter.rate_limits)
-        source = DEMO_INDEX_FILE if config.indexes == "demo" else Path(config.indexes)
+        index_file = DEMO_INDEX_FILE if config.indexes == "demo" else Path(config.indexes)
         # weights need prices: one snapshot mid per symbol the file names, read only if needed
-        definitions = await asyncio.to_thread(load_index_definitions, source, instruments)
+        definitions = await asyncio.to_thread(load_index_definitions, index_file, instruments)
         engine, market_data = venue.engine, venue.books
         journal = await asyncio.to_thread(DeskJournal.open, _url(config.database))
         source = self.source
@@ -246,6 +272,7 @@ class IndexDeskRuntime:
             self.chain_link.attach(desk)
         server = GatewayServer(app, host=config.host, port=config.port)
         node.add_component(_DeskComponent(desk, self.chain_link))
+        node.add_component(_CollateralComponent(source, desk))
         node.add_component(_GatewayComponent(server))
         try:
             await node.restore()
