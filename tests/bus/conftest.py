@@ -35,6 +35,8 @@ from tradewind.core import (
     SubmitOrder,
     TimeInForce,
 )
+from tradewind.core.commands import ModifyOrder
+from tradewind.core.market import Bar, TradeTick
 
 T: dict[str, Any] = {"ts_event": 1_700_000_000_000_000_001, "ts_init": 1_700_000_000_000_000_002}
 ORDER: dict[str, Any] = {"client_order_id": "tw-abc", "venue": "binance", "symbol": "BTC/USDT", **T}
@@ -113,6 +115,38 @@ def all_samples() -> list[Message]:
         ),
         CancelOrder(venue="binance", symbol="ETH/USDT", client_order_id="tw-1", ts_init=6),
         CancelAllOrders(venue="binance", symbol="ETH/USDT", ts_init=7),
+        ModifyOrder(
+            venue="binance",
+            symbol="ETH/USDT",
+            client_order_id="tw-1",
+            new_client_order_id="tw-2",
+            price=D("3000.5"),
+            ts_init=8,
+        ),
+        TradeTick(
+            venue="binance",
+            symbol="BTC/USDT",
+            trade_id="991",
+            price=D("95000.01"),
+            qty=D("0.0002"),
+            aggressor=OrderSide.SELL,
+            ts_event=9,
+            ts_init=10,
+        ),
+        Bar(
+            venue="binance",
+            symbol="BTC/USDT",
+            interval_ns=60_000_000_000,
+            ts_open=0,
+            open=D("95000"),
+            high=D("95010.5"),
+            low=D("94990"),
+            close=D("95001"),
+            volume=D("1.25"),
+            trades=42,
+            ts_event=60_000_000_000,
+            ts_init=60_000_000_001,
+        ),
         OrderStatusReport(
             venue="binance",
             symbol="BTC/USDT",

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from tradewind.core import commands, events, reports
+from tradewind.core import commands, events, market, reports
 from tradewind.core.errors import DomainValueError
 from tradewind.core.messages import Message
 
@@ -214,9 +214,9 @@ def _tuple_decoder(inner: _Decoder) -> _Decoder:
 
 
 def core_message_types() -> tuple[type[Message], ...]:
-    """Every concrete message type of tradewind.core (events, commands, reports)."""
+    """Every concrete message type of tradewind.core (events, market data, commands, reports)."""
     found: list[type[Message]] = []
-    for module in (events, commands, reports):
+    for module in (events, market, commands, reports):
         for name in module.__all__:
             candidate = getattr(module, name)
             if isinstance(candidate, type) and issubclass(candidate, Message):

@@ -18,7 +18,7 @@ from tradewind.core.clock import (
     TimeEvent,
     TimerClock,
 )
-from tradewind.core.commands import CancelAllOrders, CancelOrder, SubmitOrder
+from tradewind.core.commands import CancelAllOrders, CancelOrder, ModifyOrder, SubmitOrder
 from tradewind.core.enums import LiquiditySide, OrderSide, OrderStatus, OrderType, TimeInForce
 from tradewind.core.errors import DomainValueError
 from tradewind.core.events import (
@@ -39,6 +39,7 @@ from tradewind.core.events import (
 from tradewind.core.fills import Fill, FillKey
 from tradewind.core.identifiers import (
     ClientOrderId,
+    InstrumentId,
     StrategyId,
     TradeId,
     Venue,
@@ -46,6 +47,7 @@ from tradewind.core.identifiers import (
     parse_symbol,
 )
 from tradewind.core.instruments import Instrument, InstrumentFilters, decimal_places
+from tradewind.core.market import Bar, TradeTick
 from tradewind.core.messages import Command, Event, Message, Report
 from tradewind.core.orders import Order
 from tradewind.core.positions import Position
@@ -55,6 +57,7 @@ __all__ = [
     "Asset",
     "Balance",
     "BalanceUpdated",
+    "Bar",
     "BookSyncLost",
     "BookUpdated",
     "CancelAllOrders",
@@ -69,10 +72,12 @@ __all__ = [
     "FillReport",
     "Instrument",
     "InstrumentFilters",
+    "InstrumentId",
     "InstrumentUpdated",
     "LiquiditySide",
     "LiveClock",
     "Message",
+    "ModifyOrder",
     "Order",
     "OrderAccepted",
     "OrderCancelRejected",
@@ -97,6 +102,7 @@ __all__ = [
     "TimeInForce",
     "TimerClock",
     "TradeId",
+    "TradeTick",
     "Venue",
     "VenueOrderId",
     "decimal_places",

@@ -6,9 +6,16 @@ from decimal import ROUND_DOWN, Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from tradewind.core import BookUpdated, OrderEvent, OrderFilled, OrderSide, TimeEvent
-from tradewind.core.identifiers import InstrumentId
-from tradewind.core.market import Bar, TradeTick
+from tradewind.core import (
+    Bar,
+    BookUpdated,
+    InstrumentId,
+    OrderEvent,
+    OrderFilled,
+    OrderSide,
+    TimeEvent,
+    TradeTick,
+)
 from tradewind.node import Strategy
 
 
