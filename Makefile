@@ -29,6 +29,7 @@ demo: $(STAMP) $(CONTRACTS_STAMP)
 	$(BIN)/tradewind demo
 
 test: $(STAMP) $(CONTRACTS_STAMP)
+	@$(MAKE) --no-print-directory lint
 	@$(BIN)/python scripts/ensure_services.py
 	$(BIN)/python -m pytest -n 2 -q
 
@@ -36,6 +37,7 @@ lint: $(STAMP)
 	$(BIN)/python -m ruff check src tests bench
 	$(BIN)/python -m ruff format --check src tests bench
 	$(BIN)/python -m mypy src/tradewind
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_matching_engine.py

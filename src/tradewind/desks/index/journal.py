@@ -41,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import Insert
 
 from tradewind.common.logging import get_logger
 from tradewind.desks.index.events import IndexEvent, decode_event
@@ -137,6 +138,7 @@ class DeskJournal:
     def _insert_ignoring_duplicates(self, table: Table, unique: str) -> Any:
         """INSERT .. ON CONFLICT DO NOTHING RETURNING the unique column: a row back means the
         insert happened (rowcount is not reliable for this across drivers)."""
+        statement: Insert
         if self._dialect == "sqlite":
             statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=[unique])
         elif self._dialect == "postgresql":
