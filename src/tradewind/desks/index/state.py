@@ -687,7 +687,7 @@ class IndexDeskState:
 
     def accounts(self) -> tuple[Account, ...]:
         """Every account that ever held collateral, in order."""
-        return tuple(sorted({account for account, _ in self._collateral}))
+        return self._collateral.accounts()
 
     def _view(self, order: IndexOrder) -> OrderView:
         report = self._report(order, order.ts_last)
