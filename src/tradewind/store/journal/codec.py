@@ -188,6 +188,10 @@ class Nested(FieldType):
     def __init__(self, kind: type[Record]) -> None:
         self._kind = kind
 
+    @property
+    def kind(self) -> type[Record]:
+        return self._kind
+
     def problem(self, value: object) -> str | None:
         if not isinstance(value, self._kind):
             return f"must be an {self._kind.__name__}, got {value!r}"
@@ -214,7 +218,7 @@ class TupleOf(FieldType):
 
     def problem(self, value: object) -> str | None:
         if not isinstance(value, tuple) or any(self._item.problem(i) for i in value):
-            return f"must be a tuple of {self._item._kind.__name__}"
+            return f"must be a tuple of {self._item.kind.__name__}"
         if self._unique_by is not None:
             seen: set[object] = set()
             for key in map(self._unique_by, value):
