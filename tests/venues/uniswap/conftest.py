@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from tests.fixtures.chain import ChainClient
 from web3 import AsyncWeb3
 
-from tests.fixtures.chain import ChainClient
 from tradewind.chain.deploy import LocalChains
 from tradewind.chain.events import EventFollower
 from tradewind.venues.uniswap.book import PoolBook

@@ -10,11 +10,11 @@ from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from tests.venues.uniswap.conftest import DEX_CHAIN, Dex
 from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 
-from tests.venues.uniswap.conftest import DEX_CHAIN, Dex
-from tradewind.venues.uniswap.quotes import InsufficientLiquidityError, quote
+from tradewind.venues.uniswap.quotes import InsufficientLiquidityError, mid_price, quote
 from tradewind.venues.uniswap.state import V2PairState, V3PoolState
 
 V3_POOLS = ["WETH/USDC@3000", "WETH/USDC@500", "WBTC/USDC@3000", "SOL/USDC@3000"]
@@ -32,16 +32,7 @@ def _amount(dex: Dex, symbol: str, token: str, notional_usd: float) -> int:
     if token == pool.quote.symbol:
         human = Decimal(str(notional_usd))
     else:
-        state = dex.book.state(symbol)
-        from tradewind.venues.uniswap.quotes import _v2_mid  # the pool's mid, quote per base
-        from tradewind.venues.uniswap.pools import price_from_sqrt
-
-        mid = (
-            price_from_sqrt(pool, state.sqrt_price_x96)
-            if isinstance(state, V3PoolState)
-            else _v2_mid(pool, state)  # type: ignore[arg-type]
-        )
-        human = Decimal(str(notional_usd)) / mid
+        human = Decimal(str(notional_usd)) / mid_price(pool, dex.book.state(symbol))
     return max(1, int(human.scaleb(info.decimals)))
 
 

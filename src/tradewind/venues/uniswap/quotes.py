@@ -24,6 +24,7 @@ __all__ = [
     "DexQuoteError",
     "InsufficientLiquidityError",
     "InvalidQuoteError",
+    "mid_price",
     "quote",
 ]
 
@@ -105,6 +106,15 @@ def quote(
         sqrt_price_after_x96=after,
         ticks_crossed=crossed,
     )
+
+
+def mid_price(pool: PoolInfo, state: PoolState) -> Decimal:
+    """The pool's spot price, quote per base (human units), before any fee."""
+    if isinstance(state, V3PoolState):
+        if not state.initialized:
+            raise InsufficientLiquidityError(f"{pool.symbol}: the pool is not initialised")
+        return price_from_sqrt(pool, state.sqrt_price_x96)
+    return _v2_mid(pool, state)
 
 
 def _v2_mid(pool: PoolInfo, state: V2PairState) -> Decimal:
