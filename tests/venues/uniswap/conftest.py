@@ -31,11 +31,13 @@ class Dex:
     pools: dict[str, PoolInfo]
     book: PoolBook
     trader: str
+    follower: EventFollower
 
-    async def sync(self, follower: EventFollower) -> None:
-        for event in await follower.poll():
+    async def sync(self) -> None:
+        """Feed the book every pool log up to the head."""
+        for event in await self.follower.poll():
             self.book.on_event(event)
-        await follower.commit()
+        await self.follower.commit()
 
 
 async def fund(client: ChainClient, who: str) -> None:
@@ -75,6 +77,6 @@ async def dex(chains: LocalChains, chain_client: ChainClient) -> AsyncIterator[D
     follower = EventFollower(
         w3, chain_id=chain.chain_id, filters=book.filters(), start_block=0, confirmations=1
     )
-    result = Dex(chains, chain_client, w3, {p.symbol: p for p in pools}, book, trader)
-    await result.sync(follower)
+    result = Dex(chains, chain_client, w3, {p.symbol: p for p in pools}, book, trader, follower)
+    await result.sync()
     yield result

@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 from tests.venues.uniswap.conftest import DEX_CHAIN, Dex
 
-from tradewind.chain.events import ChainEventRetracted, EventFollower
+from tradewind.chain.events import ChainEvent, ChainEventRetracted, EventFollower
 from tradewind.chain.keys import HotKey
 from tradewind.chain.tx import TransactionManager
 from tradewind.core.enums import OrderSide
+from tradewind.venues.uniswap.book import PoolBook
 from tradewind.venues.uniswap.execution import (
     SwapFilled,
     SwapRejected,
@@ -35,12 +36,12 @@ async def _balance(dex: Dex, key: str) -> int:
     return int(await contract.functions.balanceOf(dex.trader).call())
 
 
-def _follower(dex: Dex, confirmations: int = 1) -> EventFollower:
+def _follower(dex: Dex, book: PoolBook, confirmations: int) -> EventFollower:
     chain = dex.local.registry.chain(DEX_CHAIN)
     return EventFollower(
         dex.w3,
         chain_id=chain.chain_id,
-        filters=dex.book.filters(),
+        filters=book.filters(),
         start_block=0,
         confirmations=confirmations,
     )
@@ -71,7 +72,7 @@ async def test_a_swap_becomes_a_fill_with_its_tx_hash_and_gas(
     usdc_after = await _balance(dex, "MockUSDC")
     assert usdc_after - usdc_before == (-amount if exact == "in" else amount)
     # the book learns the swap from the pool's own log
-    await dex.sync(_follower(dex))
+    await dex.sync()
     state = dex.book.state(pool)
     if isinstance(state, V3PoolState):
         assert state.sqrt_price_x96 == result.quote.sqrt_price_after_x96
@@ -108,21 +109,27 @@ async def test_a_swap_beyond_its_slippage_bound_is_rejected_with_the_reason_and_
 
 
 async def test_a_reorg_retracts_the_pool_updates_it_undid(dex: Dex) -> None:
-    follower = _follower(dex, confirmations=4)
-    await dex.sync(follower)
-    before = dex.book.state(POOL)
+    book = PoolBook(list(dex.pools.values()))
+    follower = _follower(dex, book, confirmations=4)
+
+    async def sync() -> list[ChainEvent]:
+        events = await follower.poll()
+        for event in events:
+            book.on_event(event)
+        return events
+
+    await sync()
+    before = book.state(POOL)
     node = dex.local.nodes[DEX_CHAIN]
     snapshot = await node.snapshot()
     result = await _executor(dex).swap(
         SwapRequest(client_order_id="undone", pool=POOL, token_in="USDC", amount=50_000 * 10**6)
     )
     assert isinstance(result, SwapFilled)
-    await dex.sync(follower)
-    assert dex.book.state(POOL) != before  # seen, not yet confirmed
+    await sync()
+    assert book.state(POOL) != before  # seen, not yet confirmed
     await node.revert(snapshot)
     await node.mine(2)
-    events = await follower.poll()
-    for event in events:
-        dex.book.on_event(event)
+    events = await sync()
     assert any(isinstance(e, ChainEventRetracted) for e in events)
-    assert dex.book.state(POOL) == before
+    assert book.state(POOL) == before
