@@ -47,6 +47,7 @@ TICK_SPACING: Mapping[int, int] = {500: 10, 3000: 60, 10000: 200}
 FEED_DECIMALS = 8
 _DEADLINE_S = 3600
 _MAX_UINT256 = 2**256 - 1
+_OBSERVATIONS = 64
 _CONCENTRATED_WIDTH_TICKS = 2000  # about +-22 % around the seed price
 
 
@@ -280,6 +281,8 @@ async def _seed_v3(
     )
     pool = await deployer.read("UniswapV3Factory", "getPool", token0, token1, seed.fee_pips)
     deployer.register(seed.key, pool)
+    # Room for an hour of one-per-block observations at a block a minute: TWAPs need history.
+    await deployer.call(seed.key, "increaseObservationCardinalityNext", _OBSERVATIONS)
     await _approve(deployer, seed.base, manager)
     await _approve(deployer, seed.quote, manager)
     spacing = TICK_SPACING[seed.fee_pips]
