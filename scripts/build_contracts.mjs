@@ -70,7 +70,9 @@ const NPM_ARTIFACTS = [
     "NonfungiblePositionManager",
     "@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json",
   ],
-  ["Ethereum_SpokePool", "@across-protocol/contracts/dist/evm/artifacts/Ethereum_SpokePool.sol/Ethereum_SpokePool.json"],
+  // Across: the Ethereum_SpokePool variant (admin = its owner, no L1/L2 messenger), written as
+  // "SpokePool"; deployed behind ERC1967Proxy (the implementation disables initialisers).
+  ["SpokePool", "@across-protocol/contracts/dist/evm/artifacts/Ethereum_SpokePool.sol/Ethereum_SpokePool.json"],
   ["ERC1967Proxy", "@across-protocol/contracts/dist/evm/artifacts/ERC1967Proxy.sol/ERC1967Proxy.json"],
 ];
 

@@ -2,7 +2,9 @@
 
 Layout (``deploy_all``):
 
-    every chain          MockUSDC, SpokePool (RELAYER_ROLE -> relayer)
+    every chain          MockUSDC, WETH9, Across SpokePool (the published Ethereum_SpokePool
+                         behind ERC1967Proxy, initialised with the deployer as owner: the
+                         "hub" that relays refund root bundles; implementation "SpokePool:IMPL")
     vault chain          CollateralVault (USDC allowed, OPERATOR_ROLE -> desk)   "arbitrum"
     index chains         IndexToken per index symbol (MINTER_ROLE -> desk)       "base", "arbitrum"
     dex chain            Uniswap v2 + v3 (published artifacts), test tokens,     "arbitrum"
@@ -35,7 +37,6 @@ from tradewind.chain.anvil_dev_keys import ANVIL_DEV_ACCOUNTS, DevAccount
 from tradewind.chain.contracts import (
     MINTER_ROLE,
     OPERATOR_ROLE,
-    RELAYER_ROLE,
     decode_custom_error,
     load_artifact,
 )
@@ -66,6 +67,9 @@ DEFAULT_INDEX_SYMBOLS: tuple[str, ...] = ("TW10", "TW3")
 VAULT_CHAIN = "arbitrum"
 INDEX_CHAINS: tuple[str, ...] = ("base", "arbitrum")
 DEX_CHAIN = "arbitrum"
+# How old a deposit's quote timestamp and how far ahead its fill deadline may be (seconds).
+SPOKE_QUOTE_TIME_BUFFER_S = 3600
+SPOKE_FILL_DEADLINE_BUFFER_S = 6 * 3600
 _RECEIPT_TIMEOUT_S = 60.0
 
 
@@ -172,6 +176,11 @@ class _ChainDeployer:
         )
         return address
 
+    def encode(self, contract: str, function: str, *args: Any) -> str:
+        """Calldata of ``function(*args)`` of ``contract`` (0x hex)."""
+        abi = load_artifact(contract).abi_list()
+        return str(self._w3.eth.contract(abi=abi).encode_abi(function, list(args)))
+
     async def all_present(self, deployment: ChainDeployment) -> bool:
         """Whether ``deployment`` is this chain's and each of its contracts has code."""
         if deployment.chain_id != self._endpoint.chain_id or not deployment.contracts:
@@ -198,6 +207,21 @@ class _ChainDeployer:
             raise DeploymentError(
                 f"{self._endpoint.name}: {key}.{function} failed: {reason or exc}"
             ) from exc
+
+
+async def _deploy_spoke_pool(deployer: _ChainDeployer, weth: str, owner: str) -> str:
+    """Across's SpokePool: the implementation (its constructor disables initialisers), then an
+    ERC1967Proxy that runs ``initialize(0, owner)`` (owner = admin, withdrawals to it)."""
+    implementation = await deployer.deploy(
+        "SpokePool:IMPL",
+        "SpokePool",
+        weth,
+        SPOKE_QUOTE_TIME_BUFFER_S,
+        SPOKE_FILL_DEADLINE_BUFFER_S,
+        "0x0000000000000000000000000000000000000000",  # no Across V5 gateway: V5 fills off
+    )
+    init = deployer.encode("SpokePool", "initialize", 0, owner)
+    return await deployer.deploy("SpokePool", "ERC1967Proxy", implementation, init)
 
 
 def _plan_check(
@@ -234,7 +258,6 @@ async def _deploy_chain(
     account: LocalAccount,
     *,
     desk: str,
-    relayer: str,
     with_vault: bool,
     index_symbols: Sequence[str],
     pool_plan: PoolPlan | None,
@@ -249,8 +272,8 @@ async def _deploy_chain(
             return existing
         admin = account.address
         usdc = await deployer.deploy("MockUSDC", "MockUSDC")
-        await deployer.deploy("SpokePool", "SpokePool", admin)
-        await deployer.call("SpokePool", "grantRole", RELAYER_ROLE, relayer)
+        weth = await deployer.deploy("WETH9", "WETH9")
+        await _deploy_spoke_pool(deployer, weth, admin)
         if with_vault:
             await deployer.deploy("CollateralVault", "CollateralVault", admin)
             await deployer.call("CollateralVault", "setTokenAllowed", usdc, True)
@@ -291,7 +314,8 @@ async def deploy_all(
 
     ``deployer_key`` (0x hex) pays gas and becomes admin of every contract; ``desk_address``
     gets MINTER_ROLE on the index tokens and OPERATOR_ROLE on the vault; ``relayer_address``
-    (default: the desk) gets RELAYER_ROLE on every spoke pool. With ``pool_plan``, Uniswap,
+    (default: the desk) is recorded as the bridge relayer (Across lets anyone fill; the relayer
+    is repaid through root bundles the admin relays). With ``pool_plan``, Uniswap,
     its tokens, feeds and seeded pools go to ``dex_chain``. Chains of ``existing`` whose
     contracts are all still there are kept (no transaction).
     """
@@ -314,7 +338,6 @@ async def deploy_all(
                 endpoint,
                 account,
                 desk=desk,
-                relayer=relayer,
                 with_vault=name == vault_chain,
                 index_symbols=index_symbols if name in index_chains else (),
                 pool_plan=pool_plan if name == dex_chain else None,

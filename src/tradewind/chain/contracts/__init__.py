@@ -49,7 +49,6 @@ OWN_CONTRACT_NAMES: tuple[str, ...] = (
     "MockERC20",
     "IndexToken",
     "CollateralVault",
-    "SpokePool",
 )
 # ... and the protocols' published ones, copied (or, for Chainlink, compiled) from npm packages
 # by scripts/build_contracts.mjs.
@@ -64,7 +63,7 @@ PROTOCOL_CONTRACT_NAMES: tuple[str, ...] = (
     "QuoterV2",
     "NonfungiblePositionManager",
     "MockV3Aggregator",
-    "Ethereum_SpokePool",
+    "SpokePool",  # Across's Ethereum_SpokePool (@across-protocol/contracts)
     "ERC1967Proxy",
 )
 CONTRACT_NAMES: tuple[str, ...] = OWN_CONTRACT_NAMES + PROTOCOL_CONTRACT_NAMES

@@ -7,8 +7,8 @@ chain, and seed pools with liquidity around given prices.
     deploy_feeds(deployer, seeds)     MockV3Aggregator "<BASE>USD" (8 decimals) at the seed price
     seed_pools(deployer, seeds)       v3 pool (create + initialise + mint) or v2 pair per seed
 
-Registry keys: ``Token:<SYMBOL>``, ``UniswapV3Pool:<BASE><QUOTE><FEE>``,
-``UniswapV2Pair:<BASE><QUOTE>``, ``MockV3Aggregator:<BASE>USD``. The position manager's token
+Registry keys: ``MockERC20:<SYMBOL>`` (USDC: ``MockUSDC``, WETH: ``WETH9``),
+``UniswapV3Pool:<BASE><QUOTE><FEE>``, ``UniswapV2Pair:<BASE><QUOTE>``, ``MockV3Aggregator:<BASE>USD``. The position manager's token
 descriptor is ``address(0)`` (only ``tokenURI`` needs it). Prices are quote units per base unit
 (Decimal); amounts are converted to base units once, here, with exact integer arithmetic.
 """
@@ -111,7 +111,9 @@ class PoolSeed:
 
 
 def token_key(symbol: str) -> str:
-    return f"Token:{symbol}"
+    """Registry key of a pool token: the desk's MockUSDC, WETH9, else ``MockERC20:<SYMBOL>``
+    (a key's prefix always names its contract's artifact)."""
+    return {"USDC": "MockUSDC", "WETH": "WETH9"}.get(symbol, f"MockERC20:{symbol}")
 
 
 def pool_key(base: str, quote: str, fee_pips: int) -> str:
@@ -135,8 +137,9 @@ def sqrt_price_x96_for(price_1_per_0: Decimal, decimals0: int, decimals1: int) -
 
 
 async def deploy_uniswap(deployer: Deployer) -> None:
-    """The v2 and v3 protocol contracts, from their published artifacts."""
-    weth = await deployer.deploy("WETH9", "WETH9")
+    """The v2 and v3 protocol contracts, from their published artifacts (WETH9 reused when
+    the chain has one already)."""
+    weth = deployer.contracts.get("WETH9") or await deployer.deploy("WETH9", "WETH9")
     v2_factory = await deployer.deploy("UniswapV2Factory", "UniswapV2Factory", deployer.address)
     await deployer.deploy("UniswapV2Router02", "UniswapV2Router02", v2_factory, weth)
     v3_factory = await deployer.deploy("UniswapV3Factory", "UniswapV3Factory")
@@ -152,20 +155,12 @@ async def deploy_uniswap(deployer: Deployer) -> None:
 
 
 async def deploy_tokens(deployer: Deployer, specs: Sequence[TokenSpec]) -> None:
-    """One MockERC20 per spec; ``USDC`` maps to the MockUSDC and ``WETH`` to WETH9 already there."""
-    aliases = {"USDC": "MockUSDC", "WETH": "WETH9"}
+    """One MockERC20 per spec; ``USDC`` is the MockUSDC and ``WETH`` the WETH9 already there."""
     for spec in specs:
-        if spec.symbol in aliases:
-            deployer.register(token_key(spec.symbol), deployer.contracts[aliases[spec.symbol]])
+        key = token_key(spec.symbol)
+        if key in deployer.contracts:
             continue
-        address = await deployer.deploy(
-            f"MockERC20:{spec.symbol}",
-            "MockERC20",
-            f"Mock {spec.symbol}",
-            spec.symbol,
-            spec.decimals,
-        )
-        deployer.register(token_key(spec.symbol), address)
+        await deployer.deploy(key, "MockERC20", f"Mock {spec.symbol}", spec.symbol, spec.decimals)
 
 
 async def deploy_feeds(deployer: Deployer, seeds: Sequence[PoolSeed]) -> None:
@@ -189,10 +184,6 @@ async def _fund(deployer: Deployer, symbol: str, amount: int) -> None:
         step = min(amount, limit)
         await deployer.call(contract, "faucet", deployer.address, step)
         amount -= step
-
-
-def _token_call_key(symbol: str) -> str:
-    return {"USDC": "MockUSDC", "WETH": "WETH9"}.get(symbol, f"MockERC20:{symbol}")
 
 
 async def seed_pools(
@@ -224,7 +215,7 @@ async def seed_pools(
 
 
 async def _approve(deployer: Deployer, symbol: str, spender: str) -> None:
-    await deployer.call(_token_call_key(symbol), "approve", spender, _MAX_UINT256)
+    await deployer.call(token_key(symbol), "approve", spender, _MAX_UINT256)
 
 
 async def _seed_v2(

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tradewind.chain.bridge.spoke_pool import from_bytes32
 from tradewind.chain.contracts import load_artifact
 from tradewind.chain.events import SqliteFollowerStore
 from tradewind.chain.tx import SqliteIntentStore
@@ -145,8 +146,8 @@ async def test_a_restarted_router_resumes_without_a_second_sweep_or_bridge(
     sweeps = await vault.events.CollateralSwept().get_logs(from_block=0)
     assert [int(s["args"]["amount"]) for s in sweeps] == [250 * USDC]
     spoke = harness.client.contract(ARB, "SpokePool")
-    bridged = await spoke.events.V3FundsDeposited().get_logs(from_block=0)
-    assert [b["args"]["depositor"] for b in bridged] == [harness.chains.desk.address]
+    bridged = await spoke.events.FundsDeposited().get_logs(from_block=0)
+    assert [from_bytes32(b["args"]["depositor"]) for b in bridged] == [harness.chains.desk.address]
     assert await harness.exchange_usdc() == record.credited_amount
 
 
