@@ -8,8 +8,9 @@ chain, and seed pools with liquidity around given prices.
     seed_pools(deployer, seeds)       v3 pool (create + initialise + mint) or v2 pair per seed
 
 Registry keys: ``MockERC20:<SYMBOL>`` (USDC: ``MockUSDC``, WETH: ``WETH9``),
-``UniswapV3Pool:<BASE><QUOTE><FEE>``, ``UniswapV2Pair:<BASE><QUOTE>``, ``MockV3Aggregator:<BASE>USD``. The position manager's token
-descriptor is ``address(0)`` (only ``tokenURI`` needs it). Prices are quote units per base unit
+``UniswapV3Pool:<BASE><QUOTE><FEE>``, ``UniswapV2Pair:<BASE><QUOTE>``,
+``MockV3Aggregator:<BASE>USD``. The position manager's token descriptor is ``address(0)`` (only
+``tokenURI`` needs it). Prices are quote units per base unit
 (Decimal); amounts are converted to base units once, here, with exact integer arithmetic.
 """
 
