@@ -194,7 +194,8 @@ class _ChainDeployer:
         """Send ``function(*args)`` to a registered contract; returns the receipt."""
         contract_name = key.split(":", 1)[0]
         contract = self._w3.eth.contract(
-            address=self.contracts[key], abi=load_artifact(contract_name).abi_list()
+            address=to_checksum_address(self.contracts[key]),
+            abi=load_artifact(contract_name).abi_list(),
         )
         try:
             return await self._send(f"{key}.{function}", contract.functions[function](*args), value)
