@@ -41,10 +41,23 @@ async def test_a_vault_deposit_is_routed_credited_and_delivered_with_its_real_co
     try:
         vault_id, deposit_tx = await harness.vault_deposit(1_000 * USDC)
         delivered = await asyncio.wait_for(harness.delivered.get(), 90)
+        # The relayer is repaid on the origin chain through Across: a refund root bundle the
+        # hub (the spoke pools' owner) relays, and the leaf the relayer executes with its proof.
+        relayer = harness.chains.relayer.address
+        usdc_on_arb = harness.client.contract(ARB, "MockUSDC")
+        for _ in range(600):  # bounded by the test timeout; blocks keep coming meanwhile
+            if await usdc_on_arb.functions.balanceOf(relayer).call() == 1_000 * USDC:
+                break
+            await asyncio.sleep(0.1)
     finally:
         await source.stop()
         await harness.stop_mining()
 
+    assert await usdc_on_arb.functions.balanceOf(relayer).call() == 1_000 * USDC
+    spoke = harness.client.contract(ARB, "SpokePool")
+    executed = await spoke.events.ExecutedRelayerRefundRoot().get_logs(from_block=0)
+    assert [list(e["args"]["refundAddresses"]) for e in executed] == [[relayer]]
+    assert [list(e["args"]["refundAmounts"]) for e in executed] == [[1_000 * USDC]]
     user = harness.chains.users[0].address
     assert delivered.deposit_id == f"42161:{vault_id}"
     assert (delivered.chain_id, delivered.address, delivered.asset) == (42161, user, "USDC")
