@@ -34,9 +34,11 @@ def _register_desks() -> None:
         portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."
     )
     app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of the ledger.")
+    from tradewind.app.feeders import feeder_command
     from tradewind.venues.uniswap.seeding import sim_pool_plan
 
     set_pool_plan_source(sim_pool_plan)
+    chain_app.command("feeder")(feeder_command)
     chain_app.add_typer(relayer_app, name="relayer")
     app.add_typer(
         chain_app, name="chain", help="Local EVM chains (anvil): start nodes, deploy contracts."
