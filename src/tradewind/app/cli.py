@@ -23,7 +23,7 @@ def _register_desks() -> None:
     # take the whole command line down silently: an ImportError surfaces at start.
     from tradewind.app.trading_cli import balances_command, book_command, order_app
     from tradewind.chain.bridge.cli import relayer_app
-    from tradewind.chain.cli import chain_app
+    from tradewind.chain.cli import chain_app, set_pool_plan_source
     from tradewind.portfolio.audit.cli import audit_app
     from tradewind.portfolio.cli import portfolio_app
 
@@ -34,6 +34,11 @@ def _register_desks() -> None:
         portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."
     )
     app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of the ledger.")
+    from tradewind.app.feeders import feeder_command
+    from tradewind.venues.uniswap.seeding import sim_pool_plan
+
+    set_pool_plan_source(sim_pool_plan)
+    chain_app.command("feeder")(feeder_command)
     chain_app.add_typer(relayer_app, name="relayer")
     app.add_typer(
         chain_app, name="chain", help="Local EVM chains (anvil): start nodes, deploy contracts."
