@@ -24,6 +24,7 @@ def _register_desks() -> None:
     from tradewind.app.trading_cli import balances_command, book_command, order_app
     from tradewind.chain.bridge.cli import relayer_app
     from tradewind.chain.cli import chain_app
+    from tradewind.custody.cli import custody_app
     from tradewind.portfolio.audit.cli import audit_app
     from tradewind.portfolio.cli import portfolio_app
 
@@ -37,6 +38,9 @@ def _register_desks() -> None:
     chain_app.add_typer(relayer_app, name="relayer")
     app.add_typer(
         chain_app, name="chain", help="Local EVM chains (anvil): start nodes, deploy contracts."
+    )
+    app.add_typer(
+        custody_app, name="custody", help="Custody: keys, offline signing (prepare/sign/submit)."
     )
 
 
