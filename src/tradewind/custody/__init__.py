@@ -5,6 +5,7 @@ safe.py        SafeTx: EIP-712 hash, owner signatures, packing, execution on a S
                (the Safe artifacts are deployed by ``tradewind.chain.safe_contracts``)
 keys.py        BIP-39 mnemonic, BIP-32/44 tier paths (hot 0', warm 1', cold 2'), keystores
 transactions.py  EIP-1559 transactions signed by any digest signer (keystore key or HSM)
+hsm.py         secp256k1 keys generated in a PKCS#11 token (SoftHSM2 in tests), never exported
 offline.py     prepare -> sign (offline) -> submit files, tamper-evident by content hash
 cli.py         `tradewind custody keys-init|prepare|sign|submit`
 policy.py      the governance policy (TOML): approvers, per-asset limits, whitelist, timelock
