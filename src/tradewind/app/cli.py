@@ -25,6 +25,7 @@ def _register_desks() -> None:
     from tradewind.chain.bridge.cli import relayer_app
     from tradewind.chain.cli import chain_app
     from tradewind.custody.cli import custody_app
+    from tradewind.custody.otc_cli import otc_app
     from tradewind.portfolio.audit.cli import audit_app
     from tradewind.portfolio.cli import portfolio_app
 
@@ -42,6 +43,7 @@ def _register_desks() -> None:
     app.add_typer(
         custody_app, name="custody", help="Custody: keys, offline signing (prepare/sign/submit)."
     )
+    app.add_typer(otc_app, name="otc", help="OTC escrow deals in a 2-of-3 Safe.")
 
 
 ConfigOption = Annotated[

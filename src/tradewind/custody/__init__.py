@@ -7,7 +7,9 @@ keys.py        BIP-39 mnemonic, BIP-32/44 tier paths (hot 0', warm 1', cold 2'),
 transactions.py  EIP-1559 transactions signed by any digest signer (keystore key or HSM)
 hsm.py         secp256k1 keys generated in a PKCS#11 token (SoftHSM2 in tests), never exported
 offline.py     prepare -> sign (offline) -> submit files, tamper-evident by content hash
-cli.py         `tradewind custody keys-init|prepare|sign|submit`
+cli.py         `tradewind custody keys-init|prepare|sign|submit|safe-deploy|safe-create`
+otc.py         OTC escrow deals in a 2-of-3 Safe: propose, fund, settle (one MultiSend), refund
+otc_cli.py     `tradewind otc propose|fund|settle|refund|status`
 policy.py      the governance policy (TOML): approvers, per-asset limits, whitelist, timelock
 governance.py  capital moves: request -> signed approvals -> execute; journal + audit sink
 

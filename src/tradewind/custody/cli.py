@@ -17,8 +17,9 @@ import json
 import os
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -26,7 +27,14 @@ from tradewind.custody.errors import CustodyError
 from tradewind.custody.keys import Secret
 from tradewind.custody.policy import Tier
 
-__all__ = ["custody_app", "read_secret", "run_command"]
+__all__ = [
+    "connect",
+    "custody_app",
+    "load_escrow",
+    "read_secret",
+    "run_command",
+    "unlock_account",
+]
 
 T = TypeVar("T")
 
@@ -228,6 +236,80 @@ def submit(
             executor, _ = unlock_keystore(executor_keystore, password)
         tx_hash = submit_files(Web3(HTTPProvider(rpc)), document, signed, executor)
         typer.echo(f"sent {tx_hash}")
+
+    run_command(action)
+
+
+Rpc = Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the chain.")]
+Stack = Annotated[Path, typer.Option("--stack", help="Safe stack addresses (safe-deploy).")]
+Executor = Annotated[
+    Path, typer.Option("--executor-keystore", help="Keystore of the account paying gas.")
+]
+
+
+def connect(rpc: str) -> Any:
+    """A web3 client on ``rpc``."""
+    from web3 import HTTPProvider, Web3
+
+    return Web3(HTTPProvider(rpc))
+
+
+def unlock_account(keystore: Path, password_file: Path | None) -> Any:
+    """The account of a keystore, unlocked with the password file or the environment."""
+    from tradewind.custody.keys import unlock_keystore
+
+    account, _ = unlock_keystore(keystore, read_secret(password_file, ENV_PASSWORD, "password"))
+    return account
+
+
+def load_escrow(rpc: str, stack: Path) -> Any:
+    """An ``OtcEscrow`` on ``rpc`` with the Safe stack addresses of the ``stack`` file."""
+    from tradewind.custody.otc import OtcEscrow, safe_stack_from
+
+    w3 = connect(rpc)
+    try:
+        addresses = json.loads(stack.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CustodyError(f"Safe stack file {stack}: {exc}") from None
+    addresses.pop("chain_id", None)
+    return OtcEscrow(w3, safe_stack_from(w3, addresses))
+
+
+@custody_app.command("safe-deploy")
+def safe_deploy(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the stack addresses.")],
+    rpc: Rpc,
+    executor_keystore: Executor,
+    password_file: PasswordFile = None,
+) -> None:
+    """Deploy the Safe 1.4.1 singleton, factory, MultiSend and handler (npm artifacts)."""
+    from tradewind.chain.safe_contracts import deploy_safe_stack
+
+    def action() -> None:
+        stack = deploy_safe_stack(connect(rpc), unlock_account(executor_keystore, password_file))
+        out.write_text(json.dumps(asdict(stack), indent=2) + "\n", encoding="utf-8")
+        typer.echo(f"Safe stack on chain {stack.chain_id}: {out}")
+
+    run_command(action)
+
+
+@custody_app.command("safe-create")
+def safe_create(
+    owners: Annotated[list[str], typer.Argument(help="Owner addresses.")],
+    threshold: Annotated[int, typer.Option("--threshold", help="Signatures needed.")],
+    rpc: Rpc,
+    stack: Stack,
+    executor_keystore: Executor,
+    password_file: PasswordFile = None,
+    salt: Annotated[int, typer.Option("--salt", help="Proxy salt nonce.")] = 0,
+) -> None:
+    """Create a Safe (e.g. the cold Safe owned by cold keys); prints its address."""
+    from tradewind.chain.safe_contracts import create_safe
+
+    def action() -> None:
+        escrow = load_escrow(rpc, stack)
+        account = unlock_account(executor_keystore, password_file)
+        typer.echo(create_safe(escrow.w3, escrow.stack, account, owners, threshold, salt))
 
     run_command(action)
 
