@@ -130,10 +130,10 @@ def prepare(
     ] = None,
 ) -> None:
     """Write an unsigned SafeTx or transaction file and print its summary."""
-    from eth_abi.abi import encode as abi_encode
     from web3 import HTTPProvider, Web3
 
     from tradewind.custody.offline import prepare_safe_tx, prepare_tx, write_document
+    from tradewind.custody.transactions import erc20_transfer_data
 
     def action() -> None:
         if (safe is None) == (sender is None):
@@ -142,9 +142,7 @@ def prepare(
         if erc20_to is not None or erc20_amount is not None:
             if erc20_to is None or erc20_amount is None:
                 raise CustodyError("--erc20-to and --erc20-amount go together")
-            data = bytes.fromhex("a9059cbb") + abi_encode(
-                ["address", "uint256"], [erc20_to, erc20_amount]
-            )
+            data = erc20_transfer_data(erc20_to, erc20_amount)
         w3 = Web3(HTTPProvider(rpc))
         now_ms = time.time_ns() // 1_000_000
         if safe is not None:

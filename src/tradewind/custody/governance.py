@@ -6,6 +6,9 @@
     gov.execute(move_id, now_ms, send)           approvals M, cold timelock, daily limit; then
                                                  ``send(move)`` moves the funds, returns tx hash
 
+Sweeps of hot balances to the policy's cold Safe are exempt from the hot per-day limit and
+from approvals (they lower risk); every other rule applies.
+
 Every decision (requested, approved, refused, executed, failed) is one canonical JSON line in
 the journal file (the governance state is its replay) and the same bytes are appended to the
 audit log through ``AuditSink`` (the app wires it to the portfolio's Merkle ``AuditLog``), so
@@ -185,6 +188,15 @@ class Governance:
         raise error(reason)
 
     # -- checks ----------------------------------------------------------------------------------
+    def is_sweep_to_cold(self, move: CapitalMove) -> bool:
+        """A hot -> cold-Safe sweep only lowers risk: no per-day limit, no approvals (it is
+        still whitelisted, journaled and audited)."""
+        return (
+            move.kind == "sweep"
+            and move.tier is Tier.HOT
+            and move.destination == self.policy.sweep_destination
+        )
+
     def spent_today(self, asset: str, now_ms: int) -> Decimal:
         """Hot executions of ``asset`` in the UTC day of ``now_ms`` (asset units)."""
         day = now_ms // _DAY_MS
@@ -215,7 +227,7 @@ class Governance:
                 now_ms,
                 PolicyRefusedError,
             )
-        if move.tier is Tier.HOT:
+        if move.tier is Tier.HOT and not self.is_sweep_to_cold(move):
             spent = self.spent_today(move.asset, now_ms)
             if spent + move.amount > rule.hot_daily_limit:
                 self._refuse(
@@ -235,7 +247,8 @@ class Governance:
         rule = self.policy.rule(move.asset)
         needs = (
             rule.approvals_required
-            if move.tier is not Tier.HOT or move.amount > rule.approval_above
+            if move.tier is not Tier.HOT
+            or (move.amount > rule.approval_above and not self.is_sweep_to_cold(move))
             else 0
         )
         self._record(

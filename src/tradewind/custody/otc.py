@@ -40,7 +40,7 @@ from tradewind.custody.safe import (
     safe_tx_hash,
     verify_signatures,
 )
-from tradewind.custody.transactions import DigestSigning
+from tradewind.custody.transactions import DigestSigning, erc20_transfer_data
 
 __all__ = ["NATIVE", "DealState", "Leg", "OtcDeal", "OtcEscrow", "multisend_payload"]
 
@@ -149,8 +149,7 @@ class OtcDeal:
 def _transfer_call(asset: str, to: str, amount: int) -> tuple[str, int, bytes]:
     if asset == NATIVE:
         return to, amount, b""
-    data = bytes.fromhex("a9059cbb") + abi_encode(["address", "uint256"], [to, amount])
-    return asset, 0, data
+    return asset, 0, erc20_transfer_data(to, amount)
 
 
 def multisend_payload(calls: Sequence[tuple[str, int, bytes]]) -> bytes:

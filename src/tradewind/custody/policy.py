@@ -9,6 +9,11 @@
     approval_above = "10000"    # a hot move above this needs approvals too
     approvals_required = 2      # M of the N approvers, distinct
     cold_timelock_s = 86400     # a cold withdrawal executes no earlier than request + this
+    sweep_ceiling = "100000"    # optional: hot balance above this is swept to cold ...
+    sweep_target = "60000"      # ... down to this (default: the ceiling)
+
+    [sweep]
+    destination = "0x…"         # the cold Safe (must also be a whitelisted destination)
 
     [destinations]              # whitelist: address -> label and the assets it may receive
     "0x…" = { label = "cold safe", assets = ["USDC", "ETH"] }
@@ -53,6 +58,8 @@ class AssetRule:
     approval_above: Decimal
     approvals_required: int
     cold_timelock_s: int
+    sweep_ceiling: Decimal | None = None
+    sweep_target: Decimal | None = None
 
     def to_base_units(self, amount: Decimal) -> int:
         """``amount`` in the asset's smallest unit; refuses amounts finer than that unit."""
@@ -78,6 +85,7 @@ class Policy:
     approvers: frozenset[str]
     assets: Mapping[str, AssetRule]
     destinations: Mapping[str, Destination]
+    sweep_destination: str | None = None
 
     def rule(self, symbol: str) -> AssetRule:
         try:
@@ -118,7 +126,7 @@ def _keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
 
 def parse_policy(document: Mapping[str, Any]) -> Policy:
     """Validate a parsed TOML document into a ``Policy`` (``PolicyError`` names the key)."""
-    _keys(document, {"approvers", "assets", "destinations"}, "policy")
+    _keys(document, {"approvers", "assets", "destinations", "sweep"}, "policy")
     approvers_table = document.get("approvers", {})
     _keys(approvers_table, {"addresses"}, "[approvers]")
     raw_approvers = approvers_table.get("addresses", [])
@@ -136,9 +144,17 @@ def parse_policy(document: Mapping[str, Any]) -> Policy:
                 "approval_above",
                 "approvals_required",
                 "cold_timelock_s",
+                "sweep_ceiling",
+                "sweep_target",
             },
             where,
         )
+        ceiling = target = None
+        if "sweep_ceiling" in table:
+            ceiling = _amount(table["sweep_ceiling"], f"{where}.sweep_ceiling")
+            target = _amount(table.get("sweep_target", ceiling), f"{where}.sweep_target")
+            if target > ceiling:
+                raise PolicyError(f"{where}.sweep_target must not exceed sweep_ceiling")
         required = _int(table.get("approvals_required", 1), f"{where}.approvals_required", 1)
         if required > len(approvers):
             raise PolicyError(f"{where}.approvals_required={required} > {len(approvers)} approvers")
@@ -149,6 +165,8 @@ def parse_policy(document: Mapping[str, Any]) -> Policy:
             approval_above=_amount(table.get("approval_above", "0"), f"{where}.approval_above"),
             approvals_required=required,
             cold_timelock_s=_int(table.get("cold_timelock_s", 0), f"{where}.cold_timelock_s", 0),
+            sweep_ceiling=ceiling,
+            sweep_target=target,
         )
     destinations: dict[str, Destination] = {}
     for raw, table in document.get("destinations", {}).items():
@@ -164,7 +182,14 @@ def parse_policy(document: Mapping[str, Any]) -> Policy:
         destinations[address] = Destination(
             address, str(table.get("label", "")), frozenset(allowed)
         )
-    return Policy(frozenset(approvers), assets, destinations)
+    sweep = document.get("sweep", {})
+    _keys(sweep, {"destination"}, "[sweep]")
+    sweep_to = None
+    if "destination" in sweep:
+        sweep_to = _address(sweep["destination"], "[sweep].destination")
+        if sweep_to not in destinations:
+            raise PolicyError(f"[sweep].destination {sweep_to} is not a whitelisted destination")
+    return Policy(frozenset(approvers), assets, destinations, sweep_to)
 
 
 def load_policy(path: Path) -> Policy:

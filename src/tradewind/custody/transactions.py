@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from eth_abi.abi import encode as abi_encode
 from eth_account import Account
 
 # eth-account's own serialisers: the public API only signs with a raw key in hand.
@@ -31,7 +32,14 @@ from hexbytes import HexBytes
 from tradewind.chain.eip712 import Signature
 from tradewind.custody.errors import CustodyError
 
-__all__ = ["DigestSigning", "SignedTx", "decode_raw", "sign_transaction", "signing_hash"]
+__all__ = [
+    "DigestSigning",
+    "SignedTx",
+    "decode_raw",
+    "erc20_transfer_data",
+    "sign_transaction",
+    "signing_hash",
+]
 
 _REQUIRED = ("chainId", "nonce", "to", "value", "gas", "maxFeePerGas", "maxPriorityFeePerGas")
 
@@ -94,3 +102,10 @@ def decode_raw(raw: bytes) -> tuple[dict[str, Any], str]:
     fields["to"] = to_checksum_address(bytes(fields["to"]))
     fields["data"] = bytes(fields["data"])
     return fields, str(sender)
+
+
+def erc20_transfer_data(to: str, amount: int) -> bytes:
+    """Calldata of ERC-20 ``transfer(to, amount)`` (amount in base units)."""
+    if amount < 0:
+        raise CustodyError(f"a transfer amount must not be negative, got {amount}")
+    return bytes.fromhex("a9059cbb") + abi_encode(["address", "uint256"], [to, amount])
