@@ -94,3 +94,39 @@ def test_one_signature_and_a_non_owner_are_refused(safe_chain: SafeChain) -> Non
         safe.execute(tx, packed, safe_chain.executor)
     assert safe_chain.w3.eth.block_number == block
     assert safe.nonce() == 0
+
+
+def test_safe_eth_py_signs_the_same_bytes_and_executes_our_safe_tx(safe_chain: SafeChain) -> None:
+    # safe-eth-py as an independent client end to end: it signs (its own signer) and executes
+    # the SafeTx we built; our packed signatures are byte-identical to its (RFC 6979 nonces).
+    safe, owners = _funded_safe(safe_chain)
+    tx = SafeTx(to=RECIPIENT, value=12345, data=b"", operation=CALL, nonce=safe.nonce())
+    digest = safe_tx_hash(tx, safe.chain_id, safe.address)
+    theirs = SafeEthTx(
+        EthereumClient(safe_chain.node.rpc_url),
+        safe.address,
+        RECIPIENT,
+        12345,
+        b"",
+        0,
+        0,
+        0,
+        0,
+        None,
+        None,
+        safe_nonce=tx.nonce,
+        safe_version="1.4.1",
+        chain_id=safe.chain_id,
+    )
+    for owner in owners[:2]:
+        theirs.sign("0x" + bytes(owner.key).hex())
+    ours = pack_signatures(
+        verify_signatures(
+            digest, [DigestSigner(bytes(o.key)).sign(digest) for o in owners[:2]], safe.owners(), 2
+        )
+    )
+    assert bytes(theirs.signatures) == ours
+    before = safe_chain.w3.eth.get_balance(RECIPIENT)
+    theirs.execute("0x" + bytes(safe_chain.executor.key).hex())
+    assert safe_chain.w3.eth.get_balance(RECIPIENT) - before == 12345
+    assert safe.nonce() == 1
