@@ -108,15 +108,37 @@ def test_hsm_signs_offline_through_the_cli(
     softhsm: Path, safe_chain: SafeChain, tmp_path: Path
 ) -> None:
     require_unshare()
-    HsmSigner.generate(SOFTHSM2_MODULE, TOKEN, Secret(PIN), "cold-hsm-1").close()
-    signer = HsmSigner.open(SOFTHSM2_MODULE, TOKEN, Secret(PIN), "cold-hsm-1")
-    address = signer.address
-    signer.close()
-    w3 = safe_chain.w3
-    w3.eth.send_transaction({"from": safe_chain.executor.address, "to": address, "value": 10**18})
     cli = Cli(tmp_path)
     cli.env["SOFTHSM2_CONF"] = str(softhsm)
     (tmp_path / "pin").write_text(PIN + "\n")
+    made = cli.run(
+        "custody",
+        "hsm-keygen",
+        "--hsm-module",
+        str(SOFTHSM2_MODULE),
+        "--hsm-key",
+        "cold-hsm-1",
+        "--pin-file",
+        "pin",
+    )
+    address = made.stdout.split()[-1]
+    signer = HsmSigner.open(SOFTHSM2_MODULE, TOKEN, Secret(PIN), "cold-hsm-1")
+    assert signer.address == address
+    signer.close()
+    again = cli.run(
+        "custody",
+        "hsm-keygen",
+        "--hsm-module",
+        str(SOFTHSM2_MODULE),
+        "--hsm-key",
+        "cold-hsm-1",
+        "--pin-file",
+        "pin",
+        expect=2,
+    )
+    assert "already holds a key labelled 'cold-hsm-1'" in again.stderr
+    w3 = safe_chain.w3
+    w3.eth.send_transaction({"from": safe_chain.executor.address, "to": address, "value": 10**18})
     rpc = safe_chain.node.rpc_url
     recipient = "0x000000000000000000000000000000000000bEEF"
     cli.run(

@@ -1,6 +1,7 @@
 """`tradewind custody`: key hierarchy and the offline signing round trip.
 
     keys-init DIR          mnemonic (file, 0600) + tier keystores + keys.json; prints addresses
+    hsm-keygen             a secp256k1 key pair generated inside a PKCS#11 token
     prepare                online: read nonce/fees (or the Safe's nonce/owners), write a file
     sign PREPARED          offline: check the file, sign with a keystore or an HSM key
     submit PREPARED SIG…   online: check file, signatures and chain, then broadcast
@@ -203,6 +204,27 @@ def sign(
             raise CustodyError("give --keystore or --hsm-module")
         write_document(out, sign_prepared(document, signer))
         typer.echo(f"signed by {signer.address}: {out}")
+
+    run_command(action)
+
+
+@custody_app.command("hsm-keygen")
+def hsm_keygen(
+    hsm_module: Annotated[Path, typer.Option("--hsm-module", help="PKCS#11 module (.so).")],
+    hsm_key: Annotated[str, typer.Option("--hsm-key", help="Label of the new key.")],
+    hsm_token: Annotated[str, typer.Option("--hsm-token", help="Token label.")] = "tradewind",
+    pin_file: Annotated[
+        Path | None, typer.Option("--pin-file", help=f"First line: user PIN (else ${ENV_HSM_PIN}).")
+    ] = None,
+) -> None:
+    """Generate a secp256k1 key pair inside the HSM (never exportable); prints its address."""
+    from tradewind.custody.hsm import HsmSigner
+
+    def action() -> None:
+        pin = read_secret(pin_file, ENV_HSM_PIN, "HSM PIN")
+        signer = HsmSigner.generate(hsm_module, hsm_token, pin, hsm_key)
+        signer.close()
+        typer.echo(f"{hsm_key} {signer.address}")
 
     run_command(action)
 
