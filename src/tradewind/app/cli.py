@@ -21,6 +21,7 @@ app = typer.Typer(
 def _register_desks() -> None:
     # Sub-apps are imported here so `tradewind --help` stays fast and one broken desk cannot
     # take the whole command line down silently: an ImportError surfaces at start.
+    from tradewind.app.custody_cli import move_app
     from tradewind.app.trading_cli import balances_command, book_command, order_app
     from tradewind.chain.bridge.cli import relayer_app
     from tradewind.chain.cli import chain_app
@@ -40,6 +41,7 @@ def _register_desks() -> None:
     app.add_typer(
         chain_app, name="chain", help="Local EVM chains (anvil): start nodes, deploy contracts."
     )
+    custody_app.add_typer(move_app, name="move")
     app.add_typer(
         custody_app, name="custody", help="Custody: keys, offline signing (prepare/sign/submit)."
     )
