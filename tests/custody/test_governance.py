@@ -169,3 +169,19 @@ def test_malformed_policy_is_refused_with_the_key_named(text: str, needle: str) 
     with pytest.raises(PolicyError) as caught:
         parse_policy(tomllib.loads(text))
     assert needle in str(caught.value)
+
+
+def test_two_processes_share_the_limit_through_the_journal(
+    gov: Governance, tmp_path: Path, sink: TenantAuditSink
+) -> None:
+    # A second Governance on the same journal (another process) opened before the first one
+    # spends: it re-reads the journal under the lock, so together they stay within the limit.
+    other = Governance(gov.policy, tmp_path / "journal.jsonl", sink)
+    gov.request(_move("p1", "400"), T0)
+    gov.execute("p1", T0, _sent)
+    gov.request(_move("p2", "400"), T0)
+    gov.execute("p2", T0, _sent)
+    with pytest.raises(PolicyRefusedError, match="hot per-day limit"):
+        other.request(_move("p3", "300"), T0)
+    with pytest.raises(PolicyRefusedError, match="already executed"):
+        other.execute("p1", T0, _sent)

@@ -19,9 +19,11 @@ caller's clock); the per-day limit counts hot executions of the same UTC calenda
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -155,10 +157,28 @@ class Governance:
         self._journal = journal
         self._audit = audit
         self.moves: dict[str, MoveState] = {}
-        if journal.exists():
-            for line in journal.read_text(encoding="utf-8").splitlines():
+        self._reload()
+
+    def _reload(self) -> None:
+        self.moves = {}
+        if self._journal.exists():
+            for line in self._journal.read_text(encoding="utf-8").splitlines():
                 if line:
                     self._apply(json.loads(line))
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        # One decision at a time across processes (two `move execute` runs must not both pass
+        # the per-day limit): an exclusive lock beside the journal, and the journal re-read
+        # under it so the decision sees every earlier one.
+        self._journal.parent.mkdir(parents=True, exist_ok=True)
+        with self._journal.with_name(self._journal.name + ".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._reload()
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     # -- journal ---------------------------------------------------------------------------------
     def _record(self, event: dict[str, Any]) -> None:
@@ -241,6 +261,24 @@ class Governance:
     # -- steps -------------------------------------------------------------------------------------
     def request(self, move: CapitalMove, now_ms: int) -> MoveState:
         """Record a move request, or refuse it (whitelist, per-day limit, unknown asset)."""
+        with self._exclusive():
+            return self._request(move, now_ms)
+
+    def approve(self, move_id: str, signature: Signature, now_ms: int) -> str:
+        """Count one approver's signature over the move; refuses strangers and repeats.
+
+        Returns the approver's address."""
+        with self._exclusive():
+            return self._approve(move_id, signature, now_ms)
+
+    def execute(self, move_id: str, now_ms: int, send: Callable[[CapitalMove], str]) -> str:
+        """Run ``send`` for the move if every rule holds now; record the tx hash it returns.
+
+        The lock is held while ``send`` runs, so a move cannot execute twice."""
+        with self._exclusive():
+            return self._execute(move_id, now_ms, send)
+
+    def _request(self, move: CapitalMove, now_ms: int) -> MoveState:
         if move.move_id in self.moves:
             raise CustodyError(f"move {move.move_id} already exists")
         self._check_limits(move, now_ms)
@@ -268,10 +306,7 @@ class Governance:
         except KeyError:
             raise ApprovalError(f"no move {move_id!r}") from None
 
-    def approve(self, move_id: str, signature: Signature, now_ms: int) -> str:
-        """Count one approver's signature over the move; refuses strangers and repeats.
-
-        Returns the approver's address."""
+    def _approve(self, move_id: str, signature: Signature, now_ms: int) -> str:
         state = self._state(move_id)
         if state.executed_ms is not None:
             raise ApprovalError(f"move {move_id} has already executed")
@@ -299,8 +334,7 @@ class Governance:
         )
         return approver
 
-    def execute(self, move_id: str, now_ms: int, send: Callable[[CapitalMove], str]) -> str:
-        """Run ``send`` for the move if every rule holds now; record the tx hash it returns."""
+    def _execute(self, move_id: str, now_ms: int, send: Callable[[CapitalMove], str]) -> str:
         state = self._state(move_id)
         move = state.move
         if state.executed_ms is not None:
