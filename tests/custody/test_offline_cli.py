@@ -102,7 +102,7 @@ def test_offline_round_trip_and_refusals(
     assert "without network" in refused.stderr and "Traceback" not in refused.stderr
     # ...and signs in a network namespace with no interfaces.
     for i in (0, 2):
-        cli.run(
+        signed = cli.run(
             "custody",
             "sign",
             "p.json",
@@ -114,6 +114,9 @@ def test_offline_round_trip_and_refusals(
             f"s{i}.json",
             offline=True,
         )
+        # The offline signer is shown what it signs.
+        assert f"chain 42161 safe_tx from {safe} nonce 0" in signed.stdout
+        assert '"action": "native transfer"' in signed.stdout and RECIPIENT in signed.stdout
 
     # A tampered prepared file is refused by sign and by submit; nothing is sent.
     document = json.loads((tmp_path / "p.json").read_text())

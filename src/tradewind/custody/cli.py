@@ -202,6 +202,13 @@ def sign(
             _, signer = unlock_keystore(keystore, password)
         else:
             raise CustodyError("give --keystore or --hsm-module")
+        # The signer sees what it signs: the call decoded, on which chain, from where.
+        origin = document.get("safe") or document.get("sender")
+        nonce = (document.get("safe_tx") or document.get("tx") or {}).get("nonce")
+        typer.echo(
+            f"chain {document['chain_id']} {document['kind']} from {origin} nonce {nonce}: "
+            + json.dumps(document["summary"], sort_keys=True)
+        )
         write_document(out, sign_prepared(document, signer))
         typer.echo(f"signed by {signer.address}: {out}")
 
