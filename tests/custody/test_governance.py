@@ -11,7 +11,7 @@ from eth_account import Account
 
 from tradewind.app.custody_wiring import TenantAuditSink, audit_sink
 from tradewind.chain.eip712 import DigestSigner
-from tradewind.custody.errors import ApprovalError, PolicyError, PolicyRefusedError
+from tradewind.custody.errors import ApprovalError, CustodyError, PolicyError, PolicyRefusedError
 from tradewind.custody.governance import CapitalMove, Governance, approval_digest
 from tradewind.custody.policy import Tier, load_policy, parse_policy
 from tradewind.portfolio.audit import leaf_hash, verify_inclusion
@@ -185,3 +185,29 @@ def test_two_processes_share_the_limit_through_the_journal(
         other.request(_move("p3", "300"), T0)
     with pytest.raises(PolicyRefusedError, match="already executed"):
         other.execute("p1", T0, _sent)
+
+
+def test_the_gate_executes_small_moves_and_parks_large_ones(gov: Governance) -> None:
+    from tradewind.custody.gate import CapitalGate, MoveStatus
+
+    sent: list[str] = []
+
+    def send(move: CapitalMove) -> str:
+        sent.append(move.move_id)
+        return "0x" + "cd" * 32
+
+    gate = CapitalGate(gov, send, lambda: T0)
+    small = gate.move("top_up", "USDC", Decimal(100), EXCHANGE)
+    assert small.status is MoveStatus.EXECUTED and sent == [small.move_id]
+    large = gate.move("payout", "USDC", Decimal(600), EXCHANGE, move_id="payout-42")
+    assert large.status is MoveStatus.PENDING and sent == [small.move_id]
+    with pytest.raises(PolicyRefusedError, match="0 of 2"):
+        gate.resume("payout-42")
+    _approve(gov, "payout-42", 0)
+    _approve(gov, "payout-42", 1)
+    assert gate.resume("payout-42").status is MoveStatus.EXECUTED
+    with pytest.raises(PolicyRefusedError, match="not whitelisted"):
+        gate.move("payout", "USDC", Decimal(1), STRANGER)
+    with pytest.raises(CustodyError, match="already exists"):
+        gate.move("payout", "USDC", Decimal(1), EXCHANGE, move_id="payout-42")
+    assert sent == [small.move_id, "payout-42"]

@@ -12,6 +12,7 @@ otc.py         OTC escrow deals in a 2-of-3 Safe: propose, fund, settle (one Mul
 otc_cli.py     `tradewind otc propose|fund|settle|refund|status`
 policy.py      the governance policy (TOML): approvers, per-asset limits, whitelist, timelock
 governance.py  capital moves: request -> signed approvals -> execute; journal + audit sink
+gate.py        CapitalGate: the one call desks make to move capital (request + execute)
 wallet.py      the hot wallet that sends approved moves on chain
 sweep.py       cold storage sweep: hot balances above a ceiling -> the cold Safe
 
