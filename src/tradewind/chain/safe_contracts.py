@@ -14,6 +14,7 @@ the revert reason when a transaction fails.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,11 +27,11 @@ from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 
 from tradewind.chain.contracts import ContractArtifact, ContractsNotBuiltError
-from tradewind.chain.nodes import find_anvil
 from tradewind.common.logging import get_logger
 
 __all__ = [
     "SAFE_ARTIFACTS",
+    "SAFE_ARTIFACTS_ENV",
     "SAFE_VERSION",
     "SafeDeploymentError",
     "SafeStack",
@@ -44,6 +45,7 @@ __all__ = [
 _log = get_logger("chain.safe")
 
 SAFE_VERSION = "1.4.1"
+SAFE_ARTIFACTS_ENV = "TRADEWIND_SAFE_ARTIFACTS"
 _PACKAGE = Path("node_modules/@safe-global/safe-contracts/build/artifacts/contracts")
 SAFE_ARTIFACTS: dict[str, str] = {
     "Safe": "Safe.sol/Safe.json",
@@ -62,12 +64,19 @@ class SafeDeploymentError(RuntimeError):
 
 
 def _package_dir() -> Path:
-    # node_modules sits at the repository root, next to anvil's package.
-    anvil = find_anvil().resolve()
-    for parent in anvil.parents:
-        if parent.name == "node_modules":
-            return parent.parent / _PACKAGE
-    raise ContractsNotBuiltError("node_modules not found; run `make install` (npm packages)")
+    """``$TRADEWIND_SAFE_ARTIFACTS``, else the npm package in the nearest ``node_modules``
+    above this file or the working directory (the repository root after ``make install``)."""
+    override = os.environ.get(SAFE_ARTIFACTS_ENV)
+    if override:
+        return Path(override)
+    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
+        for candidate in (start, *start.parents):
+            if (candidate / _PACKAGE).is_dir():
+                return candidate / _PACKAGE
+    raise ContractsNotBuiltError(
+        f"@safe-global/safe-contracts not found in node_modules; run `make install` or set "
+        f"${SAFE_ARTIFACTS_ENV}"
+    )
 
 
 @cache

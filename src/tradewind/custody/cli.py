@@ -60,9 +60,12 @@ def _options(
 
 def run_command(action: Callable[[], T], debug: bool | None = None) -> T:
     """Run ``action``; a custody refusal or a bad input becomes ``error: …`` and exit 2."""
+    from tradewind.chain.contracts import ContractsNotBuiltError
+    from tradewind.chain.safe_contracts import SafeDeploymentError
+
     try:
         return action()
-    except (CustodyError, OSError) as exc:
+    except (CustodyError, OSError, SafeDeploymentError, ContractsNotBuiltError) as exc:
         if debug if debug is not None else _state["debug"]:
             raise
         typer.echo(f"error: {exc}", err=True)
