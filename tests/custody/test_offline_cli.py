@@ -136,6 +136,7 @@ def test_offline_round_trip_and_refusals(
         expect=2,
     )
     assert "modified after it was written" in done.stderr
+    assert not (tmp_path / "t.json").exists()
     block = w3.eth.block_number
     done = cli.run(
         "custody",
@@ -217,6 +218,7 @@ def test_offline_round_trip_and_refusals(
         "pw",
     )
     assert w3.eth.get_balance(RECIPIENT) - before == 10**17
+    block = w3.eth.block_number
 
     # The same files again: the Safe nonce is used.
     done = cli.run(
@@ -233,7 +235,8 @@ def test_offline_round_trip_and_refusals(
         "pw",
         expect=2,
     )
-    assert "already used" in done.stderr
+    assert "Safe nonce 0 is already used" in done.stderr
+    assert w3.eth.block_number == block
 
     # Nothing secret in anything printed or written (but the secrets' own files).
     secrets = [PASSWORD, mnemonic, ANVIL_DEV_ACCOUNTS[0].private_key[2:].lower()]
