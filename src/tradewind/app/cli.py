@@ -21,9 +21,12 @@ app = typer.Typer(
 def _register_desks() -> None:
     # Sub-apps are imported here so `tradewind --help` stays fast and one broken desk cannot
     # take the whole command line down silently: an ImportError surfaces at start.
+    from tradewind.app.custody_cli import move_app
     from tradewind.app.trading_cli import balances_command, book_command, order_app
     from tradewind.chain.bridge.cli import relayer_app
     from tradewind.chain.cli import chain_app, set_pool_plan_source
+    from tradewind.custody.cli import custody_app
+    from tradewind.custody.otc_cli import otc_app
     from tradewind.portfolio.audit.cli import audit_app
     from tradewind.portfolio.cli import portfolio_app
 
@@ -43,6 +46,11 @@ def _register_desks() -> None:
     app.add_typer(
         chain_app, name="chain", help="Local EVM chains (anvil): start nodes, deploy contracts."
     )
+    custody_app.add_typer(move_app, name="move")
+    app.add_typer(
+        custody_app, name="custody", help="Custody: keys, offline signing (prepare/sign/submit)."
+    )
+    app.add_typer(otc_app, name="otc", help="OTC escrow deals in a 2-of-3 Safe.")
 
 
 ConfigOption = Annotated[
