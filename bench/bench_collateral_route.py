@@ -33,7 +33,7 @@ from typing import Any
 from web3 import AsyncHTTPProvider, AsyncWeb3
 from web3.logs import DISCARD
 
-from tradewind.chain.bridge import Relayer, RelayerLeg
+from tradewind.chain.bridge import RefundHub, Relayer, RelayerLeg
 from tradewind.chain.contracts import load_artifact
 from tradewind.chain.deploy import LocalChains, deploy_local
 from tradewind.chain.keys import HotKey
@@ -189,7 +189,11 @@ async def run(args: argparse.Namespace) -> None:
         ]
 
         legs = {name: wallet(name, relayer_key) for name in ("arbitrum", "base")}
+        # the hub's role (refund root bundles) is the spoke pools' owner, the deployer
+        hub_key = HotKey.from_private_key(local.deployer.private_key, source="anvil-dev-0")
+        hub = wallet("arbitrum", hub_key)
         relayer = Relayer(
+            hub=RefundHub(hub.w3, local.registry.chain("arbitrum").address("SpokePool"), hub.tx),
             origin=RelayerLeg(
                 name="arbitrum",
                 w3=legs["arbitrum"].w3,

@@ -1,4 +1,5 @@
-"""Start the local services the suite talks to when they are installed but stopped.
+"""Start the local services the suite talks to when they are installed but stopped, and install
+the Debian packages some tests need when they are missing (we run as root on these machines).
 
 Tests decide for themselves whether a missing service fails (CI=true) or skips; this script
 only tries to bring up what is installed, and reports what it did, one line per service.
@@ -10,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 SERVICES: dict[str, tuple[int, list[str]]] = {
     "postgresql": (
@@ -40,6 +42,30 @@ SERVICES: dict[str, tuple[int, list[str]]] = {
 }
 
 
+# Debian package -> a file it installs (present means installed).
+PACKAGES: dict[str, str] = {
+    # PKCS#11 HSM for the custody tests (tests/custody/test_hsm.py)
+    "softhsm2": "/usr/lib/softhsm/libsofthsm2.so",
+}
+
+
+def _ensure_packages() -> None:
+    for package, marker in PACKAGES.items():
+        if Path(marker).exists():
+            print(f"package={package} state=installed")
+            continue
+        if shutil.which("apt-get") is None:
+            print(f"package={package} state=missing (no apt-get)")
+            continue
+        done = subprocess.run(
+            ["apt-get", "install", "-y", "--no-install-recommends", package],
+            check=False,
+            capture_output=True,
+        )
+        state = "installed-now" if done.returncode == 0 and Path(marker).exists() else "failed"
+        print(f"package={package} state={state}")
+
+
 def _listening(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
@@ -47,6 +73,7 @@ def _listening(port: int) -> bool:
 
 
 def main() -> None:
+    _ensure_packages()
     for name, (port, command) in SERVICES.items():
         if _listening(port):
             print(f"service={name} port={port} state=up")

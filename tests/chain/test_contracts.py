@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from eth_utils import keccak
 
+from tradewind.chain.bridge.merkle import RefundTree, RelayerRefundLeaf
+from tradewind.chain.bridge.spoke_pool import RelayData, to_bytes32
 from tradewind.chain.contracts import (
     CONTRACT_NAMES,
     MINTER_ROLE,
@@ -17,6 +19,7 @@ from tradewind.chain.contracts import (
     load_artifact,
 )
 from tradewind.chain.deploy import LocalChains
+from tradewind.chain.events import ChainEventConfirmed
 
 # conftest.ChainClient, reached only through the fixture (test modules share no imports)
 Client = Any
@@ -55,7 +58,7 @@ def test_every_contract_has_an_abi_and_bytecode() -> None:
         assert isinstance(artifact, ContractArtifact)
         assert artifact.bytecode.startswith("0x") and len(artifact.bytecode) > 100
         assert any(entry.get("type") == "constructor" for entry in artifact.abi) or (
-            name == "MockUSDC"
+            name in ("MockUSDC", "WETH9")
         )
     assert event_abi("IndexToken", "Minted")["inputs"][2]["name"] == "invoiceHash"
 
@@ -269,7 +272,7 @@ async def test_operator_sweeps_and_withdraws_once_per_reference(
     assert by_user.startswith("AccessControlUnauthorizedAccount(")
 
 
-# -- SpokePool ----------------------------------------------------------------------------------
+# -- Across SpokePool (the published Ethereum_SpokePool behind ERC1967Proxy) --------------------
 
 
 async def _deposit(
@@ -279,18 +282,13 @@ async def _deposit(
     input_amount: int,
     output_amount: int,
     deadline_in: int = 3600,
-    exclusive_relayer: str = "0x" + "00" * 20,
-    exclusivity_in: int = 0,
-) -> tuple[dict[str, Any], tuple[Any, ...]]:
-    """depositV3 of USDC arbitrum -> base by user #0 to user #1; returns (event args,
-    relay data tuple for fillV3Relay)."""
+) -> RelayData:
+    """depositV3 of USDC arbitrum -> base by user #0 to user #1; the relay a fill repeats."""
     depositor, recipient = chains.users[0].address, chains.users[1].address
     arb, base = chains.registry.chain(ARB), chains.registry.chain(BASE)
     spoke = client.contract(ARB, "SpokePool")
     await _fund(client, ARB, depositor, input_amount, "SpokePool")
     now = await _timestamp(client, ARB)
-    fill_deadline = now + deadline_in
-    exclusivity_deadline = now + exclusivity_in if exclusivity_in else 0
     receipt = await client.transact(
         ARB,
         spoke.functions.depositV3(
@@ -301,163 +299,111 @@ async def _deposit(
             input_amount,
             output_amount,
             base.chain_id,
-            exclusive_relayer,
+            "0x" + "00" * 20,
             now,
-            fill_deadline,
-            exclusivity_deadline,
+            now + deadline_in,
+            0,
             b"",
         ),
         depositor,
     )
-    [event] = client.events(ARB, "SpokePool", "V3FundsDeposited", receipt)
-    args = dict(event["args"])
-    relay_data = (
-        args["depositor"],
-        args["recipient"],
-        args["exclusiveRelayer"],
-        args["inputToken"],
-        args["outputToken"],
-        args["inputAmount"],
-        args["outputAmount"],
-        arb.chain_id,
-        args["depositId"],
-        args["fillDeadline"],
-        args["exclusivityDeadline"],
-        args["message"],
+    [event] = client.events(ARB, "SpokePool", "FundsDeposited", receipt)
+    confirmed = ChainEventConfirmed(
+        ts_init=0,
+        ts_event=0,
+        chain_id=arb.chain_id,
+        filter_name="spoke",
+        event_name="FundsDeposited",
+        address=spoke.address,
+        block_number=int(receipt["blockNumber"]),
+        block_hash="0x" + bytes(receipt["blockHash"]).hex(),
+        tx_hash="0x" + bytes(receipt["transactionHash"]).hex(),
+        log_index=0,
+        args=dict(event["args"]),
+        confirmations=1,
     )
-    return args, relay_data
+    return RelayData.from_deposit_event(confirmed)
 
 
-async def test_deposit_fill_and_mark_filled_moves_funds_and_pays_the_relayer_fee(
+async def _fill(chains: LocalChains, client: Client, relay: RelayData) -> Any:
+    relayer = chains.relayer.address
+    await _fund(client, BASE, relayer, relay.output_amount, "SpokePool")
+    spoke = client.contract(BASE, "SpokePool")
+    call = spoke.functions.fillRelay(
+        relay.as_abi_tuple(), relay.origin_chain_id, to_bytes32(relayer)
+    )
+    return call
+
+
+async def test_deposit_fill_and_refund_leaf_repay_the_relayer_through_a_root_bundle(
     chains: LocalChains, chain_client: Client
 ) -> None:
     relayer, recipient = chains.relayer.address, chains.users[1].address
-    args, relay = await _deposit(
-        chains, chain_client, input_amount=usdc(100), output_amount=usdc(99)
-    )
-    assert args["depositId"] == 0
-    assert args["destinationChainId"] == 8453
-    assert args["inputAmount"] - args["outputAmount"] == usdc(1)  # the relayer fee
-    assert await _usdc_balance(
-        chain_client, ARB, chain_client.contract(ARB, "SpokePool").address
-    ) == usdc(100)
-
-    await _fund(chain_client, BASE, relayer, usdc(1000), "SpokePool")
-    base_spoke = chain_client.contract(BASE, "SpokePool")
-    filled = await chain_client.transact(
-        BASE, base_spoke.functions.fillV3Relay(relay, 42161), relayer
-    )
-    [fill] = chain_client.events(BASE, "SpokePool", "FilledV3Relay", filled)
-    assert fill["args"]["originChainId"] == 42161
-    assert fill["args"]["depositId"] == 0
-    assert fill["args"]["relayer"] == relayer
-    assert fill["args"]["recipient"] == recipient
-    assert fill["args"]["outputAmount"] == usdc(99)
-    assert fill["args"]["relayHash"] == await base_spoke.functions.getV3RelayHash(relay).call()
+    hub = chains.deployer.address  # the spoke pools' owner plays the hub
+    relay = await _deposit(chains, chain_client, input_amount=usdc(100), output_amount=usdc(99))
+    assert (relay.deposit_id, relay.destination_chain_id, relay.relayer_fee) == (0, 8453, usdc(1))
+    fill = await _fill(chains, chain_client, relay)
+    await chain_client.transact(BASE, fill, relayer)
     assert await _usdc_balance(chain_client, BASE, recipient) == usdc(99)
+    assert (await chain_client.revert_reason(fill, relayer)).startswith("RelayFilled(")
 
-    twice = await chain_client.revert_reason(
-        base_spoke.functions.fillV3Relay(relay, 42161), relayer
+    # the hub commits to a bundle of three refund leaves; ours is the middle one
+    token = chains.registry.chain(ARB).address("MockUSDC")
+    leaves = [
+        RelayerRefundLeaf(
+            amount_to_return=0,
+            chain_id=42161,
+            refund_amounts=(amount,),
+            leaf_id=leaf_id,
+            token=token,
+            refund_addresses=(who,),
+        )
+        for leaf_id, (who, amount) in enumerate(
+            [
+                (chains.users[5].address, 1),
+                (relayer, relay.input_amount),
+                (chains.users[6].address, 2),
+            ]
+        )
+    ]
+    tree = RefundTree(leaves)
+    spoke = chain_client.contract(ARB, "SpokePool")
+    # only the owner relays bundles (revert_reason fails the test if the call goes through)
+    await chain_client.revert_reason(spoke.functions.relayRootBundle(tree.root, bytes(32)), relayer)
+    receipt = await chain_client.transact(
+        ARB, spoke.functions.relayRootBundle(tree.root, bytes(32)), hub
     )
-    assert twice.startswith("RelayFilled(")
+    [bundle] = chain_client.events(ARB, "SpokePool", "RelayedRootBundle", receipt)
+    bundle_id = bundle["args"]["rootBundleId"]
 
-    arb_spoke = chain_client.contract(ARB, "SpokePool")
-    marked = await chain_client.transact(ARB, arb_spoke.functions.markFilled(0), relayer)
-    [mark] = chain_client.events(ARB, "SpokePool", "V3DepositMarkedFilled", marked)
-    assert (mark["args"]["depositId"], mark["args"]["relayer"]) == (0, relayer)
+    wrong = spoke.functions.executeRelayerRefundLeaf(
+        bundle_id, leaves[1].as_abi_tuple(), tree.proof(0)
+    )
+    assert await chain_client.revert_reason(wrong, relayer) == "InvalidMerkleProof()"
+    execute = spoke.functions.executeRelayerRefundLeaf(
+        bundle_id, leaves[1].as_abi_tuple(), tree.proof(1)
+    )
+    await chain_client.transact(ARB, execute, relayer)
     assert await _usdc_balance(chain_client, ARB, relayer) == usdc(100)
-    assert await _usdc_balance(chain_client, BASE, relayer) == usdc(1000 - 99)
-
-    not_pending = await chain_client.revert_reason(arb_spoke.functions.refundExpired(0), relayer)
-    assert not_pending == "DepositNotPending(0, 2)"
+    assert await chain_client.revert_reason(execute, relayer) == "ClaimedMerkleLeaf()"
 
 
 async def test_deposit_ids_count_up(chains: LocalChains, chain_client: Client) -> None:
-    first, _ = await _deposit(chains, chain_client, input_amount=usdc(5), output_amount=usdc(5))
-    second, _ = await _deposit(chains, chain_client, input_amount=usdc(6), output_amount=usdc(5))
-    assert (first["depositId"], second["depositId"]) == (0, 1)
-    spoke = chain_client.contract(ARB, "SpokePool")
-    assert await spoke.functions.numberOfDeposits().call() == 2
+    first = await _deposit(chains, chain_client, input_amount=usdc(10), output_amount=usdc(9))
+    second = await _deposit(chains, chain_client, input_amount=usdc(10), output_amount=usdc(9))
+    assert (first.deposit_id, second.deposit_id) == (0, 1)
 
 
 async def test_fill_after_the_deadline_is_refused(
     chains: LocalChains, chain_client: Client
 ) -> None:
-    relayer = chains.relayer.address
-    _, relay = await _deposit(
-        chains, chain_client, input_amount=usdc(10), output_amount=usdc(9), deadline_in=600
+    relay = await _deposit(
+        chains, chain_client, input_amount=usdc(10), output_amount=usdc(9), deadline_in=5
     )
-    await _fund(chain_client, BASE, relayer, usdc(10), "SpokePool")
-    base_node = chains.nodes[BASE]
-    gap = relay[9] - await _timestamp(chain_client, BASE) + 1
-    await base_node.increase_time(max(gap, 1))
-    await base_node.mine(1)
-    reason = await chain_client.revert_reason(
-        chain_client.contract(BASE, "SpokePool").functions.fillV3Relay(relay, 42161), relayer
-    )
-    assert reason == f"ExpiredFillDeadline({relay[9]})"
-
-
-async def test_only_the_exclusive_relayer_fills_during_exclusivity(
-    chains: LocalChains, chain_client: Client
-) -> None:
-    relayer, other = chains.relayer.address, chains.users[2].address
-    _, relay = await _deposit(
-        chains,
-        chain_client,
-        input_amount=usdc(10),
-        output_amount=usdc(9),
-        exclusive_relayer=relayer,
-        exclusivity_in=300,
-    )
-    await _fund(chain_client, BASE, other, usdc(10), "SpokePool")
-    reason = await chain_client.revert_reason(
-        chain_client.contract(BASE, "SpokePool").functions.fillV3Relay(relay, 42161), other
-    )
-    assert reason == f"NotExclusiveRelayer({relayer})"
-
-
-async def test_unfilled_deposit_is_refunded_to_the_depositor_after_the_deadline(
-    chains: LocalChains, chain_client: Client
-) -> None:
-    depositor, relayer = chains.users[0].address, chains.relayer.address
-    args, _ = await _deposit(
-        chains, chain_client, input_amount=usdc(50), output_amount=usdc(49), deadline_in=600
-    )
-    spoke = chain_client.contract(ARB, "SpokePool")
-    assert await _usdc_balance(chain_client, ARB, depositor) == 0
-
-    early = await chain_client.revert_reason(spoke.functions.refundExpired(0), depositor)
-    assert early == f"FillDeadlineNotPassed(0, {args['fillDeadline']})"
-
-    await chains.nodes[ARB].increase_time(601)
-    await chains.nodes[ARB].mine(1)  # calls are estimated against the latest block's time
-    refunded = await chain_client.transact(ARB, spoke.functions.refundExpired(0), relayer)
-    [event] = chain_client.events(ARB, "SpokePool", "V3DepositRefunded", refunded)
-    assert (event["args"]["depositor"], event["args"]["inputAmount"]) == (depositor, usdc(50))
-    assert await _usdc_balance(chain_client, ARB, depositor) == usdc(50)
-
-    assert await chain_client.revert_reason(spoke.functions.refundExpired(0), depositor) == (
-        "DepositNotPending(0, 3)"
-    )
-    assert await chain_client.revert_reason(spoke.functions.markFilled(0), relayer) == (
-        "DepositNotPending(0, 3)"
-    )
-
-
-async def test_mark_filled_needs_the_relayer_role(
-    chains: LocalChains, chain_client: Client
-) -> None:
-    await _deposit(chains, chain_client, input_amount=usdc(5), output_amount=usdc(5))
-    spoke = chain_client.contract(ARB, "SpokePool")
-    reason = await chain_client.revert_reason(
-        spoke.functions.markFilled(0), chains.users[0].address
-    )
-    assert reason.startswith("AccessControlUnauthorizedAccount(")
-    unknown = await chain_client.revert_reason(
-        spoke.functions.markFilled(7), chains.relayer.address
-    )
-    assert unknown == "UnknownDeposit(7)"
+    await chains.nodes[BASE].request("evm_increaseTime", 3600)
+    await chains.nodes[BASE].mine(1)
+    fill = await _fill(chains, chain_client, relay)
+    assert await chain_client.revert_reason(fill, chains.relayer.address) == "ExpiredFillDeadline()"
 
 
 async def test_deposit_validation(chains: LocalChains, chain_client: Client) -> None:
@@ -468,18 +414,17 @@ async def test_deposit_validation(chains: LocalChains, chain_client: Client) -> 
     now = await _timestamp(chain_client, ARB)
     zero = "0x" + "00" * 20
 
-    def deposit(inp: int, out: int, dest: int, quote: int, deadline: int, excl: int) -> Any:
+    def deposit(quote: int, deadline: int) -> Any:
         return spoke.functions.depositV3(
-            user, user, token, token, inp, out, dest, zero, quote, deadline, excl, b""
+            user, user, token, token, 5, 5, 8453, zero, quote, deadline, 0, b""
         )
 
-    cases = [
-        (deposit(5, 6, 8453, now, now + 60, 0), "OutputExceedsInput(5, 6)"),
-        (deposit(5, 5, 42161, now, now + 60, 0), "SameChain(42161)"),
-        (deposit(0, 0, 8453, now, now + 60, 0), "ZeroAmount()"),
-        (deposit(5, 5, 8453, now + 999, now + 60, 0), f"InvalidQuoteTimestamp({now + 999})"),
-        (deposit(5, 5, 8453, now, now - 1, 0), f"InvalidFillDeadline({now - 1})"),
-        (deposit(5, 5, 8453, now, now + 60, now + 61), f"InvalidExclusivityDeadline({now + 61})"),
-    ]
-    for call, expected in cases:
-        assert await chain_client.revert_reason(call, user) == expected
+    assert await chain_client.revert_reason(deposit(now + 999, now + 60), user) == (
+        "InvalidQuoteTimestamp()"
+    )
+    assert await chain_client.revert_reason(deposit(now - 7200, now + 60), user) == (
+        "InvalidQuoteTimestamp()"
+    )
+    assert await chain_client.revert_reason(deposit(now, now + 7 * 3600), user) == (
+        "InvalidFillDeadline()"
+    )

@@ -21,7 +21,6 @@ from tradewind.chain.contracts import (
     DEFAULT_ADMIN_ROLE,
     MINTER_ROLE,
     OPERATOR_ROLE,
-    RELAYER_ROLE,
     load_artifact,
 )
 from tradewind.chain.deploy import InvalidDeploymentPlanError, LocalChains, deploy_all
@@ -49,20 +48,38 @@ async def test_layout_of_the_local_deployment(chains: LocalChains, chain_client:
     arb, base = registry.chain("arbitrum"), registry.chain("base")
     assert (arb.chain_id, base.chain_id) == (42161, 8453)
     assert arb.rpc_url == chains.nodes["arbitrum"].rpc_url
-    assert set(arb.contracts) == {
+    common = {
         "MockUSDC",
+        "WETH9",
         "SpokePool",
-        "CollateralVault",
+        "SpokePool:IMPL",
         "IndexToken:TW10",
         "IndexToken:TW3",
     }
-    assert set(base.contracts) == {"MockUSDC", "SpokePool", "IndexToken:TW10", "IndexToken:TW3"}
+    dex = {
+        "UniswapV2Factory",
+        "UniswapV2Router02",
+        "UniswapV3Factory",
+        "SwapRouter",
+        "QuoterV2",
+        "NonfungiblePositionManager",
+    }
+    assert common | {"CollateralVault"} | dex <= set(arb.contracts)
+    assert {"UniswapV3Pool:WETHUSDC3000", "UniswapV2Pair:WBTCUSDC"} <= set(arb.contracts)
+    assert {"MockV3Aggregator:WETHUSD", "MockERC20:WBTC"} <= set(arb.contracts)
+    assert set(base.contracts) == common
     for chain in registry:
         w3 = chain_client.w3(chain.name)
         for key, address in chain.contracts.items():
             code = await w3.eth.get_code(address)
+            assert len(code) > 0, key
             runtime = load_artifact(key.split(":")[0]).deployed_bytecode
-            assert code.hex().removeprefix("0x")[:200] == runtime.removeprefix("0x")[:200], key
+            if len(runtime) > 2 and key != "SpokePool":  # the pool's address is its proxy
+                assert code.hex().removeprefix("0x")[:200] == runtime.removeprefix("0x")[:200], key
+        # the published Across SpokePool behind its proxy, owned by the admin (the "hub")
+        spoke = chain_client.contract(chain.name, "SpokePool")
+        assert await spoke.functions.owner().call() == registry.admin_address
+        assert await spoke.functions.chainId().call() == chain.chain_id
 
 
 async def test_roles_go_to_admin_desk_and_relayer(
@@ -82,8 +99,6 @@ async def test_roles_go_to_admin_desk_and_relayer(
             assert await _has_role(chain_client, chain, key, MINTER_ROLE, desk)
             assert not await _has_role(chain_client, chain, key, MINTER_ROLE, user)
             assert await _has_role(chain_client, chain, key, DEFAULT_ADMIN_ROLE, admin)
-        assert await _has_role(chain_client, chain, "SpokePool", RELAYER_ROLE, relayer)
-        assert not await _has_role(chain_client, chain, "SpokePool", RELAYER_ROLE, desk)
     assert await _has_role(chain_client, "arbitrum", "CollateralVault", OPERATOR_ROLE, desk)
     vault = chain_client.contract("arbitrum", "CollateralVault")
     usdc = registry.chain("arbitrum").address("MockUSDC")
@@ -104,7 +119,13 @@ async def test_deploy_all_to_fresh_nodes_for_another_desk(
     assert registry.desk_address == registry.relayer_address  # relayer defaults to the desk
     assert registry.admin_address == ANVIL_DEV_ACCOUNTS[5].address
     base = registry.chain("base")
-    assert set(base.contracts) == {"MockUSDC", "SpokePool", "IndexToken:ABC"}
+    assert set(base.contracts) == {
+        "MockUSDC",
+        "WETH9",
+        "SpokePool",
+        "SpokePool:IMPL",
+        "IndexToken:ABC",
+    }
     w3 = AsyncWeb3(AsyncHTTPProvider(anvil_base.rpc_url))
     try:
         token = w3.eth.contract(
@@ -114,6 +135,22 @@ async def test_deploy_all_to_fresh_nodes_for_another_desk(
         assert await token.functions.symbol().call() == "ABC"
     finally:
         await w3.provider.disconnect()
+
+
+async def test_deploying_again_over_a_live_registry_sends_nothing(
+    anvil_arbitrum: AnvilNode, anvil_base: AnvilNode
+) -> None:
+    nodes = {"arbitrum": anvil_arbitrum, "base": anvil_base}
+    args: dict[str, Any] = {
+        "deployer_key": ANVIL_DEV_ACCOUNTS[0].private_key,
+        "desk_address": ANVIL_DEV_ACCOUNTS[1].address,
+        "index_symbols": ("ABC",),
+    }
+    first = await deploy_all(nodes, **args)
+    heads = [await node.block_number() for node in nodes.values()]
+    again = await deploy_all(nodes, existing=first, **args)
+    assert again == first
+    assert [await node.block_number() for node in nodes.values()] == heads
 
 
 @pytest.mark.parametrize(
@@ -306,7 +343,13 @@ async def test_chain_up_deploys_writes_the_registry_and_stops_its_nodes_on_sigin
             assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
             await asyncio.sleep(0.1)
         registry = DeploymentRegistry.load(registry_path)
-        assert set(registry.chain("base").contracts) == {"MockUSDC", "SpokePool", "IndexToken:TW10"}
+        assert set(registry.chain("base").contracts) == {
+            "MockUSDC",
+            "WETH9",
+            "SpokePool",
+            "SpokePool:IMPL",
+            "IndexToken:TW10",
+        }
         w3 = AsyncWeb3(AsyncHTTPProvider(registry.chain("base").rpc_url))
         try:
             assert await w3.eth.chain_id == 8453

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,9 +21,12 @@ app = typer.Typer(
 def _register_desks() -> None:
     # Sub-apps are imported here so `tradewind --help` stays fast and one broken desk cannot
     # take the whole command line down silently: an ImportError surfaces at start.
+    from tradewind.app.custody_cli import move_app
     from tradewind.app.trading_cli import balances_command, book_command, order_app
     from tradewind.chain.bridge.cli import relayer_app
-    from tradewind.chain.cli import chain_app
+    from tradewind.chain.cli import chain_app, set_pool_plan_source
+    from tradewind.custody.cli import custody_app
+    from tradewind.custody.otc_cli import otc_app
     from tradewind.portfolio.audit.cli import audit_app
     from tradewind.portfolio.cli import portfolio_app
 
@@ -34,10 +37,20 @@ def _register_desks() -> None:
         portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."
     )
     app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of the ledger.")
+    from tradewind.app.feeders import feeder_command
+    from tradewind.venues.uniswap.seeding import sim_pool_plan
+
+    set_pool_plan_source(sim_pool_plan)
+    chain_app.command("feeder")(feeder_command)
     chain_app.add_typer(relayer_app, name="relayer")
     app.add_typer(
         chain_app, name="chain", help="Local EVM chains (anvil): start nodes, deploy contracts."
     )
+    custody_app.add_typer(move_app, name="move")
+    app.add_typer(
+        custody_app, name="custody", help="Custody: keys, offline signing (prepare/sign/submit)."
+    )
+    app.add_typer(otc_app, name="otc", help="OTC escrow deals in a 2-of-3 Safe.")
 
 
 ConfigOption = Annotated[
@@ -110,7 +123,7 @@ def sim(
     cfg = _load(config)
     from tradewind.venues.sim.runner import clock_from_config, serve, settings_from_config
 
-    overrides = {
+    overrides: dict[str, Any] = {
         key: value
         for key, value in {
             "port": port,
@@ -125,7 +138,7 @@ def sim(
         if value is not None
     }
     if chain or chain_token or confirmations is not None:
-        from tradewind.venues.sim.chain_config import ChainOptionError, merge_chain_options
+        from tradewind.common.sim_chain_config import ChainOptionError, merge_chain_options
 
         try:
             overrides["chains"] = merge_chain_options(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -23,9 +23,21 @@ from tradewind.chain.anvil_dev_keys import ANVIL_DEV_ACCOUNTS
 from tradewind.chain.contracts import ContractsNotBuiltError
 from tradewind.chain.deploy import DEFAULT_INDEX_SYMBOLS, deploy_all
 from tradewind.chain.nodes import AnvilNotInstalledError, AnvilStartError, ChainSet
-from tradewind.chain.registry import DeploymentRegistry
+from tradewind.chain.registry import DeploymentRegistry, MissingRegistryError, RegistryError
+from tradewind.chain.uniswap.plan import PoolPlan
 
-__all__ = ["DEFAULT_REGISTRY_PATH", "chain_app"]
+__all__ = ["DEFAULT_REGISTRY_PATH", "chain_app", "set_pool_plan_source"]
+
+# Which pools `chain up` seeds, and at what prices, is the app's business (the prices come from
+# the sim exchange, a layer above this one): the app registers a source, `up` asks it.
+_pool_plan_source: Callable[[], PoolPlan] | None = None
+
+
+def set_pool_plan_source(source: Callable[[], PoolPlan] | None) -> None:
+    """Give `chain up` the pools to seed (called by the app when it wires the CLI)."""
+    global _pool_plan_source
+    _pool_plan_source = source
+
 
 DEFAULT_REGISTRY_PATH = Path("var/chain/registry.json")
 # An external desk address has no ether on a fresh local chain; give it enough for gas.
@@ -90,12 +102,22 @@ async def _deploy(
     if desk_address is not None:
         for node in nodes.values():
             await node.request("anvil_setBalance", desk, hex(_EXTERNAL_DESK_BALANCE_WEI))
+    existing: DeploymentRegistry | None
+    try:
+        existing = DeploymentRegistry.load(registry_path)
+    except MissingRegistryError:
+        existing = None
+    except RegistryError as exc:
+        typer.echo(f"warning: ignoring the old registry ({exc})", err=True)
+        existing = None
     registry = await deploy_all(
         nodes,
         deployer_key=deployer.private_key,
         desk_address=desk,
         relayer_address=relayer.address,
         index_symbols=index_symbols,
+        pool_plan=_pool_plan_source() if _pool_plan_source is not None else None,
+        existing=existing,
     )
     registry.save(registry_path)
     _print_registry(registry, registry_path)

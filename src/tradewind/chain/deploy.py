@@ -2,9 +2,17 @@
 
 Layout (``deploy_all``):
 
-    every chain          MockUSDC, SpokePool (RELAYER_ROLE -> relayer)
+    every chain          MockUSDC, WETH9, Across SpokePool (the published Ethereum_SpokePool
+                         behind ERC1967Proxy, initialised with the deployer as owner: the
+                         "hub" that relays refund root bundles; implementation "SpokePool:IMPL")
     vault chain          CollateralVault (USDC allowed, OPERATOR_ROLE -> desk)   "arbitrum"
     index chains         IndexToken per index symbol (MINTER_ROLE -> desk)       "base", "arbitrum"
+    dex chain            Uniswap v2 + v3 (published artifacts), test tokens,     "arbitrum"
+                         Chainlink MockV3Aggregator feeds, pools seeded from a ``PoolPlan``
+                         (``chain.uniswap.deploy`` / ``plan``)
+
+Idempotent: given the registry of an earlier run (``existing``), a chain whose every registered
+contract still has code at its address is kept as it is and nothing is sent to it.
 
 The deployer key becomes DEFAULT_ADMIN_ROLE of every contract. Transactions are signed locally
 (EIP-1559) and sent with web3.py's async client, one chain per task, sequential nonces per chain.
@@ -29,12 +37,18 @@ from tradewind.chain.anvil_dev_keys import ANVIL_DEV_ACCOUNTS, DevAccount
 from tradewind.chain.contracts import (
     MINTER_ROLE,
     OPERATOR_ROLE,
-    RELAYER_ROLE,
     decode_custom_error,
     load_artifact,
 )
 from tradewind.chain.nodes import ChainSet
 from tradewind.chain.registry import ChainDeployment, DeploymentRegistry, index_token_key
+from tradewind.chain.uniswap.deploy import (
+    deploy_feeds,
+    deploy_tokens,
+    deploy_uniswap,
+    seed_pools,
+)
+from tradewind.chain.uniswap.plan import PoolPlan
 from tradewind.common.logging import get_logger
 
 __all__ = [
@@ -52,6 +66,10 @@ _log = get_logger("chain.deploy")
 DEFAULT_INDEX_SYMBOLS: tuple[str, ...] = ("TW10", "TW3")
 VAULT_CHAIN = "arbitrum"
 INDEX_CHAINS: tuple[str, ...] = ("base", "arbitrum")
+DEX_CHAIN = "arbitrum"
+# How old a deposit's quote timestamp and how far ahead its fill deadline may be (seconds).
+SPOKE_QUOTE_TIME_BUFFER_S = 3600
+SPOKE_FILL_DEADLINE_BUFFER_S = 6 * 3600
 _RECEIPT_TIMEOUT_S = 60.0
 
 
@@ -97,7 +115,28 @@ class _ChainDeployer:
         # would stall; unused headroom is not charged under EIP-1559.
         return {"maxFeePerGas": 2 * base_fee + priority, "maxPriorityFeePerGas": priority}
 
-    async def _send(self, what: str, builder: Any) -> Any:
+    @property
+    def address(self) -> str:
+        """The deployer's own address (admin of what it deploys)."""
+        return str(self._account.address)
+
+    @property
+    def chain_id(self) -> int:
+        return self._endpoint.chain_id
+
+    def register(self, key: str, address: str) -> None:
+        """Record a contract created by another contract (a pool made by its factory)."""
+        self.contracts[key] = to_checksum_address(address)
+
+    async def read(self, key: str, function: str, *args: Any) -> Any:
+        """A view call on a registered contract."""
+        contract = self._w3.eth.contract(
+            address=to_checksum_address(self.contracts[key]),
+            abi=load_artifact(key.split(":", 1)[0]).abi_list(),
+        )
+        return await contract.functions[function](*args).call()
+
+    async def _send(self, what: str, builder: Any, value: int = 0) -> Any:
         if self._nonce is None:
             self._nonce = await self._w3.eth.get_transaction_count(self._account.address, "pending")
         tx = await builder.build_transaction(
@@ -105,9 +144,13 @@ class _ChainDeployer:
                 "from": self._account.address,
                 "nonce": self._nonce,
                 "chainId": self._endpoint.chain_id,
+                "value": value,
                 **(await self._fees()),
             }
         )
+        # The node's estimate can fall short where a call forwards 63/64 of its gas (the
+        # position manager's mint through the pool's callback): leave a margin.
+        tx["gas"] = int(tx["gas"]) * 13 // 10
         signed = self._account.sign_transaction(tx)
         tx_hash = await self._w3.eth.send_raw_transaction(signed.raw_transaction)
         self._nonce += 1
@@ -133,13 +176,29 @@ class _ChainDeployer:
         )
         return address
 
-    async def call(self, key: str, function: str, *args: Any) -> None:
+    def encode(self, contract: str, function: str, *args: Any) -> str:
+        """Calldata of ``function(*args)`` of ``contract`` (0x hex)."""
+        abi = load_artifact(contract).abi_list()
+        return str(self._w3.eth.contract(abi=abi).encode_abi(function, list(args)))
+
+    async def all_present(self, deployment: ChainDeployment) -> bool:
+        """Whether ``deployment`` is this chain's and each of its contracts has code."""
+        if deployment.chain_id != self._endpoint.chain_id or not deployment.contracts:
+            return False
+        for address in deployment.contracts.values():
+            if len(await self._w3.eth.get_code(to_checksum_address(address))) == 0:
+                return False
+        return True
+
+    async def call(self, key: str, function: str, *args: Any, value: int = 0) -> Any:
+        """Send ``function(*args)`` to a registered contract; returns the receipt."""
         contract_name = key.split(":", 1)[0]
         contract = self._w3.eth.contract(
-            address=self.contracts[key], abi=load_artifact(contract_name).abi_list()
+            address=to_checksum_address(self.contracts[key]),
+            abi=load_artifact(contract_name).abi_list(),
         )
         try:
-            await self._send(f"{key}.{function}", contract.functions[function](*args))
+            return await self._send(f"{key}.{function}", contract.functions[function](*args), value)
         except DeploymentError:
             raise
         except Exception as exc:
@@ -149,6 +208,21 @@ class _ChainDeployer:
             raise DeploymentError(
                 f"{self._endpoint.name}: {key}.{function} failed: {reason or exc}"
             ) from exc
+
+
+async def _deploy_spoke_pool(deployer: _ChainDeployer, weth: str, owner: str) -> str:
+    """Across's SpokePool: the implementation (its constructor disables initialisers), then an
+    ERC1967Proxy that runs ``initialize(0, owner)`` (owner = admin, withdrawals to it)."""
+    implementation = await deployer.deploy(
+        "SpokePool:IMPL",
+        "SpokePool",
+        weth,
+        SPOKE_QUOTE_TIME_BUFFER_S,
+        SPOKE_FILL_DEADLINE_BUFFER_S,
+        "0x0000000000000000000000000000000000000000",  # no Across V5 gateway: V5 fills off
+    )
+    init = deployer.encode("SpokePool", "initialize", 0, owner)
+    return await deployer.deploy("SpokePool", "ERC1967Proxy", implementation, init)
 
 
 def _plan_check(
@@ -185,16 +259,22 @@ async def _deploy_chain(
     account: LocalAccount,
     *,
     desk: str,
-    relayer: str,
     with_vault: bool,
     index_symbols: Sequence[str],
+    pool_plan: PoolPlan | None,
+    existing: ChainDeployment | None,
 ) -> ChainDeployment:
     deployer = _ChainDeployer(endpoint, account)
     try:
+        if existing is not None and await deployer.all_present(existing):
+            _log.info(
+                "chain.deployment_kept", chain=endpoint.name, contracts=len(existing.contracts)
+            )
+            return existing
         admin = account.address
         usdc = await deployer.deploy("MockUSDC", "MockUSDC")
-        await deployer.deploy("SpokePool", "SpokePool", admin)
-        await deployer.call("SpokePool", "grantRole", RELAYER_ROLE, relayer)
+        weth = await deployer.deploy("WETH9", "WETH9")
+        await _deploy_spoke_pool(deployer, weth, admin)
         if with_vault:
             await deployer.deploy("CollateralVault", "CollateralVault", admin)
             await deployer.call("CollateralVault", "setTokenAllowed", usdc, True)
@@ -203,6 +283,11 @@ async def _deploy_chain(
             key = index_token_key(symbol)
             await deployer.deploy(key, "IndexToken", f"Tradewind Index {symbol}", symbol, admin)
             await deployer.call(key, "grantRole", MINTER_ROLE, desk)
+        if pool_plan is not None:
+            await deploy_uniswap(deployer)
+            await deploy_tokens(deployer, pool_plan.tokens)
+            await deploy_feeds(deployer, pool_plan.seeds)
+            await seed_pools(deployer, pool_plan.seeds, pool_plan.decimals)
     finally:
         await deployer.close()
     return ChainDeployment(
@@ -222,12 +307,18 @@ async def deploy_all(
     index_symbols: Sequence[str] = DEFAULT_INDEX_SYMBOLS,
     vault_chain: str = VAULT_CHAIN,
     index_chains: Sequence[str] = INDEX_CHAINS,
+    pool_plan: PoolPlan | None = None,
+    dex_chain: str = DEX_CHAIN,
+    existing: DeploymentRegistry | None = None,
 ) -> DeploymentRegistry:
     """Deploy the desk's contracts to every chain (in parallel) and return where they are.
 
     ``deployer_key`` (0x hex) pays gas and becomes admin of every contract; ``desk_address``
     gets MINTER_ROLE on the index tokens and OPERATOR_ROLE on the vault; ``relayer_address``
-    (default: the desk) gets RELAYER_ROLE on every spoke pool.
+    (default: the desk) is recorded as the bridge relayer (Across lets anyone fill; the relayer
+    is repaid through root bundles the admin relays). With ``pool_plan``, Uniswap,
+    its tokens, feeds and seeded pools go to ``dex_chain``. Chains of ``existing`` whose
+    contracts are all still there are kept (no transaction).
     """
     relayer = relayer_address or desk_address
     _plan_check(
@@ -248,9 +339,10 @@ async def deploy_all(
                 endpoint,
                 account,
                 desk=desk,
-                relayer=relayer,
                 with_vault=name == vault_chain,
                 index_symbols=index_symbols if name in index_chains else (),
+                pool_plan=pool_plan if name == dex_chain else None,
+                existing=existing.chains.get(name) if existing is not None else None,
             )
             for name, endpoint in chains.items()
         )
@@ -279,7 +371,10 @@ class LocalChains:
 
 
 async def deploy_local(
-    nodes: ChainSet, *, index_symbols: Sequence[str] = DEFAULT_INDEX_SYMBOLS
+    nodes: ChainSet,
+    *,
+    index_symbols: Sequence[str] = DEFAULT_INDEX_SYMBOLS,
+    pool_plan: PoolPlan | None = None,
 ) -> LocalChains:
     """``deploy_all`` on started local nodes with dev accounts #0 (deployer/admin), #1 (desk)
     and #2 (relayer); #3..#9 are left as users."""
@@ -290,6 +385,7 @@ async def deploy_local(
         desk_address=desk.address,
         relayer_address=relayer.address,
         index_symbols=index_symbols,
+        pool_plan=pool_plan,
     )
     return LocalChains(
         nodes=nodes,

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import pytest
 from web3.types import TxReceipt
 
-from tradewind.chain.bridge import Relayer, RelayerLeg
+from tradewind.chain.bridge import RefundHub, Relayer, RelayerLeg
 from tradewind.chain.deploy import LocalChains
 from tradewind.chain.events import FollowerStore, InMemoryFollowerStore, SqliteFollowerStore
 from tradewind.chain.keys import HotKey
@@ -50,6 +50,8 @@ class DepositMaker(Protocol):
 @pytest.fixture
 def make_relayer(chains: LocalChains, chain_client: Any) -> RelayerFactory:
     key = HotKey.from_private_key(chains.relayer.private_key, source="anvil-dev-2")
+    # the hub's role (refund root bundles) is played by the spoke pools' owner, the admin
+    hub_key = HotKey.from_private_key(chains.deployer.private_key, source="anvil-dev-0")
 
     def make(
         *,
@@ -68,9 +70,15 @@ def make_relayer(chains: LocalChains, chain_client: Any) -> RelayerFactory:
             return RelayerLeg(name=name, w3=w3, spoke_pool=chain.address("SpokePool"), tx=manager)
 
         base = chains.registry.chain(BASE)
+        origin = leg(ARB)
+        arb = chains.registry.chain(ARB)
+        hub_tx = TransactionManager(
+            origin.w3, hub_key, chain_id=arb.chain_id, store=store, poll_interval_s=0.02
+        )
         options: dict[str, Any] = {
-            "origin": leg(ARB),
+            "origin": origin,
             "destinations": [leg(BASE)],
+            "hub": RefundHub(origin.w3, origin.spoke_pool, hub_tx),
             "allowed_output_tokens": {base.chain_id: [base.address("MockUSDC")]},
             "confirmations": 2,
             "follower_store": cursor if cursor is not None else InMemoryFollowerStore(),

@@ -20,6 +20,7 @@ from tradewind.chain.bridge import (
     fill_intent,
     repay_intent,
 )
+from tradewind.chain.bridge.spoke_pool import from_bytes32
 from tradewind.chain.contracts import load_artifact
 from tradewind.chain.deploy import LocalChains
 from tradewind.chain.events import ChainEventConfirmed
@@ -35,7 +36,7 @@ async def usdc_balance(chain_client: Any, chain: str, owner: str) -> int:
 
 async def fills_on_base(chain_client: Any) -> list[Any]:
     spoke = chain_client.contract(BASE, "SpokePool")
-    logs = await spoke.events.FilledV3Relay().get_logs(from_block=0)
+    logs = await spoke.events.FilledRelay().get_logs(from_block=0)
     return list(logs)
 
 
@@ -81,7 +82,10 @@ async def test_a_confirmed_deposit_is_filled_once_and_the_relayer_repaid(
     assert fill["transactionHash"].hex().removeprefix("0x") == outcome.fill.tx_hash.removeprefix(
         "0x"
     )
-    assert (fill["args"]["depositId"], fill["args"]["relayer"]) == (0, relayer_address)
+    assert (fill["args"]["depositId"], from_bytes32(fill["args"]["relayer"])) == (
+        0,
+        relayer_address,
+    )
 
     # More blocks, more polls: nothing new is sent.
     await chains.nodes[ARB].mine(3)
@@ -196,13 +200,13 @@ async def test_relay_data_is_read_from_the_deposit_event(
 ) -> None:
     receipt = await bridge_deposit(30 * USDC, 29 * USDC)
     spoke = chain_client.contract(ARB, "SpokePool")
-    [event] = spoke.events.V3FundsDeposited().process_receipt(receipt, errors=DISCARD)
+    [event] = spoke.events.FundsDeposited().process_receipt(receipt, errors=DISCARD)
     confirmed = ChainEventConfirmed(
         ts_init=0,
         ts_event=0,
         chain_id=42161,
         filter_name="x",
-        event_name="V3FundsDeposited",
+        event_name="FundsDeposited",
         address=spoke.address,
         block_number=1,
         block_hash="0x" + "00" * 32,
@@ -252,10 +256,14 @@ async def test_deposits_into_a_look_alike_spoke_pool_are_ignored(
     await fund_relayer(100 * USDC)
     deployer, user = chains.deployer.address, chains.users[0].address
     w3 = chain_client.w3(ARB)
+    # the same Across code (a second proxy on the deployed implementation), another address
     artifact = load_artifact("SpokePool")
+    proxy = load_artifact("ERC1967Proxy")
+    init = w3.eth.contract(abi=artifact.abi_list()).encode_abi("initialize", [0, deployer])
+    implementation = chains.registry.chain(ARB).address("SpokePool:IMPL")
     tx = (
-        await w3.eth.contract(abi=artifact.abi_list(), bytecode=artifact.bytecode)
-        .constructor(deployer)
+        await w3.eth.contract(abi=proxy.abi_list(), bytecode=proxy.bytecode)
+        .constructor(implementation, init)
         .transact({"from": deployer})
     )
     address = (await w3.eth.wait_for_transaction_receipt(tx, poll_latency=0.02))["contractAddress"]

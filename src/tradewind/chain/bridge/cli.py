@@ -10,6 +10,10 @@ The relayer's key: a keystore (``--keystore``, password from ``$TRADEWIND_KEYSTO
 account holding the registry's relayer role; loopback nodes only). Intents and the follower's
 cursor live in the ``--state`` SQLite file, so a restart resumes and never fills twice.
 ``--faucet`` mints MockUSDC to the relayer on every destination first (local chains only).
+
+Repayment goes through Across root bundles, which the hub relays; the hub's role is played by
+the spoke pools' owner key (the registry's admin): ``$TRADEWIND_HUB_KEY``, or with
+``--anvil-dev-key`` anvil's dev account that is the registry's admin (loopback only).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import typer
 from web3 import AsyncHTTPProvider, AsyncWeb3
 
 from tradewind.chain.anvil_dev_keys import ANVIL_DEV_ACCOUNTS
+from tradewind.chain.bridge.hub import RefundHub
 from tradewind.chain.bridge.relayer import Relayer, RelayerLeg, RelayerPolicy
 from tradewind.chain.bridge.spoke_pool import Erc20Contract
 from tradewind.chain.events import SqliteFollowerStore
@@ -36,9 +41,10 @@ from tradewind.chain.keys import HotKey, HotKeyError, load_hot_key
 from tradewind.chain.registry import DeploymentRegistry, RegistryError
 from tradewind.chain.tx import SqliteIntentStore, TransactionManager, TxRequest
 
-__all__ = ["ENV_RELAYER_KEY", "relayer_app"]
+__all__ = ["ENV_HUB_KEY", "ENV_RELAYER_KEY", "relayer_app"]
 
 ENV_RELAYER_KEY = "TRADEWIND_RELAYER_KEY"
+ENV_HUB_KEY = "TRADEWIND_HUB_KEY"
 DEFAULT_REGISTRY = Path("var/chain/registry.json")
 DEFAULT_STATE = Path("var/chain/relayer.sqlite")
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -99,6 +105,23 @@ async def _relayer_key(
     )
 
 
+def _hub_key(registry: DeploymentRegistry, *, anvil_dev_key: bool) -> HotKey:
+    raw = os.environ.get(ENV_HUB_KEY)
+    if raw:
+        return HotKey.from_private_key(raw, source=f"env:{ENV_HUB_KEY}")
+    if anvil_dev_key:
+        for account in ANVIL_DEV_ACCOUNTS:
+            if account.address == registry.admin_address:
+                return HotKey.from_private_key(account.private_key, source="anvil-dev")
+        raise RelayerSetupError(
+            f"the registry's admin {registry.admin_address} is not an anvil dev account"
+        )
+    raise RelayerSetupError(
+        f"no hub key (the spoke pools' owner relays refund bundles): set ${ENV_HUB_KEY} "
+        "or --anvil-dev-key (local)"
+    )
+
+
 async def _faucet(legs: dict[str, RelayerLeg], registry: DeploymentRegistry, amount: int) -> None:
     for name, leg in legs.items():
         chain = registry.chain(name)
@@ -120,6 +143,7 @@ async def run_relayer(
     key: HotKey,
     routes: dict[str, list[str]],
     *,
+    hub_key: HotKey,
     state: Path,
     confirmations: int,
     poll_interval_s: float,
@@ -155,14 +179,22 @@ async def run_relayer(
         for leg in legs.values():
             await leg.tx.recover()
         if faucet_units:
-            destinations = {d for ds in routes.values() for d in ds}
-            await _faucet({n: legs[n] for n in sorted(destinations)}, registry, faucet_units)
+            funded = {d for ds in routes.values() for d in ds}
+            await _faucet({n: legs[n] for n in sorted(funded)}, registry, faucet_units)
         for origin, destinations in routes.items():
+            hub_tx = TransactionManager(
+                clients[origin],
+                hub_key,
+                chain_id=registry.chain(origin).chain_id,
+                confirmations=1,
+                store=intents,
+            )
             relayer = Relayer(
                 origin=legs[origin],
                 destinations=[legs[d] for d in destinations],
+                hub=RefundHub(clients[origin], legs[origin].spoke_pool, hub_tx),
                 allowed_output_tokens={
-                    registry.chain(d).chain_id: [registry.chain(d).address(_TOKEN_KEY)]
+                    registry.chain(d).chain_id: {registry.chain(d).address(_TOKEN_KEY)}
                     for d in destinations
                 },
                 confirmations=confirmations,
@@ -252,6 +284,7 @@ def relayer_command(
             registry,
             key,
             routes,
+            hub_key=_hub_key(registry, anvil_dev_key=anvil_dev_key),
             state=state,
             confirmations=confirmations,
             poll_interval_s=poll_interval,

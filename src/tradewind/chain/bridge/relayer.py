@@ -1,17 +1,21 @@
 """A simulated Across relayer: fills bridge deposits on the destination chain from its own funds,
-then is repaid on the origin chain.
+then is repaid on the origin chain through a refund root bundle (Across's own SpokePool).
 
     Relayer(origin=RelayerLeg(...), destinations=[RelayerLeg(...)], allowed_output_tokens=...)
       run(stop) / start() / stop()      follow the origin spoke pool until stopped
       step()                            one poll: handle confirmed deposits, retry the backlog
 
-Per ``V3FundsDeposited`` confirmed ``confirmations`` deep on the origin pool (EventFollower; a
+Per ``FundsDeposited`` confirmed ``confirmations`` deep on the origin pool (EventFollower; a
 deposit whose block is dropped before that depth is never filled):
   1. checks    destination served, output token allowed there, fee >= policy, deadline ahead,
                not exclusive to another relayer; a refusal is logged and final
   2. approve   the destination pool may pull the relayer's output token (once per token)
-  3. fill      ``fillV3Relay`` on the destination pool      intent ``relay:fill:<origin>:<id>``
-  4. repay     ``markFilled`` on the origin pool            intent ``relay:repay:<origin>:<id>``
+  3. fill      ``fillRelay`` on the destination pool, repayment on the origin chain to the
+               relayer                                       intent ``relay:fill:<origin>:<id>``
+  4. repay     the hub (``RefundHub``, the spoke pools' owner key) relays a root bundle with a
+               refund leaf for the relayer; the relayer executes the leaf with its Merkle proof
+                                                             intents ``hub:bundle:…``,
+                                                             ``relay:repay:<origin>:<id>``
 Every transaction is a ``TransactionManager`` intent keyed by the deposit, so a restarted relayer
 (same intent store) resumes a deposit and never fills it twice. The follower's place is committed
 only when no deposit waits for a retry, so a restart re-reads whatever was not finished.
@@ -22,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,9 +36,9 @@ from eth_utils import to_checksum_address
 from web3 import AsyncWeb3
 from web3.exceptions import Web3Exception
 
+from tradewind.chain.bridge.hub import RefundHub, repay_intent
 from tradewind.chain.bridge.spoke_pool import (
     ZERO_ADDRESS,
-    DepositStatus,
     Erc20Contract,
     MalformedRelayError,
     RelayData,
@@ -79,10 +84,6 @@ class InvalidRelayerConfigError(ValueError):
 
 def fill_intent(relay: RelayData) -> str:
     return f"relay:fill:{relay.origin_chain_id}:{relay.deposit_id}"
-
-
-def repay_intent(relay: RelayData) -> str:
-    return f"relay:repay:{relay.origin_chain_id}:{relay.deposit_id}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,6 +148,7 @@ class Relayer:
         *,
         origin: RelayerLeg,
         destinations: Sequence[RelayerLeg],
+        hub: RefundHub,
         allowed_output_tokens: Mapping[int, Collection[str]],
         confirmations: int = 2,
         policy: RelayerPolicy | None = None,
@@ -162,7 +164,10 @@ class Relayer:
         addresses = {origin.tx.address, *(leg.tx.address for leg in destinations)}
         if len(addresses) != 1:
             raise InvalidRelayerConfigError("every leg must sign with the same relayer key")
+        if hub.spoke_pool.address != to_checksum_address(origin.spoke_pool):
+            raise InvalidRelayerConfigError("the hub must serve the origin spoke pool")
         self._origin = origin
+        self._hub = hub
         self._destinations = by_id
         self._tokens = {
             chain_id: frozenset(to_checksum_address(t) for t in tokens)
@@ -311,7 +316,7 @@ class Relayer:
                 return funds
             reserved = funds
         try:
-            request = pool.fill(relay, self._origin.chain_id)
+            request = pool.fill(relay, self._origin.chain_id, self.address)
             fill = await leg.tx.send(fill_id, self._builder(request))
         except (TransactionWouldRevert, TransactionReverted, NonceConsumedError) as exc:
             return self._refuse(relay, f"fill failed: {exc}")
@@ -326,19 +331,13 @@ class Relayer:
             output_amount=relay.output_amount,
             fee=relay.relayer_fee,
         )
-        repay_id = repay_intent(relay)
-        if await self._origin.tx.get(repay_id) is None:
-            status = await self._origin_pool.deposit_status(relay.deposit_id)
-            if status is not DepositStatus.PENDING:
-                return self._refuse(relay, f"origin deposit is {status.name}, cannot be repaid")
         try:
-            repay = await self._origin.tx.send(
-                repay_id, self._builder(self._origin_pool.mark_filled(relay.deposit_id))
-            )
+            paid = await self._hub.refund(relay, self.address, self._origin.tx)
         except (TransactionWouldRevert, TransactionReverted, NonceConsumedError) as exc:
             return RelayOutcome(
                 relay=relay, status=RelayStatus.REFUSED, reason=f"repay failed: {exc}", fill=fill
             )
+        repay = paid.execution
         log.info(
             "chain.relay_repaid",
             origin_chain_id=relay.origin_chain_id,
@@ -354,7 +353,9 @@ class Relayer:
         if await pool.relay_filled(relay):
             return self._refuse(relay, "already filled by another relayer")
         block = await leg.w3.eth.get_block("latest")
-        now = int(block["timestamp"])
+        # The fill lands in a later block: not before the latest one, nor before the wall clock
+        # (an idle chain's latest block can be minutes old).
+        now = max(int(block["timestamp"]), int(time.time()))
         if now + self._policy.min_deadline_margin_s >= relay.fill_deadline:
             return self._refuse(relay, f"fill deadline {relay.fill_deadline} too close (now {now})")
         exclusive = relay.exclusive_relayer

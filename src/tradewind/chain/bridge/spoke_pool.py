@@ -1,10 +1,15 @@
-"""The Across-style spoke pool and ERC-20 token as application calls (requests and views).
+"""Across's SpokePool (the published ``Ethereum_SpokePool``, behind ``ERC1967Proxy``) and an
+ERC-20 token as application calls (requests and views).
 
-    RelayData                 a V3 deposit as a fill must repeat it (from a V3FundsDeposited event)
-    SpokePoolContract(w3, a)  deposit_v3() / fill() / mark_filled() -> TxRequest,
-                              relay_filled(), deposit_status(), event filters
+    RelayData                 a deposit as a fill must repeat it (from a ``FundsDeposited`` event)
+    SpokePoolContract(w3, a)  deposit_v3() / fill() / relay_root_bundle() /
+                              execute_refund_leaf() -> TxRequest, relay_filled(), event filters
     Erc20Contract(w3, a)      transfer() / approve() -> TxRequest, balance_of(), allowance()
 
+The contract speaks addresses as ``bytes32`` (left-padded) in its events and ``fillRelay``; this
+module converts at the edge, so the rest of the desk sees checksummed addresses. Relayer
+repayment is Across's: the hub (here the desk's owner key, see ``chain.bridge.hub``) relays a
+root bundle whose refund leaves pay the relayer on the origin chain, proven by Merkle proofs.
 Requests are handed to a ``TransactionManager`` (``chain.tx``), which signs and sends them once
 per intent. Amounts are token base units (int); times unix seconds; addresses checksummed.
 """
@@ -16,20 +21,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eth_utils import to_checksum_address
+from eth_utils.address import to_checksum_address
 from web3 import AsyncWeb3
 
+from tradewind.chain.bridge.merkle import RelayerRefundLeaf
 from tradewind.chain.contracts import event_abi, load_artifact
 from tradewind.chain.events import ChainEvent, EventFilter
 from tradewind.chain.tx import TxRequest
 
 __all__ = [
     "ZERO_ADDRESS",
-    "DepositStatus",
     "Erc20Contract",
+    "FillStatus",
     "MalformedRelayError",
     "RelayData",
     "SpokePoolContract",
+    "from_bytes32",
+    "to_bytes32",
 ]
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -40,13 +48,25 @@ class MalformedRelayError(ValueError):
     """A V3FundsDeposited event lacks a field or carries a value of the wrong type."""
 
 
-class DepositStatus(enum.IntEnum):
-    """A deposit's state on its origin spoke pool (the contract's ``DepositStatus``)."""
+class FillStatus(enum.IntEnum):
+    """A relay's state on its destination spoke pool (the contract's ``FillStatus``)."""
 
-    NONE = 0
-    PENDING = 1
+    UNFILLED = 0
+    REQUESTED_SLOW_FILL = 1
     FILLED = 2
-    REFUNDED = 3
+
+
+def to_bytes32(address: str) -> bytes:
+    """An EVM address as Across's ``bytes32`` (left-padded with zeros)."""
+    return bytes(12) + bytes.fromhex(to_checksum_address(address)[2:])
+
+
+def from_bytes32(word: bytes) -> str:
+    """Across's ``bytes32`` back to a checksummed EVM address (upper 12 bytes must be zero)."""
+    raw = bytes(word)
+    if len(raw) != 32 or any(raw[:12]):
+        raise ValueError(f"not an EVM address in bytes32: 0x{raw.hex()}")
+    return to_checksum_address("0x" + raw[12:].hex())
 
 
 def _errors(abi: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
@@ -79,13 +99,13 @@ class RelayData:
         return self.input_amount - self.output_amount
 
     def as_abi_tuple(self) -> tuple[Any, ...]:
-        """The ``V3RelayData`` struct in ABI field order."""
+        """The ``V3RelayData`` struct (bytes32 addresses) in ABI field order."""
         return (
-            self.depositor,
-            self.recipient,
-            self.exclusive_relayer,
-            self.input_token,
-            self.output_token,
+            to_bytes32(self.depositor),
+            to_bytes32(self.recipient),
+            to_bytes32(self.exclusive_relayer),
+            to_bytes32(self.input_token),
+            to_bytes32(self.output_token),
             self.input_amount,
             self.output_amount,
             self.origin_chain_id,
@@ -97,16 +117,16 @@ class RelayData:
 
     @classmethod
     def from_deposit_event(cls, event: ChainEvent) -> RelayData:
-        """The relay of a ``V3FundsDeposited`` event seen on its origin chain."""
+        """The relay of a ``FundsDeposited`` event seen on its origin chain."""
         args: Mapping[str, Any] = event.args
         try:
             message = args["message"]
             relay = cls(
-                depositor=to_checksum_address(args["depositor"]),
-                recipient=to_checksum_address(args["recipient"]),
-                exclusive_relayer=to_checksum_address(args["exclusiveRelayer"]),
-                input_token=to_checksum_address(args["inputToken"]),
-                output_token=to_checksum_address(args["outputToken"]),
+                depositor=from_bytes32(args["depositor"]),
+                recipient=from_bytes32(args["recipient"]),
+                exclusive_relayer=from_bytes32(args["exclusiveRelayer"]),
+                input_token=from_bytes32(args["inputToken"]),
+                output_token=from_bytes32(args["outputToken"]),
                 input_amount=int(args["inputAmount"]),
                 output_amount=int(args["outputAmount"]),
                 origin_chain_id=event.chain_id,
@@ -118,12 +138,13 @@ class RelayData:
                 message=bytes(message),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise MalformedRelayError(f"V3FundsDeposited {event.tx_hash}: {exc}") from None
+            raise MalformedRelayError(f"FundsDeposited {event.tx_hash}: {exc}") from None
         return relay
 
 
 class SpokePoolContract:
-    """One deployed ``SpokePool``: calls as ``TxRequest`` s, views as coroutines."""
+    """One deployed Across ``SpokePool`` (its proxy): calls as ``TxRequest`` s, views as
+    coroutines."""
 
     def __init__(self, w3: AsyncWeb3[Any], address: str) -> None:
         artifact = load_artifact("SpokePool")
@@ -167,27 +188,40 @@ class SpokePoolContract:
             message,
         )
 
-    def fill(self, relay: RelayData, repayment_chain_id: int) -> TxRequest:
-        return self._request("fillV3Relay", relay.as_abi_tuple(), repayment_chain_id)
+    def fill(self, relay: RelayData, repayment_chain_id: int, repayment_address: str) -> TxRequest:
+        """``fillRelay``: pay the recipient from the caller's funds, to be repaid to
+        ``repayment_address`` on ``repayment_chain_id`` through a root bundle."""
+        return self._request(
+            "fillRelay", relay.as_abi_tuple(), repayment_chain_id, to_bytes32(repayment_address)
+        )
 
-    def mark_filled(self, deposit_id: int) -> TxRequest:
-        return self._request("markFilled", deposit_id)
+    def relay_root_bundle(self, relayer_refund_root: bytes, slow_relay_root: bytes) -> TxRequest:
+        """The hub's (owner's) commitment to a bundle of refunds and slow fills."""
+        return self._request("relayRootBundle", relayer_refund_root, slow_relay_root)
+
+    def execute_refund_leaf(
+        self, root_bundle_id: int, leaf: RelayerRefundLeaf, proof: list[bytes]
+    ) -> TxRequest:
+        """Pay a refund leaf of a relayed bundle (anyone may send it; funds go to the leaf's
+        addresses)."""
+        return self._request("executeRelayerRefundLeaf", root_bundle_id, leaf.as_abi_tuple(), proof)
+
+    async def fill_status(self, relay: RelayData) -> FillStatus:
+        relay_hash = await self._contract.functions.getV3RelayHash(relay.as_abi_tuple()).call()
+        return FillStatus(int(await self._contract.functions.fillStatuses(relay_hash).call()))
 
     async def relay_filled(self, relay: RelayData) -> bool:
         """Whether ``relay`` was filled on this (destination) pool."""
-        relay_hash = await self._contract.functions.getV3RelayHash(relay.as_abi_tuple()).call()
-        return bool(await self._contract.functions.relayFilled(relay_hash).call())
+        return await self.fill_status(relay) is FillStatus.FILLED
 
-    async def deposit_status(self, deposit_id: int) -> DepositStatus:
-        """The origin-side state of deposit ``deposit_id`` on this pool."""
-        record = await self._contract.functions.deposits(deposit_id).call()
-        return DepositStatus(int(record[4]))
+    def deposited_filter(self, name: str = "spoke:FundsDeposited") -> EventFilter:
+        return EventFilter(self.address, event_abi("SpokePool", "FundsDeposited"), name)
 
-    def deposited_filter(self, name: str = "spoke:V3FundsDeposited") -> EventFilter:
-        return EventFilter(self.address, event_abi("SpokePool", "V3FundsDeposited"), name)
+    def filled_filter(self, name: str = "spoke:FilledRelay") -> EventFilter:
+        return EventFilter(self.address, event_abi("SpokePool", "FilledRelay"), name)
 
-    def filled_filter(self, name: str = "spoke:FilledV3Relay") -> EventFilter:
-        return EventFilter(self.address, event_abi("SpokePool", "FilledV3Relay"), name)
+    def bundle_filter(self, name: str = "spoke:RelayedRootBundle") -> EventFilter:
+        return EventFilter(self.address, event_abi("SpokePool", "RelayedRootBundle"), name)
 
 
 class Erc20Contract:

@@ -29,6 +29,8 @@ __all__ = [
     "DEFAULT_ADMIN_ROLE",
     "MINTER_ROLE",
     "OPERATOR_ROLE",
+    "OWN_CONTRACT_NAMES",
+    "PROTOCOL_CONTRACT_NAMES",
     "RELAYER_ROLE",
     "ArtifactFormatError",
     "ContractArtifact",
@@ -41,7 +43,30 @@ __all__ = [
 
 SOURCE_DIR = Path(__file__).resolve().parent
 BUILD_DIR = SOURCE_DIR / "build"
-CONTRACT_NAMES: tuple[str, ...] = ("MockUSDC", "IndexToken", "CollateralVault", "SpokePool")
+# The desk's own contracts (sources next to this file) ...
+OWN_CONTRACT_NAMES: tuple[str, ...] = (
+    "MockUSDC",
+    "MockERC20",
+    "IndexToken",
+    "CollateralVault",
+)
+# ... and the protocols' published ones, copied (or, for Chainlink, compiled) from npm packages
+# by scripts/build_contracts.mjs.
+PROTOCOL_CONTRACT_NAMES: tuple[str, ...] = (
+    "WETH9",
+    "UniswapV2Factory",
+    "UniswapV2Pair",
+    "UniswapV2Router02",
+    "UniswapV3Factory",
+    "UniswapV3Pool",
+    "SwapRouter",
+    "QuoterV2",
+    "NonfungiblePositionManager",
+    "MockV3Aggregator",
+    "SpokePool",  # Across's Ethereum_SpokePool (@across-protocol/contracts)
+    "ERC1967Proxy",
+)
+CONTRACT_NAMES: tuple[str, ...] = OWN_CONTRACT_NAMES + PROTOCOL_CONTRACT_NAMES
 
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 MINTER_ROLE = keccak(text="MINTER_ROLE")

@@ -329,7 +329,7 @@ def _gateway_key() -> str:
     # no configured key: an ephemeral one, so clients can still check messages within a run
     account = Account.create()
     log.warning("gateway_key_ephemeral", address=account.address, env=GATEWAY_KEY_ENV)
-    return account.key.hex()
+    return str(account.key.hex())
 
 
 class LocalDepositRefused(RuntimeError):

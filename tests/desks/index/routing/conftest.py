@@ -21,7 +21,7 @@ import pytest
 import requests
 from web3.logs import DISCARD
 
-from tradewind.chain.bridge import Relayer, RelayerLeg
+from tradewind.chain.bridge import RefundHub, Relayer, RelayerLeg
 from tradewind.chain.deploy import LocalChains
 from tradewind.chain.events import FollowerStore, InMemoryFollowerStore
 from tradewind.chain.keys import HotKey
@@ -167,9 +167,14 @@ class RouteHarness:
             return RelayerLeg(name=name, w3=wallet.w3, spoke_pool=spoke, tx=wallet.tx)
 
         base = self.chains.registry.chain(BASE)
+        origin = leg(ARB)
+        # The hub's role (relaying refund root bundles) is the spoke pools' owner: the admin.
+        hub_key = HotKey.from_private_key(self.chains.deployer.private_key, source="anvil-dev")
+        hub_wallet = self.wallet(ARB, hub_key, store)
         self._relayer = Relayer(
-            origin=leg(ARB),
+            origin=origin,
             destinations=[leg(BASE)],
+            hub=RefundHub(origin.w3, origin.spoke_pool, hub_wallet.tx),
             allowed_output_tokens={base.chain_id: [base.address("MockUSDC")]},
             confirmations=2,
             start_block=0,

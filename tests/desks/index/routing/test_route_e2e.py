@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tradewind.chain.bridge.spoke_pool import from_bytes32
 from tradewind.chain.contracts import load_artifact
 from tradewind.chain.events import SqliteFollowerStore
 from tradewind.chain.tx import SqliteIntentStore
@@ -40,10 +41,23 @@ async def test_a_vault_deposit_is_routed_credited_and_delivered_with_its_real_co
     try:
         vault_id, deposit_tx = await harness.vault_deposit(1_000 * USDC)
         delivered = await asyncio.wait_for(harness.delivered.get(), 90)
+        # The relayer is repaid on the origin chain through Across: a refund root bundle the
+        # hub (the spoke pools' owner) relays, and the leaf the relayer executes with its proof.
+        relayer = harness.chains.relayer.address
+        usdc_on_arb = harness.client.contract(ARB, "MockUSDC")
+        for _ in range(600):  # bounded by the test timeout; blocks keep coming meanwhile
+            if await usdc_on_arb.functions.balanceOf(relayer).call() == 1_000 * USDC:
+                break
+            await asyncio.sleep(0.1)
     finally:
         await source.stop()
         await harness.stop_mining()
 
+    assert await usdc_on_arb.functions.balanceOf(relayer).call() == 1_000 * USDC
+    spoke = harness.client.contract(ARB, "SpokePool")
+    executed = await spoke.events.ExecutedRelayerRefundRoot().get_logs(from_block=0)
+    assert [list(e["args"]["refundAddresses"]) for e in executed] == [[relayer]]
+    assert [list(e["args"]["refundAmounts"]) for e in executed] == [[1_000 * USDC]]
     user = harness.chains.users[0].address
     assert delivered.deposit_id == f"42161:{vault_id}"
     assert (delivered.chain_id, delivered.address, delivered.asset) == (42161, user, "USDC")
@@ -145,8 +159,8 @@ async def test_a_restarted_router_resumes_without_a_second_sweep_or_bridge(
     sweeps = await vault.events.CollateralSwept().get_logs(from_block=0)
     assert [int(s["args"]["amount"]) for s in sweeps] == [250 * USDC]
     spoke = harness.client.contract(ARB, "SpokePool")
-    bridged = await spoke.events.V3FundsDeposited().get_logs(from_block=0)
-    assert [b["args"]["depositor"] for b in bridged] == [harness.chains.desk.address]
+    bridged = await spoke.events.FundsDeposited().get_logs(from_block=0)
+    assert [from_bytes32(b["args"]["depositor"]) for b in bridged] == [harness.chains.desk.address]
     assert await harness.exchange_usdc() == record.credited_amount
 
 

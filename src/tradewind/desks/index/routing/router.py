@@ -10,7 +10,7 @@ Stages (each stored before the next; each transaction an intent of the desk's
                               the deposit that needed it; pool.depositV3(desk -> desk's
                               destination wallet, output = amount - BridgeFeeQuote fee)
                                                                                  route:<id>:bridge
-  BRIDGED      --fill-->      FilledV3Relay of (origin chain, spoke deposit id) on the destination
+  BRIDGED      --fill-->      FilledRelay of (origin chain, spoke deposit id) on the destination
                               pool, paying the desk the expected output, ``fill_confirmations``
                               deep and canonical
   FILLED       --transfer-->  token.transfer(exchange deposit address, output)   route:<id>:transfer
@@ -45,7 +45,7 @@ from web3.exceptions import (
 from web3.logs import DISCARD
 from web3.types import RPCEndpoint
 
-from tradewind.chain.bridge.spoke_pool import Erc20Contract, SpokePoolContract
+from tradewind.chain.bridge.spoke_pool import Erc20Contract, SpokePoolContract, from_bytes32
 from tradewind.chain.events import LogDecoder
 from tradewind.chain.registry import DeploymentRegistry
 from tradewind.chain.tx import (
@@ -405,16 +405,16 @@ class CollateralRouter:
         )
         events = [
             e
-            for e in contract.events.V3FundsDeposited().process_receipt(receipt, errors=DISCARD)
+            for e in contract.events.FundsDeposited().process_receipt(receipt, errors=DISCARD)
             if e["address"] == self._origin_pool.address
         ]
         if len(events) != 1:
-            raise RouteFailed(f"bridge tx {tx_hash} has {len(events)} V3FundsDeposited events")
+            raise RouteFailed(f"bridge tx {tx_hash} has {len(events)} FundsDeposited events")
         args = events[0]["args"]
         if (
             int(args["inputAmount"]) != record.amount_units
             or int(args["outputAmount"]) != record.output_units
-            or to_checksum_address(args["recipient"]) != self.destination.address
+            or _address(args["recipient"]) != self.destination.address
         ):
             raise RouteFailed(f"bridge tx {tx_hash} deposited other amounts or recipient")
         return int(args["depositId"]), int(args["fillDeadline"])
@@ -460,7 +460,7 @@ class CollateralRouter:
                 if raw_logs == [] and int(latest["timestamp"]) > deadline:
                     raise RouteFailed(
                         f"bridge deposit {record.spoke_deposit_id} not filled by its deadline "
-                        f"{deadline}; refund it with refundExpired"
+                        f"{deadline}; the hub refunds it to the depositor in a root bundle"
                     )
             patience.tick()
             await self._clock.sleep(seconds_to_ns(self.settings.poll_interval_s))
@@ -473,7 +473,7 @@ class CollateralRouter:
             "inputToken": self._origin_token.address,
         }
         for name, value in expected.items():
-            if args.get(name) != value:
+            if _address(args.get(name)) != value:
                 log.warning(
                     "chain.event_ignored",
                     reason="fill_mismatch",
@@ -589,3 +589,13 @@ class CollateralRouter:
             ts_ns=record.updated_ns,
             routing_fees=record.routing_fees,
         )
+
+
+def _address(value: object) -> str | None:
+    """An address field of an Across event (``bytes32``) as a checksummed address, or None."""
+    if isinstance(value, bytes):
+        try:
+            return from_bytes32(value)
+        except ValueError:
+            return None
+    return to_checksum_address(value) if isinstance(value, str) else None
