@@ -37,8 +37,10 @@ def load_csv(path: Path, fmt: str, account: str) -> list[Transaction]:
     path = Path(path)
     table = read_table(path)
     transactions, errors = parser(table, account.strip())
-    if errors:
+    if errors or table.problems:
         problems = [RowProblem(line, error.column, error.message) for line, error in errors]
+        problems.extend(table.problems)
+        problems.sort(key=lambda p: p.line)
         raise CsvImportError(path, problems)
     merged = coalesce_same_key(transactions)
     _log.info(
