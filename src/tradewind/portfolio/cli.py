@@ -466,3 +466,62 @@ portfolio_app.command("transactions")(cli_review.transactions_command)
 portfolio_app.command("lots")(cli_review.lots_command)
 portfolio_app.command("select-lots")(cli_review.select_lots_command)
 portfolio_app.command("transfers")(cli_review.transfers_command)
+
+
+prices_app = typer.Typer(
+    name="prices",
+    help="Offline prices: import OHLC histories and ECB reference rates into the store.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+portfolio_app.add_typer(prices_app)
+
+
+@prices_app.command("import")
+def prices_import_command(
+    path: Annotated[Path, typer.Argument(help="Price history file.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="coingecko, kraken, binance, sim or ecb.")
+    ],
+    tenant: TenantOption,
+    asset: Annotated[
+        str, typer.Option("--asset", help="Asset the prices are of (not for ecb).")
+    ] = "",
+    quote: Annotated[str, typer.Option("--quote", help="Currency the prices are in.")] = "USD",
+    db: DbOption = None,
+) -> None:
+    """Store a price history (every bad row reported, nothing kept from a bad file)."""
+    import time
+
+    from tradewind.portfolio.importers.errors import ImportInputError
+    from tradewind.portfolio.prices.history_files import read_history
+    from tradewind.portfolio.prices.offline import ECB_VENUE, IMPORT_VENUE
+    from tradewind.portfolio.store import PriceCacheRepository
+
+    try:
+        series = read_history(path, fmt, asset, quote)
+    except ImportInputError as exc:
+        raise fail(str(exc)) from exc
+    venue = ECB_VENUE if fmt.strip().lower() == "ecb" else IMPORT_VENUE
+    if venue == ECB_VENUE:
+        # EUR/USD is what the reports convert with; other fixings are not kept.
+        series = [c for c in series if c.quote == quote.strip().upper()]
+        if not series:
+            raise fail(f"{path}: no EUR/{quote.strip().upper()} reference rates in the file")
+    with open_ledger(tenant, db) as repo:
+        cache = PriceCacheRepository(repo)
+        now = int(time.time() * 1000)
+        for candles in series:
+            cache.store(venue, candles.symbol, candles.timeframe, candles.closes, now)
+    for candles in series:
+        first, last = candles.closes[0][0], candles.closes[-1][0]
+        typer.echo(
+            f"imported {len(candles.closes)} {candles.timeframe} closes of {candles.symbol} "
+            f"from {_day(first)} to {_day(last)} (tenant {tenant})"
+        )
+
+
+def _day(ms: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")

@@ -66,8 +66,10 @@ class CsvTable:
         return self.names.get(column, column)
 
 
-def read_table(path: Path) -> CsvTable:
-    """Read `path` (UTF-8, optional BOM); the first non-blank row is the header.
+def read_table(path: Path, header_marker: str | None = None) -> CsvTable:
+    """Read `path` (UTF-8, optional BOM); the first non-blank row is the header, or with
+    `header_marker` the first row having a cell of that (normalised) name: exports such as
+    Coinbase's put a few lines of prose above the table.
 
     A row with more or fewer cells than the header is a problem of that row (kept in
     `problems`); blank rows are ignored. A file that cannot be read at all raises
@@ -93,6 +95,10 @@ def read_table(path: Path) -> CsvTable:
                 if not any(cell.strip() for cell in cells):
                     continue
                 if headers is None:
+                    if header_marker is not None and header_marker not in {
+                        normalise_header(cell) for cell in cells
+                    }:
+                        continue
                     headers = [cell.strip() for cell in cells]
                     keys = [normalise_header(cell) for cell in cells]
                     continue
