@@ -136,18 +136,21 @@ class PriceNote:
     missing: tuple[tuple[str, int, str], ...]
 
     def text(self) -> str:
-        """One line per source and a list of what is missing (for stderr)."""
+        """What each source answered and what is still missing (for stderr)."""
         if not self.tally:
             return "prices: none needed"
-        parts = [f"{count} from {name}" for name, count in sorted(self.tally.items())]
-        lines = ["prices: " + ", ".join(parts)]
+        found = [f"{n} from {name}" for name, n in sorted(self.tally.items()) if name != "missing"]
+        lines = [
+            f"prices: {', '.join(found) or 'none found'}; "
+            f"{self.tally.get('missing', 0)} still missing"
+        ]
         by_asset: dict[str, list[int]] = {}
         for asset, ms, _reason in self.missing:
             by_asset.setdefault(asset, []).append(ms)
         for asset, times in sorted(by_asset.items()):
             first = datetime.fromtimestamp(min(times) / 1000, UTC).date()
             last = datetime.fromtimestamp(max(times) / 1000, UTC).date()
-            lines.append(f"  still missing: {asset}, {len(times)} time(s) from {first} to {last}")
+            lines.append(f"  missing: {asset}, {len(times)} time(s) from {first} to {last}")
         return "\n".join(lines)
 
 
