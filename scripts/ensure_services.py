@@ -1,4 +1,5 @@
-"""Start the local services the suite talks to when they are installed but stopped.
+"""Start the local services the suite talks to when they are installed but stopped, and
+install the Debian packages tests drive (a headless Chromium for the HTML report) when missing.
 
 Tests decide for themselves whether a missing service fails (CI=true) or skips; this script
 only tries to bring up what is installed, and reports what it did, one line per service.
@@ -40,6 +41,19 @@ SERVICES: dict[str, tuple[int, list[str]]] = {
 }
 
 
+# Debian package -> the executable that shows it is installed.
+PACKAGES: dict[str, str] = {"chromium": "/usr/bin/chromium"}
+
+
+def _ensure_packages() -> None:
+    missing = [name for name, exe in PACKAGES.items() if shutil.which(exe) is None]
+    if missing and shutil.which("apt-get") is not None:
+        subprocess.run(["apt-get", "install", "-y", *missing], check=False, capture_output=True)
+    for name, exe in PACKAGES.items():
+        state = "installed" if shutil.which(exe) is not None else "missing"
+        print(f"package={name} state={state}")
+
+
 def _listening(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
@@ -47,6 +61,7 @@ def _listening(port: int) -> bool:
 
 
 def main() -> None:
+    _ensure_packages()
     for name, (port, command) in SERVICES.items():
         if _listening(port):
             print(f"service={name} port={port} state=up")

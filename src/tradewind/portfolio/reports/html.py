@@ -47,8 +47,13 @@ def _grouped(value: Decimal) -> str:
 
 
 def _svg(figure: Any) -> str:
+    import matplotlib
+
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    # Text as <text>, not outlines: numbers stay selectable and the page stays small; no
+    # creation date, so the same report renders to the same bytes.
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg") :]
 
