@@ -152,11 +152,13 @@ class _Run:
 
     def result(self) -> CostBasisResult:
         open_lots: list[OpenLot] = []
+        new = tuple.__new__  # OpenLot's own __new__ is a Python frame per lot
         for key, pool in sorted(self.pools.items(), key=lambda item: str(item[0])):
             asset = key[1] if isinstance(key, tuple) else str(key)
             open_lots.extend(
-                OpenLot(
-                    lot.origin, lot.index, lot.account, asset, lot.qty, lot.cost, lot.acquired_ms
+                new(
+                    OpenLot,
+                    (lot.origin, lot.index, lot.account, asset, lot.qty, lot.cost, lot.acquired_ms),
                 )
                 for lot in pool.lots()
             )
@@ -284,6 +286,7 @@ class _Run:
         last = len(pieces) - 1
         allocated = _ZERO
         append = self.legs.append
+        new = tuple.__new__
         long_cache = self.long_cache
         for j, (lot, q, cost) in enumerate(pieces):
             if proceeds is None:
@@ -298,20 +301,23 @@ class _Run:
             if long_from is None:
                 long_from = long_cache[acquired // _HOUR_MS] = self.long_from(acquired)
             append(
-                DisposalLeg(
-                    i,
-                    ts,
-                    kind,
-                    account,
-                    asset,
-                    q,
-                    share,
-                    cost,
-                    acquired,
-                    ts >= long_from,
-                    lot.origin,
-                    lot.index,
-                    lot.account,
+                new(
+                    DisposalLeg,
+                    (
+                        i,
+                        ts,
+                        kind,
+                        account,
+                        asset,
+                        q,
+                        share,
+                        cost,
+                        acquired,
+                        ts >= long_from,
+                        lot.origin,
+                        lot.index,
+                        lot.account,
+                    ),
                 )
             )
         if uncovered > 0:
