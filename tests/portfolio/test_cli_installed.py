@@ -126,6 +126,11 @@ def test_german_year_verdicts_then_an_incomplete_year_gets_none_in_any_format(
         done = tw(home, "report", "--format", fmt, *de, **env)
         assert done.returncode == 3, (fmt, done.stderr)
         assert "INCOMPLETE" in done.stderr and "SOL" in done.stderr
+    # Proceeds count every disposal, the unmatched SOL sale too, whatever the lot method:
+    # 20,500 (BTC in the swap) + 2,300 (ETH) + 300 (SOL).
+    methods = {r["method"]: r for r in csv.DictReader(io.StringIO(done.stdout))}
+    assert {methods[m]["proceeds (EUR)"] for m in ("fifo", "lifo", "hifo")} == {"23100.00"}
+    assert {methods[m]["realised gain (EUR)"] for m in ("fifo", "lifo", "hifo")} == {"unknown"}
     done = tw(home, "report", "--format", "html", *de, "--output", str(home / "r.html"), **env)
     assert done.returncode == 3 and "INCOMPLETE" in (home / "r.html").read_text(encoding="utf-8")
 
@@ -143,6 +148,9 @@ COINGECKO_ETH = """snapped_at,price,market_cap,total_volume
 def test_offline_price_import_completes_a_year_and_says_what_is_missing(home: Path) -> None:
     trades = _write(home, "trades.csv", TRADES)
     assert tw(home, "import", str(trades), "--format", "binance").returncode == 0
+    done = tw(home, "holdings", "--format", "csv")
+    eth = next(r for r in csv.DictReader(io.StringIO(done.stdout)) if r["asset"] == "ETH")
+    assert eth["cost_basis (USD)"] == "unknown"  # never 0
     done = tw(home, "report", "--year", "2024")
     assert done.returncode == 3
     assert "prices: none found; 2 still missing" in done.stderr
