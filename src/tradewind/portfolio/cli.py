@@ -194,6 +194,7 @@ def holdings_command(
                 pooling=LotPooling.POOLED if pooled else LotPooling.PER_WALLET,
                 currency=currency,
                 prices=PriceOptions(venue=price_venue, fetch=fetch, url=price_url),
+                on_prices=_say_prices,
             )
         except CostBasisError as exc:
             raise fail(str(exc)) from exc
@@ -354,6 +355,7 @@ def pnl_command(
                 pooling=LotPooling.POOLED if pooled else LotPooling.PER_WALLET,
                 currency=currency.upper(),
                 prices=PriceOptions(venue=price_venue, fetch=fetch, url=price_url),
+                on_prices=_say_prices,
             )
         except CostBasisError as exc:
             raise fail(str(exc)) from exc
@@ -446,6 +448,11 @@ async def _fetch_balance(
         return venue_totals(await exchange.fetch_balance())
     finally:
         await exchange.close()
+
+
+def _say_prices(note: Any) -> None:
+    """What the prices came from and what is still missing, on stderr."""
+    typer.echo(note.text(), err=True)
 
 
 def _print_differences(account: str, differences: list[Any]) -> None:

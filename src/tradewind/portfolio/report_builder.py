@@ -399,8 +399,12 @@ def build_holdings(
     currency: str = "USD",
     prices: PriceOptions | None = None,
     clock_ms: Callable[[], int] | None = None,
+    on_prices: Callable[[PriceNote], None] | None = None,
 ) -> list[HoldingRow]:
-    """Holdings at `at_ms` (None: now, valued at current prices), lots by `method`."""
+    """Holdings at `at_ms` (None: now, valued at current prices), lots by `method`.
+
+    `on_prices` hears what the prices came from and what is missing.
+    """
     prices = prices or PriceOptions()
     cash = _CASH.get(currency, frozenset({currency}))
     config = CostBasisConfig(method, pooling, jurisdiction("us"), cash, currency)
@@ -417,9 +421,11 @@ def build_holdings(
     when = at_ms if at_ms is not None else (clock_ms or (lambda: int(time.time() * 1000)))()
     if at_ms is not None:
         wanted |= {(asset, at_ms) for asset in held}
-    table, current, _note = _price_table(
+    table, current, note = _price_table(
         repo, prices, cash, currency, wanted, set() if at_ms is not None else held
     )
+    if on_prices is not None:
+        on_prices(note)
     selections = (
         LotSelectionRepository(repo).all() if method is CostBasisMethod.SPECIFIC_ID else None
     )
@@ -441,6 +447,7 @@ def build_pnl(
     pooling: LotPooling = LotPooling.PER_WALLET,
     currency: str = "USD",
     prices: PriceOptions | None = None,
+    on_prices: Callable[[PriceNote], None] | None = None,
 ) -> list[PositionPnl]:
     """Realised PnL in [since_ms, until_ms) and unrealised PnL of what is held now."""
     prices = prices or PriceOptions()
@@ -450,9 +457,11 @@ def build_pnl(
     if not ledger[0] and not repo.count():
         raise NoDataError(f"tenant {repo.tenant!r} has no data: import a file or sync first")
     held = {asset for (_acct, asset), qty in repo.balances().items() if asset not in cash and qty}
-    table, current, _note = _price_table(
+    table, current, note = _price_table(
         repo, prices, cash, currency, price_requests(ledger[0], config), held
     )
+    if on_prices is not None:
+        on_prices(note)
     selections = (
         LotSelectionRepository(repo).all() if method is CostBasisMethod.SPECIFIC_ID else None
     )
