@@ -282,8 +282,8 @@ def test_holdings_and_transfers_commands(db: str, trades_csv: Path) -> None:
     btc = next(r for r in json.loads(out) if r["asset"] == "BTC")
     # Realised 49,810; 0.5 BTC open at 30,030 with no price offline: unrealised unknown.
     assert (btc["realized"], btc["open_cost"], btc["price_state"], btc["unrealized"]) == (
-        "49810",
-        "30030",
+        "49810.00",
+        "30030.00",
         "no_price",
         None,
     )

@@ -38,7 +38,12 @@ from tradewind.portfolio.cli_support import (
 from tradewind.portfolio.costbasis import CostBasisError, CostBasisMethod, LotPooling
 from tradewind.portfolio.ledger import Transaction
 from tradewind.portfolio.reports.holdings import holdings_csv, holdings_json, holdings_totals
-from tradewind.portfolio.reports.money import UNKNOWN, money_text
+from tradewind.portfolio.reports.money import (
+    UNKNOWN,
+    money_text,
+    quantity_text,
+    rounded_total,
+)
 from tradewind.portfolio.reports.tax_year import decimal_text
 from tradewind.portfolio.store import CursorRepository, ReportRepository
 
@@ -359,37 +364,58 @@ def pnl_command(
             )
         except CostBasisError as exc:
             raise fail(str(exc)) from exc
+    currency = currency.upper()
     table: list[dict[str, Any]] = [
         {
             "account": r.account,
             "asset": r.asset,
-            "realized": decimal_text(r.realized),
+            "currency": currency,
+            # A sum over some legs only would read as the whole: unknown instead.
+            "realized": None if r.realized_incomplete else money_text(r.realized),
             "realized_incomplete": r.realized_incomplete,
-            "open_quantity": decimal_text(r.open_quantity),
-            "open_cost": decimal_text(r.open_cost),
-            "unknown_basis_quantity": decimal_text(r.unknown_basis_quantity),
+            "open_quantity": quantity_text(r.open_quantity),
+            "open_cost": None if r.unknown_basis_quantity else money_text(r.open_cost),
+            "unknown_basis_quantity": quantity_text(r.unknown_basis_quantity),
             "price_state": str(state_of(r.price)),
-            "market_value": None if r.market_value is None else decimal_text(r.market_value),
-            "unrealized": None if r.unrealized is None else decimal_text(r.unrealized),
+            "market_value": None if r.market_value is None else money_text(r.market_value),
+            "unrealized": None if r.unrealized is None else money_text(r.unrealized),
         }
         for r in rows
     ]
     if as_json:
         typer.echo(json.dumps(table, indent=2))
         return
+
+    def total(key: str) -> str:
+        values = [r[key] for r in table]
+        if any(v is None for v in values):
+            return UNKNOWN
+        return money_text(rounded_total(Decimal(v) for v in values))
+
     print_table(
-        ["account", "asset", "realised", "open qty", "open cost", "price", "unrealised"],
         [
-            [
-                r["account"],
-                r["asset"],
-                r["realized"],
-                r["open_quantity"],
-                r["open_cost"],
-                r["price_state"],
-                r["unrealized"] or "-",
-            ]
-            for r in table
+            "account",
+            "asset",
+            f"realised ({currency})",
+            "open qty",
+            f"open cost ({currency})",
+            "price",
+            f"unrealised ({currency})",
+        ],
+        [
+            *(
+                [
+                    r["account"],
+                    r["asset"],
+                    r["realized"] or UNKNOWN,
+                    r["open_quantity"],
+                    r["open_cost"] or UNKNOWN,
+                    r["price_state"],
+                    r["unrealized"] or UNKNOWN,
+                ]
+                for r in table
+            ),
+            ["total", "", total("realized"), "", total("open_cost"), "", total("unrealized")],
         ],
     )
 
