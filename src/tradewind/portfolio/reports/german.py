@@ -110,6 +110,11 @@ class GermanSummary:
             "unmatched_disposals": self.unmatched_disposals,
             "price_states": self.price_states,
             "missing": [item.as_dict() for item in self.missing],
+            "lot_order": (
+                "fifo: accepted by the BMF (letter of 10 May 2022, Rn. 61)"
+                if self.method == "fifo"
+                else f"{self.method}: not an order the BMF accepts; use --method fifo"
+            ),
         }
 
 
