@@ -60,7 +60,21 @@ def lots_command(
         keys = ["lot_id", "account", "asset", "quantity", "cost_basis", "acquired"]
         typer.echo(json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2))
         return
-    print_table(["lot id", "account", "asset", "quantity", "cost basis", "acquired"], rows)
+    # The lots' basis is in USD (cost basis's default cash); quantities add up per asset only.
+    costs = [row[4] for row in rows]
+    assets = {row[2] for row in rows}
+    total_qty = (
+        quantity_text(sum((Decimal(row[3]) for row in rows), Decimal(0)))
+        if len(assets) == 1
+        else ""
+    )
+    total_cost = (
+        UNKNOWN if UNKNOWN in costs else money_text(sum((Decimal(c) for c in costs), Decimal(0)))
+    )
+    print_table(
+        ["lot id", "account", "asset", "quantity", "cost basis (USD)", "acquired"],
+        [*rows, ["total", "", "", total_qty, total_cost, ""]],
+    )
 
 
 def transactions_command(

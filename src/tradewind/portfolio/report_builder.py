@@ -145,7 +145,10 @@ class PriceNote:
             f"{self.tally.get('missing', 0)} still missing"
         ]
         by_asset: dict[str, list[int]] = {}
-        for asset, ms, _reason in self.missing:
+        for asset, ms, reason in self.missing:
+            if ms < 0:
+                lines.append(f"  missing: {asset}, current price ({reason})")
+                continue
             by_asset.setdefault(asset, []).append(ms)
         for asset, times in sorted(by_asset.items()):
             first = datetime.fromtimestamp(min(times) / 1000, UTC).date()

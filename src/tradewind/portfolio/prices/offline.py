@@ -133,8 +133,8 @@ class HistorySource:
 class ChainedSource:
     """Asks `sources` (name, source) in turn: the first fresh price wins, else the first stale.
 
-    `tally` counts answers per (source name or "missing", state); `missing` lists (asset, ms)
-    that no source could price.
+    `tally` counts answers per source name (or "missing"); `missing` lists (asset, ms, reason)
+    that no source could price (ms -1: the current price).
     """
 
     def __init__(self, sources: Sequence[tuple[str, PriceSource]]) -> None:
@@ -171,4 +171,7 @@ class ChainedSource:
         """The first usable current price."""
         name, result = await self._ask(lambda s: s.current(asset))
         self.tally[name] += 1
+        if name == "missing":
+            reason = result.reason if isinstance(result, NoPrice) else str(result)
+            self.missing.append((asset, -1, reason))  # -1: the current price
         return result
