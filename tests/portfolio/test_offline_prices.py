@@ -85,3 +85,28 @@ def test_history_source_prices_from_the_store_and_converts_to_eur(sqlite_store: 
     assert isinstance(stale, StalePrice) and stale.age_ms == 3_600_000
     assert isinstance(ask(usd, "BTC", JAN1 + 5 * DAY), NoPrice)
     assert isinstance(ask(usd, "ETH", JAN1), NoPrice)
+
+
+def test_a_net_worth_in_usd_is_converted_for_a_eur_report(sqlite_store: Engine) -> None:
+    from tradewind.portfolio.ledger import EntryKind, Movement, Transaction
+    from tradewind.portfolio.report_builder import _worth_in
+
+    repo = LedgerRepository(sqlite_store, "t")
+    PriceCacheRepository(repo).store(ECB_VENUE, "EUR/USD", "1d", [(JAN1, Decimal("1.25"))], 0)
+    reward = Transaction(
+        EntryKind.INCOME,
+        JAN1 + 3_600_000,
+        (Movement("w", "ETH", Decimal(1)),),
+        worth=Decimal(2500),
+        worth_currency="USD",
+    )
+    late = Transaction(
+        EntryKind.INCOME,
+        JAN1 + 30 * DAY,  # no fixing within 4 days: the worth is dropped, a price must value it
+        (Movement("w", "ETH", Decimal(1)),),
+        worth=Decimal(2500),
+        worth_currency="USD",
+    )
+    converted, dropped = _worth_in(repo, [reward, late], "EUR")
+    assert (converted.worth, converted.worth_currency) == (Decimal(2000), "EUR")
+    assert (dropped.worth, dropped.worth_currency) == (None, "")
