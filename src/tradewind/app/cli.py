@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -110,7 +110,7 @@ def sim(
     cfg = _load(config)
     from tradewind.venues.sim.runner import clock_from_config, serve, settings_from_config
 
-    overrides = {
+    overrides: dict[str, Any] = {
         key: value
         for key, value in {
             "port": port,
@@ -125,7 +125,7 @@ def sim(
         if value is not None
     }
     if chain or chain_token or confirmations is not None:
-        from tradewind.venues.sim.chain_config import ChainOptionError, merge_chain_options
+        from tradewind.common.sim_chain_config import ChainOptionError, merge_chain_options
 
         try:
             overrides["chains"] = merge_chain_options(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from eth_account import Account
+from eth_utils import to_checksum_address
 from rich.console import Console
 from web3 import AsyncHTTPProvider, AsyncWeb3
 
@@ -29,6 +30,7 @@ from tradewind.chain.deploy import deploy_all
 from tradewind.chain.nodes import ChainSet
 from tradewind.chain.registry import DeploymentRegistry
 from tradewind.common.config import ChainLinkConfig, TradewindConfig
+from tradewind.desks.index.reports import MintInvoice
 from tradewind.desks.index.runtime import IndexDeskRuntime
 from tradewind.gateway.fixjson.client import FixJsonClient
 from tradewind.node.venue_factory import VenueSettings
@@ -54,6 +56,20 @@ async def _until(probe: Callable[[], Awaitable[T]], ready: Callable[[T], bool], 
         await asyncio.sleep(0.1)
 
 
+async def _minted_invoice(
+    runtime: IndexDeskRuntime, chain_id: int, address: str, client_order_id: str, what: str
+) -> MintInvoice:
+    """The order's invoice once its on-chain mint or burn has a tx hash."""
+    journal = runtime.desk.journal
+    invoice = await _until(
+        lambda: asyncio.to_thread(journal.get_invoice, chain_id, address, client_order_id),
+        lambda inv: inv is not None and inv.tx_hash is not None,
+        what,
+    )
+    assert invoice is not None  # the readiness test above
+    return invoice
+
+
 class _Chains:
     """web3 clients and contracts of the deployed local chains."""
 
@@ -70,7 +86,7 @@ class _Chains:
     def contract(self, chain: str, key: str) -> Any:
         address = self.registry.chain(chain).address(key)
         abi = load_artifact(key.split(":", 1)[0]).abi_list()
-        return self._w3[chain].eth.contract(address=address, abi=abi)
+        return self._w3[chain].eth.contract(address=to_checksum_address(address), abi=abi)
 
     async def close(self) -> None:
         for w3 in self._w3.values():
@@ -142,12 +158,7 @@ async def _script(runtime: IndexDeskRuntime, chains: _Chains, user: Any) -> None
         minted = await _order(client, "mint-1", "TW10", "buy", "1000")
         await _order(client, "mint-2", "TW3", "buy", "500")
         for coid in ("mint-1", "mint-2"):
-            stored = await _until(
-                lambda c=coid: asyncio.to_thread(
-                    runtime.desk.journal.get_invoice, base_id, user.address, c
-                ),
-                lambda inv: inv is not None and inv.tx_hash is not None, f"{coid} minted",
-            )  # fmt: skip
+            stored = await _minted_invoice(runtime, base_id, user.address, coid, f"{coid} minted")
             console.print(f"  {coid}: minted {stored.quantity} {stored.symbol} on base, tx "
                           f"{stored.tx_hash}")  # fmt: skip
         token = chains.contract("base", "IndexToken:TW10")
@@ -163,12 +174,7 @@ async def _script(runtime: IndexDeskRuntime, chains: _Chains, user: Any) -> None
             "the returned tokens",
         )
         await _order(client, "redeem-1", "TW10", "sell", str(redeem))
-        stored = await _until(
-            lambda: asyncio.to_thread(
-                runtime.desk.journal.get_invoice, base_id, user.address, "redeem-1"
-            ),
-            lambda inv: inv is not None and inv.tx_hash is not None, "the burn",
-        )  # fmt: skip
+        stored = await _minted_invoice(runtime, base_id, user.address, "redeem-1", "the burn")
         console.print(f"  redeem-1: burned {stored.quantity} TW10, tx {stored.tx_hash}")
         usdc_balance = await _until(
             lambda: usdc.functions.balanceOf(user.address).call(), lambda b: b > 0,

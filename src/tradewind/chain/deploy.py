@@ -136,7 +136,8 @@ class _ChainDeployer:
     async def call(self, key: str, function: str, *args: Any) -> None:
         contract_name = key.split(":", 1)[0]
         contract = self._w3.eth.contract(
-            address=self.contracts[key], abi=load_artifact(contract_name).abi_list()
+            address=to_checksum_address(self.contracts[key]),
+            abi=load_artifact(contract_name).abi_list(),
         )
         try:
             await self._send(f"{key}.{function}", contract.functions[function](*args))

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tradewind.venues.sim.chain_config import SimChainConfig
+from tradewind.common.sim_chain_config import SimChainConfig
 
 ENV_PREFIX = "TRADEWIND_"
 

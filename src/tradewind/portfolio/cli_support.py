@@ -124,9 +124,8 @@ def open_ledger(
 
 
 def _audit_log(engine: Any) -> Any:
-    from tradewind.portfolio.audit.cli import DEFAULT_KEY_PATH
     from tradewind.portfolio.audit.log import AuditLog
-    from tradewind.portfolio.audit.tree_head import load_or_create_signing_key
+    from tradewind.portfolio.audit.tree_head import DEFAULT_KEY_PATH, load_or_create_signing_key
 
     key_path = Path(os.environ.get("TRADEWIND_AUDIT_KEY", str(DEFAULT_KEY_PATH)))
     return AuditLog(engine, load_or_create_signing_key(key_path))

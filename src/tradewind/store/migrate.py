@@ -2,7 +2,8 @@
 
 URL: an explicit one, else ``$TRADEWIND_DB_URL``, else ``sqlite:///var/kernel.sqlite``.
 Migrations are Alembic revisions under ``migrations/``, applied in-process at start (no
-``alembic`` command, no ini file): ``upgrade(connection)``.
+``alembic`` command, no ini file): ``upgrade(connection)``. ``run_migrations`` does the same for
+any other folder of revisions (the journals' own).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "current_revision",
     "head",
     "resolve_url",
+    "run_migrations",
     "upgrade",
 ]
 
@@ -70,11 +72,21 @@ def create_store_engine(url: str, *, synchronous: str = "NORMAL") -> Engine:
     return engine
 
 
-def _config(connection: Connection) -> Config:
+def run_migrations(
+    connection: Connection,
+    script_location: Path,
+    revision: str = "head",
+    attributes: Mapping[str, object] | None = None,
+) -> None:
+    """Apply the Alembic revisions under ``script_location`` up to ``revision`` on
+    ``connection`` (committed on return). Its ``env.py`` finds the connection, and any
+    ``attributes``, in ``context.config.attributes``."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(script_location))
+    config.attributes.update(attributes or {})
     config.attributes["connection"] = connection
-    return config
+    command.upgrade(config, revision)
+    connection.commit()
 
 
 def head() -> str:
@@ -86,9 +98,8 @@ def head() -> str:
 
 
 def upgrade(connection: Connection, revision: str = "head") -> None:
-    """Apply every migration up to ``revision`` on ``connection`` (committed on return)."""
-    command.upgrade(_config(connection), revision)
-    connection.commit()
+    """Apply every kernel migration up to ``revision`` on ``connection`` (committed on return)."""
+    run_migrations(connection, MIGRATIONS, revision)
 
 
 def current_revision(connection: Connection) -> str | None:

@@ -26,7 +26,7 @@ from web3.contract.async_contract import AsyncContract
 from tradewind.chain.anvil_dev_keys import ANVIL_DEV_ACCOUNTS
 from tradewind.chain.contracts import ContractsNotBuiltError, load_artifact
 from tradewind.chain.nodes import BASE, AnvilNode, AnvilNotInstalledError, find_anvil
-from tradewind.venues.sim.chain_config import (
+from tradewind.common.sim_chain_config import (
     ChainOptionError,
     SimChainConfig,
     merge_chain_options,

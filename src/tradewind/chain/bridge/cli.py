@@ -155,8 +155,8 @@ async def run_relayer(
         for leg in legs.values():
             await leg.tx.recover()
         if faucet_units:
-            destinations = {d for ds in routes.values() for d in ds}
-            await _faucet({n: legs[n] for n in sorted(destinations)}, registry, faucet_units)
+            funded = {d for ds in routes.values() for d in ds}
+            await _faucet({n: legs[n] for n in sorted(funded)}, registry, faucet_units)
         for origin, destinations in routes.items():
             relayer = Relayer(
                 origin=legs[origin],

@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from web3 import AsyncWeb3
@@ -57,6 +57,8 @@ from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock, LiveClock
 
 __all__ = ["EventFollower", "EventHandler"]
+
+_SeenOrRetracted = TypeVar("_SeenOrRetracted", ChainEventSeen, ChainEventRetracted)
 
 EventHandler = Callable[[ChainEvent], Awaitable[None] | None]
 """Receives each event of ``EventFollower.run``; a sync function or a coroutine function."""
@@ -373,8 +375,8 @@ class EventFollower:
                     block_number=decoded.block_number,
                 )
                 continue
-            header = headers.get(decoded.block_number)
-            if header is not None and header.hash != decoded.block_hash:
+            block = headers.get(decoded.block_number)
+            if block is not None and block.hash != decoded.block_hash:
                 raise _ChainMovedDuringScan
             decoded_logs.append(decoded)
         for number, header in headers.items():
@@ -476,10 +478,10 @@ class EventFollower:
 
     def _event(
         self,
-        kind: type[ChainEventSeen] | type[ChainEventRetracted],
+        kind: type[_SeenOrRetracted],
         decoded: DecodedLog,
         headers: dict[int, BlockHeader],
-    ) -> ChainEvent:
+    ) -> _SeenOrRetracted:
         now = self._clock.now_ns()
         if decoded.timestamp_s is not None:
             ts_event = decoded.timestamp_s * _NS

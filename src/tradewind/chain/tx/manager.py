@@ -18,12 +18,14 @@ import asyncio
 import enum
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
+from eth_typing import ChecksumAddress, HexStr
 from eth_utils import to_checksum_address
 from web3 import AsyncWeb3
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
+from web3.types import TxParams
 
 from tradewind.chain.keys import HotKey
 from tradewind.chain.tx.errors import (
@@ -148,8 +150,8 @@ class TransactionManager:
         self._error_abis: dict[str, Sequence[Mapping[str, Any]]] = {}
 
     @property
-    def address(self) -> str:
-        return self._key.address
+    def address(self) -> ChecksumAddress:
+        return to_checksum_address(self._key.address)
 
     @property
     def chain_id(self) -> int:
@@ -253,7 +255,9 @@ class TransactionManager:
 
     async def _estimate_gas(self, intent_id: str, request: TxRequest) -> int:
         try:
-            estimate = int(await self._w3.eth.estimate_gas(request.call_params(self.address)))
+            estimate = int(
+                await self._w3.eth.estimate_gas(cast(TxParams, request.call_params(self.address)))
+            )
         except ContractLogicError as exc:
             reason = revert_reason_of(exc, request.error_abi)
             raise TransactionWouldRevert(intent_id, reason) from exc
@@ -293,7 +297,7 @@ class TransactionManager:
 
     async def _broadcast(self, attempt: TxAttempt) -> tuple[_Outcome, str]:
         try:
-            await self._w3.eth.send_raw_transaction(attempt.raw_tx)
+            await self._w3.eth.send_raw_transaction(HexStr(attempt.raw_tx))
         except Web3RPCError as exc:
             message = _rpc_message(exc)
             return _classify(message), message

@@ -11,7 +11,6 @@ nothing (the state checks first, so in a consistent desk it never fires).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -170,8 +169,9 @@ class CollateralBook:
     def assets(self, account: Account) -> tuple[str, ...]:
         return tuple(sorted(asset for (acc, asset) in self._balances if acc == account))
 
-    def keys(self) -> Iterator[tuple[Account, str]]:
-        return iter(sorted(self._balances))
+    def accounts(self) -> tuple[Account, ...]:
+        """Every account that ever held a balance, in order."""
+        return tuple(sorted({account for account, _ in self._balances}))
 
 
 @dataclass(slots=True)

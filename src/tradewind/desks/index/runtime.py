@@ -153,9 +153,9 @@ class IndexDeskRuntime:
             # the venue's declared budget replaces the placeholder at once (the engine does the
             # same at its start, but its own exchangeInfo call must already be paced by it)
             limiter.update_limits(adapter.rate_limits)
-        source = DEMO_INDEX_FILE if config.indexes == "demo" else Path(config.indexes)
+        index_file = DEMO_INDEX_FILE if config.indexes == "demo" else Path(config.indexes)
         # weights need prices: one snapshot mid per symbol the file names, read only if needed
-        definitions = await asyncio.to_thread(load_index_definitions, source, instruments)
+        definitions = await asyncio.to_thread(load_index_definitions, index_file, instruments)
         kernel_url = _url(config.kernel_database)
         kernel_store = StoreWriter(await asyncio.to_thread(KernelStore.open, kernel_url))
         bus = InProcessMessageBus()
@@ -246,7 +246,7 @@ def _gateway_key() -> str:
     # no configured key: an ephemeral one, so clients can still check messages within a run
     account = Account.create()
     log.warning("gateway_key_ephemeral", address=account.address, env=GATEWAY_KEY_ENV)
-    return account.key.hex()
+    return str(account.key.hex())
 
 
 class LocalDepositRefused(RuntimeError):

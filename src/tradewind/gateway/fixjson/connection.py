@@ -15,7 +15,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from eth_keys import keys
+from eth_keys.datatypes import PrivateKey
 
 from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock
@@ -45,7 +45,7 @@ class GatewayConnection:
         session: FixSession,
         send_text: Callable[[str], Awaitable[None]],
         close: Callable[[int, str], Awaitable[None]],
-        server_key: keys.PrivateKey,
+        server_key: PrivateKey,
         clock: Clock,
         queue_size: int,
     ) -> None:
@@ -76,14 +76,19 @@ class GatewayConnection:
         fields that do not fit ``model`` (nothing queued, no number used)."""
         if self._closed:
             return
-        header = StandardHeader(
-            msg_type=model.MSG_TYPE,
-            sender_comp_id=self.session.comp_id,
-            target_comp_id=target_comp_id or self.session.client_comp_id or UNKNOWN_COMP_ID,
-            seq_num=self._out_seq + 1,
-            timestamp=iso_from_ns(self._clock.now_ns()),
+        # validated from wire values (ISO timestamp, possibly missing account) like a client's
+        header = StandardHeader.model_validate(
+            {
+                "msg_type": model.MSG_TYPE,
+                "sender_comp_id": self.session.comp_id,
+                "target_comp_id": target_comp_id or self.session.client_comp_id or UNKNOWN_COMP_ID,
+                "seq_num": self._out_seq + 1,
+                "timestamp": iso_from_ns(self._clock.now_ns()),
+            }
         )
-        message = model(standard_header=header, chain_id=chain_id, address=address, **fields)
+        message = model.model_validate(
+            {"standard_header": header, "chain_id": chain_id, "address": address, **fields}
+        )
         body = message.model_dump(mode="json", exclude={"standard_trailer"})
         text = json.dumps(sign_message(body, self._server_key), separators=(",", ":"))
         self._out_seq += 1

@@ -15,7 +15,7 @@ import asyncio
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from eth_keys import keys
+from eth_keys.datatypes import PrivateKey
 from eth_utils import is_checksum_address
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
@@ -119,7 +119,7 @@ class GatewayState:
         *,
         handler: DeskHandler,
         comp_id: str,
-        server_key: keys.PrivateKey,
+        server_key: PrivateKey,
         clock: Clock,
         limits: GatewayLimits,
     ) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
-from eth_keys import keys
+from eth_keys.datatypes import PrivateKey, PublicKey, Signature
 from eth_keys.exceptions import BadSignature, ValidationError
 from eth_utils import keccak
 
@@ -38,7 +38,7 @@ __all__ = [
 
 TRAILER = "standard_trailer"
 
-PrivateKeyLike = str | bytes | keys.PrivateKey
+PrivateKeyLike = str | bytes | PrivateKey
 """A secp256k1 private key: 0x-hex text, 32 raw bytes or an ``eth_keys`` key."""
 
 _SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -62,12 +62,12 @@ def signing_digest(body: Mapping[str, Any]) -> bytes:
     return keccak(prefix + payload)
 
 
-def as_private_key(key: PrivateKeyLike) -> keys.PrivateKey:
+def as_private_key(key: PrivateKeyLike) -> PrivateKey:
     """``key`` as an ``eth_keys`` private key."""
-    if isinstance(key, keys.PrivateKey):
+    if isinstance(key, PrivateKey):
         return key
     raw = bytes.fromhex(key.removeprefix("0x")) if isinstance(key, str) else key
-    return keys.PrivateKey(raw)
+    return PrivateKey(raw)
 
 
 def public_key_hex(private_key: PrivateKeyLike) -> str:
@@ -111,7 +111,7 @@ def _recovered_public_key(signature: bytes, digest: bytes) -> bytes:
     if v not in (0, 1) or not 0 < r < _SECP256K1_N or not 0 < s <= _SECP256K1_N // 2:
         raise MessageRejected(RejectReason.BAD_SIGNATURE, "signature has an invalid r, s or v")
     try:
-        recovered = keys.Signature(vrs=(v, r, s)).recover_public_key_from_msg_hash(digest)
+        recovered = Signature(vrs=(v, r, s)).recover_public_key_from_msg_hash(digest)
     except (BadSignature, ValidationError, ValueError):
         raise MessageRejected(RejectReason.BAD_SIGNATURE, "signature does not recover") from None
     return bytes(recovered.to_bytes())
@@ -138,7 +138,7 @@ def recover_signer(body: Mapping[str, Any]) -> str:
         raise MessageRejected(
             RejectReason.BAD_SIGNATURE, "signature is not public_key's signature of this message"
         )
-    return str(keys.PublicKey(public_key).to_checksum_address())
+    return str(PublicKey(public_key).to_checksum_address())
 
 
 def verify_message(body: Mapping[str, Any]) -> str:

@@ -42,7 +42,7 @@ from tradewind.chain.events import (
     SqliteFollowerStore,
 )
 from tradewind.common.logging import get_logger
-from tradewind.venues.sim.chain_config import SimChainConfig
+from tradewind.common.sim_chain_config import SimChainConfig
 from tradewind.venues.sim.deposits import STATUS_SUCCESS, deposit_address
 from tradewind.venues.sim.engine import SimError
 
@@ -109,7 +109,7 @@ class ChainDepositWatcher:
             self._task = None
         if self._w3 is not None:
             with contextlib.suppress(Exception):
-                await self._w3.provider.disconnect()  # type: ignore[attr-defined]
+                await self._w3.provider.disconnect()
         if isinstance(self._store, SqliteFollowerStore):
             await self._store.close()
 

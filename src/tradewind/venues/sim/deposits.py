@@ -11,18 +11,9 @@ import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tradewind.common.sim_chain_config import EVM_NETWORKS, SUPPORTED_NETWORKS
 from tradewind.venues.sim.engine import SimError
 
-# Networks whose addresses are EVM-shaped; others get a base32-ish opaque address.
-EVM_NETWORKS = frozenset({"ETH", "BSC", "ARBITRUM", "BASE", "OPTIMISM", "MATIC", "AVAXC"})
-SUPPORTED_NETWORKS: dict[str, tuple[str, ...]] = {
-    "USDT": ("ETH", "BSC", "ARBITRUM", "BASE", "TRX"),
-    "USDC": ("ETH", "BSC", "ARBITRUM", "BASE"),
-    "BTC": ("BTC",),
-    "ETH": ("ETH", "ARBITRUM", "BASE"),
-    "BNB": ("BSC",),
-    "SOL": ("SOL",),
-}
 DEFAULT_NETWORK = {"BTC": "BTC", "SOL": "SOL", "BNB": "BSC"}
 
 STATUS_PENDING = 0

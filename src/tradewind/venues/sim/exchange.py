@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from tradewind.common.logging import get_logger
-from tradewind.venues.sim.chain_config import SimChainConfig
+from tradewind.common.sim_chain_config import SimChainConfig
 from tradewind.venues.sim.clock import ExchangeClock, RealClock
 from tradewind.venues.sim.deposits import STATUS_SUCCESS, DepositBook, DepositRecord, deposit_key
 from tradewind.venues.sim.engine import MatchingEngine, SimError, SymbolSpec

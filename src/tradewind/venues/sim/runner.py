@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 
 from tradewind.common.config import SimConfig
-from tradewind.venues.sim.chain_config import SimChainConfig, merge_chain_options
+from tradewind.common.sim_chain_config import SimChainConfig, merge_chain_options
 from tradewind.venues.sim.clock import AcceleratedClock, ExchangeClock, RealClock
 from tradewind.venues.sim.exchange import SimExchange, SimSettings
 from tradewind.venues.sim.server.rate_limits import RateLimit

@@ -65,7 +65,9 @@ def units_to_tokens(units: int, decimals: int = INDEX_TOKEN_DECIMALS) -> Decimal
         value = Decimal(units).scaleb(-decimals)
         # normalize() would write 100 as 1E+2; keep a plain exponent >= 0 for whole numbers.
         normal = value.normalize()
-        return normal if normal.as_tuple().exponent <= 0 else normal.quantize(Decimal(1))
+        exponent = normal.as_tuple().exponent
+        assert isinstance(exponent, int)  # a finite value: never 'n', 'N' or 'F'
+        return normal if exponent <= 0 else normal.quantize(Decimal(1))
 
 
 def floor_units(amount: Decimal, decimals: int) -> int:

@@ -246,7 +246,7 @@ class IndexMinter:
                 raise SettlementRefused(
                     f"invoice {invoice.invoice_id}: not an address: {invoice.address!r}"
                 )
-            action, account = TokenAction.MINT, to_checksum_address(invoice.address)
+            action, account = TokenAction.MINT, str(to_checksum_address(invoice.address))
         else:
             action, account = TokenAction.BURN, self.desk_address
         return TokenPlan(

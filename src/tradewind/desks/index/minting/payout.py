@@ -171,7 +171,7 @@ class VaultWithdrawals:
                 "fromBlock": from_block,
                 "toBlock": "latest",
                 # (event, user, token, ref)
-                "topics": [topic0, None, None, "0x" + bytes(ref).hex()],  # type: ignore[list-item]
+                "topics": [topic0, None, None, "0x" + bytes(ref).hex()],
             }
         )
         for entry in logs:

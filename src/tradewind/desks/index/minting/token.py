@@ -119,7 +119,7 @@ class IndexTokenContract:
                 "fromBlock": from_block,
                 "toBlock": "latest",
                 # (event, account, reference): the reference is the second indexed argument
-                "topics": [topic0, None, "0x" + reference.hex()],  # type: ignore[list-item]
+                "topics": [topic0, None, "0x" + reference.hex()],
             }
         )
         for log in logs:

@@ -17,7 +17,7 @@ from tradewind.core.enums import OrderSide
 from tradewind.desks.index.solver.config import SolverConfig
 from tradewind.desks.index.solver.errors import BasketError
 from tradewind.desks.index.solver.grid import EXACT, UPWARD, ZERO, floor_to, steps_in
-from tradewind.desks.index.solver.inputs import IndexBasket, OrderDemand
+from tradewind.desks.index.solver.inputs import OrderDemand
 from tradewind.desks.index.solver.problem import DemandGroup, OrderSlot
 
 __all__ = ["SlotRefusal", "baseline", "group_slots", "order_slot"]
@@ -264,7 +264,7 @@ def group_slots(slots: list[OrderSlot], mids: Mapping[str, Decimal]) -> list[Dem
         else:
             dirty[key].append(slot)
     for key, group in groups.items():
-        basket: IndexBasket = group.basket
+        basket = group.basket
         linear_cap = group.clean_cap
         total_cap = group.clean_cap
         kinked: list[OrderSlot] = []  # members whose cap stops short of their reach

@@ -22,7 +22,21 @@ from urllib.parse import urlparse
 from eth_utils import is_address, to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+# The sim's deposit networks whose addresses are EVM-shaped (others get an opaque address),
+# and the networks each coin deposits on (its /capital/deposit/* answers).
+EVM_NETWORKS = frozenset({"ETH", "BSC", "ARBITRUM", "BASE", "OPTIMISM", "MATIC", "AVAXC"})
+SUPPORTED_NETWORKS: dict[str, tuple[str, ...]] = {
+    "USDT": ("ETH", "BSC", "ARBITRUM", "BASE", "TRX"),
+    "USDC": ("ETH", "BSC", "ARBITRUM", "BASE"),
+    "BTC": ("BTC",),
+    "ETH": ("ETH", "ARBITRUM", "BASE"),
+    "BNB": ("BSC",),
+    "SOL": ("SOL",),
+}
+
 __all__ = [
+    "EVM_NETWORKS",
+    "SUPPORTED_NETWORKS",
     "ChainOptionError",
     "SimChainConfig",
     "merge_chain_options",
@@ -66,8 +80,6 @@ class SimChainConfig(BaseModel):
     @field_validator("coin")
     @classmethod
     def _coin(cls, value: str) -> str:
-        from tradewind.venues.sim.deposits import SUPPORTED_NETWORKS
-
         coin = value.upper()
         if coin not in SUPPORTED_NETWORKS:
             raise ValueError(f"coin {value!r} is not a deposit coin of the sim")
@@ -75,8 +87,6 @@ class SimChainConfig(BaseModel):
 
 
 def _network(name: str, option: str) -> str:
-    from tradewind.venues.sim.deposits import EVM_NETWORKS
-
     network = name.strip().upper()
     if network not in EVM_NETWORKS:
         raise ChainOptionError(
