@@ -46,6 +46,8 @@ SERVICES: dict[str, tuple[int, list[str]]] = {
 PACKAGES: dict[str, str] = {
     # PKCS#11 HSM for the custody tests (tests/custody/test_hsm.py)
     "softhsm2": "/usr/lib/softhsm/libsofthsm2.so",
+    # headless browser for the portfolio HTML report test (Playwright drives it)
+    "chromium": "/usr/bin/chromium",
 }
 
 

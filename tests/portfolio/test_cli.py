@@ -27,9 +27,9 @@ def db(tmp_path: Path) -> str:
 def test_import_report_and_isolation_on_each_backend(store_url: str, trades_csv: Path) -> None:
     assert "imported 3 transactions" in imported(store_url, trades_csv)
     code, out, _ = run("report", "--year", "2025", "--tenant", "alice", "--db", store_url)
-    assert code == 0 and json.loads(out)["realized_gain"] == "49810"
-    code, out, _ = run("report", "--year", "2025", "--tenant", "bob", "--db", store_url)
-    assert code == 0 and json.loads(out)["proceeds"] == "0"
+    assert code == 0 and json.loads(out)["realized_gain"] == "49810.00"
+    code, out, err = run("report", "--year", "2025", "--tenant", "bob", "--db", store_url)
+    assert code == 2 and "tenant 'bob' has no data" in err
     # Every import was appended to the audit log, which verifies against the ledger.
     from tradewind.portfolio.audit.cli import verify_store
 
@@ -112,11 +112,11 @@ def test_import_twice_counts_once_and_report_prints_the_json_summary(
     } == {
         "method": "fifo",
         "year": 2025,
-        "proceeds": "119880",
-        "cost_basis": "70070",
-        "realized_gain": "49810",
-        "short_term_gain": "9930",
-        "long_term_gain": "39880",
+        "proceeds": "119880.00",
+        "cost_basis": "70070.00",
+        "realized_gain": "49810.00",
+        "short_term_gain": "9930.00",
+        "long_term_gain": "39880.00",
         "unmatched_disposals": [],
     }
 
@@ -128,14 +128,14 @@ def test_every_report_format(db: str, trades_csv: Path, tmp_path: Path) -> None:
     assert code == 0 and out.splitlines()[0].startswith("date_disposed,")
     code, out, _ = run("report", "--format", "8949", "--method", "lifo", *base)
     # LIFO: lot B whole (short), then half of A (long): 1 BTC of B is short-term.
-    assert code == 0 and ",1 BTC,06/10/2024," in out
+    assert code == 0 and "I,I,1.00000000 BTC,06/10/2024," in out
     code, out, _ = run(
         "report", "--format", "de", "--jurisdiction", "de", "--currency", "USD", *base
     )
-    assert code == 0 and json.loads(out)["tax_free_gain"] == "39880"
+    assert code == 0 and json.loads(out)["private_sales_23"]["tax_free_gain"] == "39880.00"
     page = tmp_path / "gains.html"
     code, out, _ = run("report", "--format", "html", "--output", str(page), "--save", *base)
-    assert code == 0 and "data:image/png;base64," in page.read_text(encoding="utf-8")
+    assert code == 0 and "data-chart='allocation'" in page.read_text(encoding="utf-8")
     engine = open_engine(db)
     saved = ReportRepository(LedgerRepository(engine, "alice")).all()
     engine.dispose()
@@ -147,7 +147,9 @@ def test_specific_identification_through_the_commands(db: str, trades_csv: Path)
     buy_a, buy_b, sale = refs(db, "alice")
     code, out, _ = run("lots", "--json", "--tenant", "alice", "--db", db)
     # The FIFO view: half of lot B is open.
-    assert [(lot["lot_id"], lot["quantity"]) for lot in json.loads(out)] == [(f"{buy_b}/0", "0.5")]
+    assert [(lot["lot_id"], lot["quantity"]) for lot in json.loads(out)] == [
+        (f"{buy_b}/0", "0.50000000")
+    ]
     code, _out, err = run(
         "select-lots", sale, f"{buy_b}/0=1", f"{buy_a}/0=0.5", "--tenant", "alice", "--db", db
     )
@@ -158,7 +160,7 @@ def test_specific_identification_through_the_commands(db: str, trades_csv: Path)
     assert code == 0, err
     summary = json.loads(out)
     # B whole: proceeds 79,920 - 60,060 = 19,860 short; A half: 39,960 - 20,020 = 19,940 long.
-    assert (summary["short_term_gain"], summary["long_term_gain"]) == ("19860", "19940")
+    assert (summary["short_term_gain"], summary["long_term_gain"]) == ("19860.00", "19940.00")
 
 
 def test_a_tenant_cannot_read_or_change_another_tenants_books(
@@ -166,14 +168,15 @@ def test_a_tenant_cannot_read_or_change_another_tenants_books(
 ) -> None:
     imported(db, trades_csv, tenant="alice")
     code, out, _ = run("report", "--year", "2025", "--tenant", "bob", "--db", db)
-    assert code == 0 and json.loads(out)["proceeds"] == "0"
-    code, out, _ = run("holdings", "--format", "json", "--tenant", "bob", "--db", db)
-    assert code == 0 and json.loads(out) == []
-    assert refs(db, "bob") == []
-    # Bob naming Alice's lots for Alice's sale changes nothing for Alice.
+    assert code == 2 and not out
+    code, out, err = run("holdings", "--format", "json", "--tenant", "bob", "--db", db)
+    assert code == 2 and "tenant 'bob' has no data" in err
+    code, _, err = run("transactions", "--json", "--tenant", "bob", "--db", db)
+    assert code == 2 and "has no data" in err
+    # Bob naming Alice's lots for Alice's sale is refused and changes nothing for Alice.
     _buy_a, buy_b, sale = refs(db, "alice")
     code, _, _ = run("select-lots", sale, f"{buy_b}/0=1.5", "--tenant", "bob", "--db", db)
-    assert code == 0
+    assert code == 2
     code, out, err = run(
         "report", "--method", "specific_id", "--year", "2025", "--tenant", "alice", "--db", db
     )
@@ -249,37 +252,38 @@ def test_bad_input_exits_2_and_writes_nothing(db: str, trades_csv: Path, tmp_pat
         db,
     )
     assert code == 2 and "line 5" in err
-    code, out, _ = run("holdings", "--format", "json", "--tenant", "alice", "--db", db)
-    assert json.loads(out) == []
+    code, _, err = run("holdings", "--format", "json", "--tenant", "alice", "--db", db)
+    assert code == 2 and "tenant 'alice' has no data" in err
+    imported(db, trades_csv)
     code, _, err = run(
         "report", "--year", "2025", "--format", "pdf", "--tenant", "alice", "--db", db
     )
     assert code == 2 and "format must be one of" in err
     code, _, err = run("report", "--year", "2025", "--tenant", "bad tenant", "--db", db)
     assert code == 2 and "tenant id" in err
-    code, _, _ = run("report", "--year", "2025", "--db", db)  # no tenant at all
-    assert code == 2
+    code, _, err = run("report", "--year", "2025", "--db", db)  # the default tenant: empty
+    assert code == 2 and "tenant 'default' has no data" in err
 
 
 def test_holdings_and_transfers_commands(db: str, trades_csv: Path) -> None:
     imported(db, trades_csv)
     code, out, _ = run("holdings", "--format", "json", "--tenant", "alice", "--db", db)
     rows = {r["asset"]: r for r in json.loads(out)}
-    assert rows["BTC"]["quantity"] == "0.5" and rows["BTC"]["cost_basis"] == "30030"
+    assert rows["BTC"]["quantity"] == "0.50000000" and rows["BTC"]["cost_basis"] == "30030.00"
     assert rows["BTC"]["price_state"] == "no_price"  # offline and nothing cached
     assert Decimal(rows["USDT"]["market_value"]) == Decimal(19780)
     code, out, _ = run(
         "holdings", "--at", "2024-12-31", "--format", "csv", "--tenant", "alice", "--db", db
     )
-    assert code == 0 and "binance:main,BTC,2," in out
+    assert code == 0 and "binance:main,BTC,2.00000000," in out
     code, out, _ = run("transfers", "--tenant", "alice", "--db", db)
     assert code == 0 and "0 transfers matched" in out
     code, out, _ = run("pnl", "--json", "--tenant", "alice", "--db", db)
     btc = next(r for r in json.loads(out) if r["asset"] == "BTC")
     # Realised 49,810; 0.5 BTC open at 30,030 with no price offline: unrealised unknown.
     assert (btc["realized"], btc["open_cost"], btc["price_state"], btc["unrealized"]) == (
-        "49810",
-        "30030",
+        "49810.00",
+        "30030.00",
         "no_price",
         None,
     )

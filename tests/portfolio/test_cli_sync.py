@@ -142,7 +142,7 @@ def test_sync_then_csv_counts_each_trade_once(fake: list[FakeExchange], tmp_path
     )
     assert code == 0 and "imported 0 transactions, 3 already" in out
     code, out, _ = run("report", "--year", "2025", "--tenant", "alice", "--db", db)
-    assert json.loads(out)["realized_gain"] == "49810"
+    assert json.loads(out)["realized_gain"] == "49810.00"
 
 
 def test_sync_lists_balance_differences(

@@ -1,9 +1,11 @@
 """`tradewind portfolio …`: import, sync, holdings, report, reconcile (and lot/transfer review).
 
-Every command works for one tenant (`--tenant` or $TRADEWIND_TENANT) on one store (`--db` or
-$TRADEWIND_DB_URL, default sqlite:///var/portfolio.sqlite); the store's tenant session is the
-only way to the data, so no command can reach another tenant's rows. Exit codes: 0 done,
-1 differences found (reconcile), 2 bad input.
+Every command works for one tenant (`--tenant`, $TRADEWIND_TENANT, the config's [portfolio]
+tenant, or "default") on one store (`--db` or $TRADEWIND_DB_URL, default
+sqlite:///var/portfolio.sqlite); the store's tenant session is the only way to the data, so no
+command can reach another tenant's rows. Exit codes: 0 done, 1 differences found (reconcile),
+2 bad input (one line on stderr), 3 report incomplete (unknown values listed on stderr; the
+report is still written, without a verdict).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import typer
 
 from tradewind.portfolio import cli_review
 from tradewind.portfolio.cli_support import (
+    CurrencyOption,
     DbOption,
     FetchOption,
     MethodOption,
@@ -29,11 +32,18 @@ from tradewind.portfolio.cli_support import (
     open_ledger,
     parse_day,
     print_table,
+    require_data,
     write_batches,
 )
 from tradewind.portfolio.costbasis import CostBasisError, CostBasisMethod, LotPooling
 from tradewind.portfolio.ledger import Transaction
-from tradewind.portfolio.reports.holdings import holdings_csv, holdings_json
+from tradewind.portfolio.reports.holdings import holdings_csv, holdings_json, holdings_totals
+from tradewind.portfolio.reports.money import (
+    UNKNOWN,
+    money_text,
+    quantity_text,
+    rounded_total,
+)
 from tradewind.portfolio.reports.tax_year import decimal_text
 from tradewind.portfolio.store import CursorRepository, ReportRepository
 
@@ -60,23 +70,33 @@ def _setup() -> None:
 @portfolio_app.command("import")
 def import_command(
     path: Annotated[Path, typer.Argument(help="CSV file to import.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="CSV format: koinly or binance.")],
-    account: Annotated[str, typer.Option("--account", help="Account the rows belong to.")],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="CSV format: koinly, binance, binance-history, coinbase, kraken."
+        ),
+    ],
     tenant: TenantOption,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", help="Account the rows belong to (default: FORMAT:main)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Import a CSV export; rows already in the ledger (same content key) are skipped."""
-    try:
-        from tradewind.portfolio.importers.csv_import import read_csv
-    except ImportError as exc:
-        raise fail("CSV importers are not installed") from exc
+    from tradewind.portfolio.importers.csv_import import read_csv
+
+    account = account or f"{fmt.strip().lower().split('-')[0]}:main"
     try:
         txs = list(read_csv(path, fmt, account))
     except (ValueError, OSError) as exc:
         raise fail(str(exc)) from exc
     with open_ledger(tenant, db, audited=True) as repo:
         added, duplicates = write_batches(repo, txs, f"importing {path.name}")
-    typer.echo(f"imported {added} transactions, {duplicates} already in the ledger")
+    typer.echo(
+        f"imported {added} transactions, {duplicates} already in the ledger "
+        f"(account {account}, tenant {tenant})"
+    )
 
 
 @portfolio_app.command("sync")
@@ -156,7 +176,7 @@ def holdings_command(
     ] = None,
     method: MethodOption = CostBasisMethod.FIFO,
     pooled: PoolingOption = False,
-    currency: Annotated[str, typer.Option("--currency", help="USD or EUR.")] = "USD",
+    currency: CurrencyOption = "USD",
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     fetch: FetchOption = False,
     price_venue: PriceVenueOption = "binance",
@@ -168,44 +188,59 @@ def holdings_command(
     if fmt not in {"table", "json", "csv"}:
         raise fail(f"format must be table, json or csv, got {fmt!r}")
     at_ms = parse_day(at, end_of_day=True) if at else None
+    currency = currency.upper()
     with open_ledger(tenant, db) as repo:
+        require_data(repo)
         try:
             rows = build_holdings(
                 repo,
                 at_ms=at_ms,
                 method=method,
                 pooling=LotPooling.POOLED if pooled else LotPooling.PER_WALLET,
-                currency=currency.upper(),
+                currency=currency,
                 prices=PriceOptions(venue=price_venue, fetch=fetch, url=price_url),
+                on_prices=_say_prices,
             )
         except CostBasisError as exc:
             raise fail(str(exc)) from exc
     if fmt == "json":
-        typer.echo(json.dumps(holdings_json(rows), indent=2))
+        typer.echo(json.dumps(holdings_json(rows, currency), indent=2))
     elif fmt == "csv":
-        typer.echo(holdings_csv(rows), nl=False)
+        typer.echo(holdings_csv(rows, currency), nl=False)
     else:
+        basis, value = holdings_totals(rows)
         print_table(
             [
                 "account",
                 "asset",
                 "quantity",
                 "no known acquisition",
-                "cost basis",
-                "price",
-                "value",
+                f"cost basis ({currency})",
+                f"price ({currency})",
+                f"value ({currency})",
             ],
             [
+                *(
+                    [
+                        r["account"],
+                        r["asset"],
+                        r["quantity"],
+                        r["unlotted_quantity"],
+                        r["cost_basis"],
+                        f"{r['price'] or UNKNOWN} ({r['price_state']})",
+                        r["market_value"] or UNKNOWN,
+                    ]
+                    for r in holdings_json(rows, currency)
+                ),
                 [
-                    r["account"],
-                    r["asset"],
-                    r["quantity"],
-                    r["unlotted_quantity"],
-                    r["cost_basis"],
-                    f"{r['price'] or '-'} ({r['price_state']})",
-                    r["market_value"] or "-",
-                ]
-                for r in holdings_json(rows)
+                    "total",
+                    "",
+                    "",
+                    "",
+                    money_text(basis, unknown=UNKNOWN),
+                    "",
+                    money_text(value, unknown=UNKNOWN),
+                ],
             ],
         )
 
@@ -216,7 +251,13 @@ def report_command(
     year: Annotated[int, typer.Option("--year", help="Tax year.")],
     db: DbOption = None,
     method: MethodOption = CostBasisMethod.FIFO,
-    fmt: Annotated[str, typer.Option("--format", help="json, csv, html, 8949 or de.")] = "json",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="json, csv, html, 8949, schedule-d, income, de, anlage-so or compare.",
+        ),
+    ] = "json",
     jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="us or de.")] = "us",
     pooled: PoolingOption = False,
     currency: Annotated[
@@ -227,9 +268,29 @@ def report_command(
     fetch: FetchOption = False,
     price_venue: PriceVenueOption = "binance",
     price_url: PriceUrlOption = None,
+    reported: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reported",
+            help="Account whose disposals a broker reported on a 1099-DA, basis not (repeat).",
+        ),
+    ] = None,
+    basis_reported: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--basis-reported",
+            help="Account whose 1099-DA also reported the basis to the IRS (repeat).",
+        ),
+    ] = None,
 ) -> None:
-    """Capital gains of a tax year by a cost-basis method, in one of five formats."""
+    """Capital gains and income of a tax year; exit 3 when the year is incomplete.
+
+    8949 with --output F.csv also writes F.notes.txt (what is not on the form) and
+    F.schedule_d.csv; without --output the notes go to stderr.
+    """
     from tradewind.portfolio.report_builder import PriceOptions, ReportOptions, build_report
+    from tradewind.portfolio.reports.completeness import INCOMPLETE_EXIT, incomplete_text
+    from tradewind.portfolio.reports.gains_csv import Reporting
 
     if jurisdiction.lower() not in {"us", "de"}:
         raise fail(f"jurisdiction must be us or de, got {jurisdiction!r}")
@@ -241,19 +302,33 @@ def report_command(
         pooling=LotPooling.POOLED if pooled else LotPooling.PER_WALLET,
         currency=currency.upper() if currency else None,
         prices=PriceOptions(venue=price_venue, fetch=fetch, url=price_url),
+        reporting=Reporting(frozenset(reported or ()), frozenset(basis_reported or ())),
     )
     with open_ledger(tenant, db) as repo:
+        require_data(repo)
         try:
-            body, params = build_report(repo, options)
+            report = build_report(repo, options)
         except (CostBasisError, ValueError) as exc:
             raise fail(str(exc)) from exc
         if save:
-            ReportRepository(repo).save(options.fmt, params, body)
+            ReportRepository(repo).save(options.fmt, report.params, report.body)
+    typer.echo(report.prices.text(), err=True)
     if output is not None:
-        output.write_text(body, encoding="utf-8")
-        typer.echo(f"wrote {output}")
+        try:
+            output.write_text(report.body, encoding="utf-8")
+            for suffix, text in report.side_files.items():
+                output.with_suffix(f".{suffix}").write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"cannot write {output}: {exc.strerror}") from exc
+        written = [output, *(output.with_suffix(f".{s}") for s in report.side_files)]
+        typer.echo("wrote " + ", ".join(str(p) for p in written))
     else:
-        typer.echo(body, nl=not body.endswith("\n"))
+        typer.echo(report.body, nl=not report.body.endswith("\n"))
+        if "notes.txt" in report.side_files and report.complete:
+            typer.echo(report.side_files["notes.txt"], err=True, nl=False)
+    if not report.complete:
+        typer.echo(incomplete_text(list(report.missing), report.year), err=True)
+        raise typer.Exit(INCOMPLETE_EXIT)
 
 
 @portfolio_app.command("pnl")
@@ -264,7 +339,7 @@ def pnl_command(
     until: Annotated[str | None, typer.Option("--until", help="Last day (YYYY-MM-DD).")] = None,
     method: MethodOption = CostBasisMethod.FIFO,
     pooled: PoolingOption = False,
-    currency: Annotated[str, typer.Option("--currency", help="USD or EUR.")] = "USD",
+    currency: CurrencyOption = "USD",
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
     fetch: FetchOption = False,
     price_venue: PriceVenueOption = "binance",
@@ -275,6 +350,7 @@ def pnl_command(
     from tradewind.portfolio.report_builder import PriceOptions, build_pnl
 
     with open_ledger(tenant, db) as repo:
+        require_data(repo)
         try:
             rows = build_pnl(
                 repo,
@@ -284,40 +360,62 @@ def pnl_command(
                 pooling=LotPooling.POOLED if pooled else LotPooling.PER_WALLET,
                 currency=currency.upper(),
                 prices=PriceOptions(venue=price_venue, fetch=fetch, url=price_url),
+                on_prices=_say_prices,
             )
         except CostBasisError as exc:
             raise fail(str(exc)) from exc
+    currency = currency.upper()
     table: list[dict[str, Any]] = [
         {
             "account": r.account,
             "asset": r.asset,
-            "realized": decimal_text(r.realized),
+            "currency": currency,
+            # A sum over some legs only would read as the whole: unknown instead.
+            "realized": None if r.realized_incomplete else money_text(r.realized),
             "realized_incomplete": r.realized_incomplete,
-            "open_quantity": decimal_text(r.open_quantity),
-            "open_cost": decimal_text(r.open_cost),
-            "unknown_basis_quantity": decimal_text(r.unknown_basis_quantity),
+            "open_quantity": quantity_text(r.open_quantity),
+            "open_cost": None if r.unknown_basis_quantity else money_text(r.open_cost),
+            "unknown_basis_quantity": quantity_text(r.unknown_basis_quantity),
             "price_state": str(state_of(r.price)),
-            "market_value": None if r.market_value is None else decimal_text(r.market_value),
-            "unrealized": None if r.unrealized is None else decimal_text(r.unrealized),
+            "market_value": None if r.market_value is None else money_text(r.market_value),
+            "unrealized": None if r.unrealized is None else money_text(r.unrealized),
         }
         for r in rows
     ]
     if as_json:
         typer.echo(json.dumps(table, indent=2))
         return
+
+    def total(key: str) -> str:
+        values = [r[key] for r in table]
+        if any(v is None for v in values):
+            return UNKNOWN
+        return money_text(rounded_total(Decimal(v) for v in values))
+
     print_table(
-        ["account", "asset", "realised", "open qty", "open cost", "price", "unrealised"],
         [
-            [
-                r["account"],
-                r["asset"],
-                r["realized"],
-                r["open_quantity"],
-                r["open_cost"],
-                r["price_state"],
-                r["unrealized"] or "-",
-            ]
-            for r in table
+            "account",
+            "asset",
+            f"realised ({currency})",
+            "open qty",
+            f"open cost ({currency})",
+            "price",
+            f"unrealised ({currency})",
+        ],
+        [
+            *(
+                [
+                    r["account"],
+                    r["asset"],
+                    r["realized"] or UNKNOWN,
+                    r["open_quantity"],
+                    r["open_cost"] or UNKNOWN,
+                    r["price_state"],
+                    r["unrealized"] or UNKNOWN,
+                ]
+                for r in table
+            ),
+            ["total", "", total("realized"), "", total("open_cost"), "", total("unrealized")],
         ],
     )
 
@@ -378,6 +476,11 @@ async def _fetch_balance(
         await exchange.close()
 
 
+def _say_prices(note: Any) -> None:
+    """What the prices came from and what is still missing, on stderr."""
+    typer.echo(note.text(), err=True)
+
+
 def _print_differences(account: str, differences: list[Any]) -> None:
     if not differences:
         typer.echo(f"{account}: ledger matches the venue")
@@ -396,3 +499,62 @@ portfolio_app.command("transactions")(cli_review.transactions_command)
 portfolio_app.command("lots")(cli_review.lots_command)
 portfolio_app.command("select-lots")(cli_review.select_lots_command)
 portfolio_app.command("transfers")(cli_review.transfers_command)
+
+
+prices_app = typer.Typer(
+    name="prices",
+    help="Offline prices: import OHLC histories and ECB reference rates into the store.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+portfolio_app.add_typer(prices_app)
+
+
+@prices_app.command("import")
+def prices_import_command(
+    path: Annotated[Path, typer.Argument(help="Price history file.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="coingecko, kraken, binance, sim or ecb.")
+    ],
+    tenant: TenantOption,
+    asset: Annotated[
+        str, typer.Option("--asset", help="Asset the prices are of (not for ecb).")
+    ] = "",
+    quote: Annotated[str, typer.Option("--quote", help="Currency the prices are in.")] = "USD",
+    db: DbOption = None,
+) -> None:
+    """Store a price history (every bad row reported, nothing kept from a bad file)."""
+    import time
+
+    from tradewind.portfolio.importers.errors import ImportInputError
+    from tradewind.portfolio.prices.history_files import read_history
+    from tradewind.portfolio.prices.offline import ECB_VENUE, IMPORT_VENUE
+    from tradewind.portfolio.store import PriceCacheRepository
+
+    try:
+        series = read_history(path, fmt, asset, quote)
+    except ImportInputError as exc:
+        raise fail(str(exc)) from exc
+    venue = ECB_VENUE if fmt.strip().lower() == "ecb" else IMPORT_VENUE
+    if venue == ECB_VENUE:
+        # EUR/USD is what the reports convert with; other fixings are not kept.
+        series = [c for c in series if c.quote == quote.strip().upper()]
+        if not series:
+            raise fail(f"{path}: no EUR/{quote.strip().upper()} reference rates in the file")
+    with open_ledger(tenant, db) as repo:
+        cache = PriceCacheRepository(repo)
+        now = int(time.time() * 1000)
+        for candles in series:
+            cache.store(venue, candles.symbol, candles.timeframe, candles.closes, now)
+    for candles in series:
+        first, last = candles.closes[0][0], candles.closes[-1][0]
+        typer.echo(
+            f"imported {len(candles.closes)} {candles.timeframe} closes of {candles.symbol} "
+            f"from {_day(first)} to {_day(last)} (tenant {tenant})"
+        )
+
+
+def _day(ms: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")

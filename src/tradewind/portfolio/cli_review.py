@@ -18,9 +18,11 @@ from tradewind.portfolio.cli_support import (
     fail,
     open_ledger,
     print_table,
+    require_data,
 )
 from tradewind.portfolio.costbasis import LotPooling
 from tradewind.portfolio.ledger import Transaction
+from tradewind.portfolio.reports.money import UNKNOWN, money_text, quantity_text
 from tradewind.portfolio.reports.tax_year import decimal_text, local_date
 from tradewind.portfolio.store import LotSelectionRepository
 
@@ -40,14 +42,15 @@ def lots_command(
 
     pooling = LotPooling.POOLED if pooled else LotPooling.PER_WALLET
     with open_ledger(tenant, db) as repo:
+        require_data(repo)
         books = close_books(repo, CostBasisConfig(pooling=pooling))
     rows = [
         [
             lot.lot_id,
             lot.account,
             lot.asset,
-            decimal_text(lot.quantity),
-            decimal_text(lot.cost_basis) or "unknown",
+            quantity_text(lot.quantity),
+            money_text(lot.cost_basis, unknown=UNKNOWN),
             local_date(lot.acquired_ms, "UTC"),
         ]
         for lot in books.result.open_lots
@@ -57,7 +60,21 @@ def lots_command(
         keys = ["lot_id", "account", "asset", "quantity", "cost_basis", "acquired"]
         typer.echo(json.dumps([dict(zip(keys, row, strict=True)) for row in rows], indent=2))
         return
-    print_table(["lot id", "account", "asset", "quantity", "cost basis", "acquired"], rows)
+    # The lots' basis is in USD (cost basis's default cash); quantities add up per asset only.
+    costs = [row[4] for row in rows]
+    assets = {row[2] for row in rows}
+    total_qty = (
+        quantity_text(sum((Decimal(row[3]) for row in rows), Decimal(0)))
+        if len(assets) == 1
+        else ""
+    )
+    total_cost = (
+        UNKNOWN if UNKNOWN in costs else money_text(sum((Decimal(c) for c in costs), Decimal(0)))
+    )
+    print_table(
+        ["lot id", "account", "asset", "quantity", "cost basis (USD)", "acquired"],
+        [*rows, ["total", "", "", total_qty, total_cost, ""]],
+    )
 
 
 def transactions_command(
@@ -68,6 +85,7 @@ def transactions_command(
 ) -> None:
     """The newest transactions with the refs specific identification names disposals by."""
     with open_ledger(tenant, db) as repo:
+        require_data(repo)
         stored = repo.stored()[-limit:]
     if as_json:
         typer.echo(
@@ -118,7 +136,10 @@ def select_lots_command(
     tenant: TenantOption,
     db: DbOption = None,
 ) -> None:
-    """Record which lots a disposal consumes under specific identification."""
+    """Record which lots a disposal consumes under specific identification (checked first)."""
+    from tradewind.portfolio.books import ledger_with_transfers
+    from tradewind.portfolio.lot_choice import LotChoiceError, check_lot_choice
+
     chosen: dict[str, Decimal] = {}
     for item in lots:
         lot_id, sep, qty = item.partition("=")
@@ -130,8 +151,15 @@ def select_lots_command(
             raise fail(f"expected LOT_ID=QUANTITY with a positive quantity, got {item!r}")
         chosen[lot_id] = amount
     with open_ledger(tenant, db) as repo:
-        LotSelectionRepository(repo).select(disposal[:16], chosen)
-    typer.echo(f"disposal {disposal[:16]}: {len(chosen)} lots named")
+        require_data(repo)
+        txs, keys, _matching = ledger_with_transfers(repo)
+        selections = LotSelectionRepository(repo)
+        try:
+            ref = check_lot_choice(txs, keys, disposal, chosen, selections.all())
+        except LotChoiceError as exc:
+            raise fail(str(exc)) from exc
+        selections.select(ref, chosen)
+    typer.echo(f"disposal {ref}: {len(chosen)} lots named")
 
 
 def transfers_command(tenant: TenantOption, db: DbOption = None) -> None:
@@ -139,6 +167,7 @@ def transfers_command(tenant: TenantOption, db: DbOption = None) -> None:
     from tradewind.portfolio.books import ledger_with_transfers
 
     with open_ledger(tenant, db) as repo:
+        require_data(repo)
         stored = repo.stored()
         _txs, _keys, matching = ledger_with_transfers(repo)
     raw = [s.transaction for s in stored]

@@ -1,4 +1,8 @@
-"""What the `portfolio` commands share: options, the tenant's ledger, dates, tables, errors."""
+"""What the `portfolio` commands share: options, the tenant's ledger, dates, tables, errors.
+
+The tenant defaults for a single user: `--tenant`, else $TRADEWIND_TENANT, else `tenant` in the
+[portfolio] table of the TOML file $TRADEWIND_CONFIG names, else "default".
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from tradewind.portfolio.ledger import Transaction
 from tradewind.portfolio.store import LedgerRepository, TenantScopeError, open_engine
 
 __all__ = [
+    "CurrencyOption",
     "DbOption",
     "FetchOption",
     "MethodOption",
@@ -23,15 +28,46 @@ __all__ = [
     "PriceUrlOption",
     "PriceVenueOption",
     "TenantOption",
+    "default_tenant",
     "fail",
     "open_ledger",
     "parse_day",
     "print_table",
+    "require_data",
     "write_batches",
 ]
 
+DEFAULT_TENANT = "default"
+
+
+def default_tenant() -> str:
+    """The tenant when no --tenant or $TRADEWIND_TENANT is given (see module docstring)."""
+    import tomllib
+
+    path = os.environ.get("TRADEWIND_CONFIG")
+    if path:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise fail(f"config file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise fail(f"config file {path} is not valid TOML: {exc}") from None
+        section = data.get("portfolio", {})
+        tenant = section.get("tenant") if isinstance(section, dict) else None
+        if isinstance(tenant, str) and tenant.strip():
+            return tenant.strip()
+    return DEFAULT_TENANT
+
+
 TenantOption = Annotated[
-    str, typer.Option("--tenant", envvar="TRADEWIND_TENANT", help="Tenant whose books to use.")
+    str,
+    typer.Option(
+        "--tenant",
+        envvar="TRADEWIND_TENANT",
+        default_factory=default_tenant,
+        show_default="$TRADEWIND_TENANT, config [portfolio] tenant, or 'default'",
+        help="Tenant whose books to use.",
+    ),
 ]
 DbOption = Annotated[
     str | None,
@@ -46,6 +82,7 @@ PoolingOption = Annotated[
     bool,
     typer.Option("--pooled/--per-wallet", help="One lot pool across accounts, or one per account."),
 ]
+CurrencyOption = Annotated[str, typer.Option("--currency", help="USD or EUR.")]
 FetchOption = Annotated[
     bool, typer.Option("--fetch-prices", help="Fetch missing candles from the price venue.")
 ]
@@ -92,6 +129,15 @@ def _audit_log(engine: Any) -> Any:
 
     key_path = Path(os.environ.get("TRADEWIND_AUDIT_KEY", str(DEFAULT_KEY_PATH)))
     return AuditLog(engine, load_or_create_signing_key(key_path))
+
+
+def require_data(repo: LedgerRepository) -> None:
+    """Refuse (exit 2) when the tenant has no transactions: a wrong --tenant, not empty books."""
+    if not repo.count():
+        raise fail(
+            f"tenant {repo.tenant!r} has no data: import a file or sync first "
+            "(or check --tenant / $TRADEWIND_TENANT)"
+        )
 
 
 def parse_day(text: str, *, end_of_day: bool = False) -> int:

@@ -91,6 +91,10 @@ class Transaction:
     external_id: str | None = None  # venue trade id / deposit id, informational
     tx_hash: str | None = None  # chain tx hash when known (transfer matching)
     note: str = ""
+    # The source's own valuation of the whole event (Koinly's "Net Worth"), in worth_currency.
+    # Not part of the content key: an API import of the same trade has none.
+    worth: Decimal | None = None
+    worth_currency: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, EntryKind):
@@ -100,6 +104,11 @@ class Transaction:
                 raise InvalidTransactionError(f"unknown entry kind {self.kind!r}") from None
         if isinstance(self.timestamp_ms, bool) or not isinstance(self.timestamp_ms, int):
             raise InvalidTransactionError(f"timestamp_ms must be int, got {self.timestamp_ms!r}")
+        if self.worth is not None:
+            if not isinstance(self.worth, Decimal) or not self.worth.is_finite() or self.worth < 0:
+                raise InvalidTransactionError(f"worth must be a Decimal >= 0, got {self.worth!r}")
+            if not self.worth_currency:
+                raise InvalidTransactionError("worth needs a worth_currency")
         for fee in self.fees:
             if fee.amount > 0:
                 raise InvalidTransactionError(

@@ -124,12 +124,14 @@ class ValuePoint:
 
     `value` sums what could be priced; `missing` names assets held but not priced (with the
     price's state), `stale` those priced from a stale price. Complete only when `missing` is empty.
+    `by_asset` is the value of each priced asset held (cash assets under "cash").
     """
 
     timestamp_ms: int
     value: Decimal
     missing: tuple[tuple[str, str], ...]
     stale: tuple[str, ...]
+    by_asset: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -156,11 +158,13 @@ def value_series(
         total = _ZERO
         missing = []
         stale = []
+        by_asset: dict[str, Decimal] = {}
         for asset, amount in sorted(holdings.items()):
             if amount == 0:
                 continue
             if asset in cash_assets:
                 total += amount
+                by_asset["cash"] = by_asset.get("cash", _ZERO) + amount
                 continue
             price = prices(asset, at)
             value = _usable(price)
@@ -170,5 +174,8 @@ def value_series(
             if isinstance(price, StalePrice):
                 stale.append(asset)
             total += value * amount
-        points.append(ValuePoint(at, total, tuple(missing), tuple(stale)))
+            by_asset[asset] = value * amount
+        points.append(
+            ValuePoint(at, total, tuple(missing), tuple(stale), tuple(sorted(by_asset.items())))
+        )
     return points

@@ -306,6 +306,40 @@ async def test_wrong_chain_and_bad_ranges_are_refused() -> None:
         EvmWalletImporter(FakeWeb3(_chain()), CHAIN, "0x123", [USDC])  # type: ignore[arg-type]
 
 
-@pytest.mark.skip(reason="needs anvil (chain issue)")
-async def test_against_a_local_anvil_node() -> None:
-    """Deploy an ERC-20 on anvil, move tokens and ether, import, compare balances."""
+async def test_against_a_local_anvil_node(chain_client: Any) -> None:
+    """On anvil (base, 8453): faucet USDC to a user, the user sends some USDC and ether away,
+    receives ether; the import must explain the on-chain balance changes exactly."""
+    w3 = chain_client.w3("base")
+    user = chain_client.local.users[0].address
+    other = chain_client.local.users[1].address
+    usdc = chain_client.contract("base", "MockUSDC")
+    first = await w3.eth.block_number + 1
+    eth_before = await w3.eth.get_balance(user)
+    usdc_before = await usdc.functions.balanceOf(user).call()
+    await chain_client.transact("base", usdc.functions.faucet(user, 250 * 10**6), other)
+    await chain_client.transact("base", usdc.functions.transfer(other, 40 * 10**6), user)
+    for sender, recipient, wei in ((other, user, 3 * 10**18), (user, other, 10**18)):
+        tx_hash = await w3.eth.send_transaction({"from": sender, "to": recipient, "value": wei})
+        await w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30, poll_latency=0.02)
+    last = await w3.eth.block_number
+    token = TokenInfo(usdc.address, "USDC", 6)
+    txs = await EvmWalletImporter(w3, 8453, user, [token]).fetch(first, last)
+    account = f"evm:8453:{user.lower()}"
+    assert [tx.kind for tx in txs] == [
+        EntryKind.DEPOSIT,
+        EntryKind.WITHDRAWAL,
+        EntryKind.DEPOSIT,
+        EntryKind.WITHDRAWAL,
+    ]
+    assert all(tx.tx_hash and tx.tx_hash.startswith("0x") for tx in txs)
+    total: dict[str, Decimal] = {}
+    for tx in txs:
+        for move in (*tx.movements, *tx.fees):
+            assert move.account == account
+            total[move.asset] = total.get(move.asset, Decimal(0)) + move.amount
+    usdc_after = await usdc.functions.balanceOf(user).call()
+    eth_after = await w3.eth.get_balance(user)
+    assert total["USDC"] == Decimal(usdc_after - usdc_before) / 10**6 == Decimal(210)
+    # Ether: +3 -1 and the gas of the user's two transactions, to the wei.
+    assert total["ETH"] == Decimal(eth_after - eth_before) / 10**18
+    assert Decimal(1) < total["ETH"] < Decimal(2)

@@ -44,7 +44,8 @@ def test_rows_become_the_right_kinds_and_movements(tmp_path: Path) -> None:
         Movement(ACC, "USDT", Decimal("-100")),
     )
     assert trade.fees == (Movement(ACC, "USDT", Decimal("-1")),)
-    assert "bought" in trade.note and "net worth 100 USD" in trade.note
+    assert trade.note == "bought"
+    assert (trade.worth, trade.worth_currency) == (Decimal("100"), "USD")
     assert (deposit.kind, deposit.tx_hash) == (EntryKind.DEPOSIT, "0xabc")
     assert deposit.movements == (Movement(ACC, "ETH", Decimal("0.5")),)
     assert income.kind is EntryKind.INCOME
@@ -79,7 +80,8 @@ def test_bad_rows_are_each_named_and_nothing_is_imported(tmp_path: Path) -> None
         "2025-01-07 00:00 UTC,-3,ETH,,,,,,,,,",  # 7: signed amount
         "2025-01-08 00:00 UTC,1,ETH,2,ETH,,,,,,,",  # 8: trade of ETH against ETH
         "2025-01-09 00:00 UTC,1,ETH,0.1,BTC,x,ETH,,,,,",  # 9: fee not a number
-        "2025-01-10 00:00 UTC,1,ETH,0.1,BTC,,,,,swap,,",  # 10: label on a trade
+        "2025-01-10 00:00 UTC,1,ETH,0.1,BTC,,,,,liquidity in,,",  # 10: label on a trade
+        "2025-01-11 00:00 UTC,1,ETH",  # 11: a short row hides none of the others
     )
     with pytest.raises(CsvImportError) as caught:
         list(read_csv(path, "koinly", ACC))
@@ -92,6 +94,7 @@ def test_bad_rows_are_each_named_and_nothing_is_imported(tmp_path: Path) -> None
         (8, "Received Currency"),
         (9, "Fee Amount"),
         (10, "Label"),
+        (11, None),
     ]
     assert "realized gain" in str(caught.value)
 

@@ -18,7 +18,11 @@ How each kind of transaction touches lots (money in the report currency, see Cos
               later yields an UnmatchedDisposal. Match it to a withdrawal to carry lots.
   WITHDRAWAL  an outflow not matched to a transfer removes lots without a sale (a Removal, for
               review): it is not guessed to be a sale.
-  INCOME, AIRDROP  acquisitions at market value. SPEND, FEE  disposals at market value.
+  INCOME, AIRDROP  acquisitions at market value, each also an IncomeRecord. SPEND, FEE
+              disposals at market value.
+A transaction's own `worth` (the source's valuation, e.g. Koinly's net worth) in the report
+currency is its market value: a crypto-to-crypto trade is a disposal at that value and an
+acquisition at the same value; income and spending of one asset are valued at it.
 A disposal no lot covers is an UnmatchedDisposal; a value no price covers is None plus a
 PriceIssue; neither is ever a silent zero.
 """
@@ -37,6 +41,7 @@ from tradewind.portfolio.costbasis.results import (
     CostBasisResult,
     DisposalKind,
     DisposalLeg,
+    IncomeRecord,
     OpenLot,
     PriceIssue,
     Removal,
@@ -124,6 +129,8 @@ class _Run:
         self.unmatched: list[UnmatchedDisposal] = []
         self.issues: list[PriceIssue] = []
         self.removals: list[Removal] = []
+        self.income_records: list[IncomeRecord] = []
+        self.currency = config.currency
         self.seq = 0
         self.fast = True  # tests switch the fast path off to compare it with the general one
 
@@ -145,11 +152,13 @@ class _Run:
 
     def result(self) -> CostBasisResult:
         open_lots: list[OpenLot] = []
+        new = tuple.__new__  # OpenLot's own __new__ is a Python frame per lot
         for key, pool in sorted(self.pools.items(), key=lambda item: str(item[0])):
             asset = key[1] if isinstance(key, tuple) else str(key)
             open_lots.extend(
-                OpenLot(
-                    lot.origin, lot.index, lot.account, asset, lot.qty, lot.cost, lot.acquired_ms
+                new(
+                    OpenLot,
+                    (lot.origin, lot.index, lot.account, asset, lot.qty, lot.cost, lot.acquired_ms),
                 )
                 for lot in pool.lots()
             )
@@ -162,6 +171,7 @@ class _Run:
             price_issues=tuple(self.issues),
             removals=tuple(self.removals),
             open_lots=tuple(open_lots),
+            income=tuple(self.income_records),
         )
 
     # -- building blocks -------------------------------------------------------------------
@@ -276,6 +286,7 @@ class _Run:
         last = len(pieces) - 1
         allocated = _ZERO
         append = self.legs.append
+        new = tuple.__new__
         long_cache = self.long_cache
         for j, (lot, q, cost) in enumerate(pieces):
             if proceeds is None:
@@ -290,20 +301,23 @@ class _Run:
             if long_from is None:
                 long_from = long_cache[acquired // _HOUR_MS] = self.long_from(acquired)
             append(
-                DisposalLeg(
-                    i,
-                    ts,
-                    kind,
-                    account,
-                    asset,
-                    q,
-                    share,
-                    cost,
-                    acquired,
-                    ts >= long_from,
-                    lot.origin,
-                    lot.index,
-                    lot.account,
+                new(
+                    DisposalLeg,
+                    (
+                        i,
+                        ts,
+                        kind,
+                        account,
+                        asset,
+                        q,
+                        share,
+                        cost,
+                        acquired,
+                        ts >= long_from,
+                        lot.origin,
+                        lot.index,
+                        lot.account,
+                    ),
                 )
             )
         if uncovered > 0:
@@ -401,7 +415,16 @@ class _Run:
         )
         self.acquire(i, tx, inc_index, inc.account, inc.asset, inc_qty, value)
 
+    def own_worth(self, tx: Transaction) -> Decimal | None:
+        """The transaction's own valuation when it is in the report currency."""
+        if tx.worth is not None and tx.worth_currency == self.currency:
+            return tx.worth
+        return None
+
     def market_value(self, i: int, tx: Transaction, inc: Movement, out: Movement) -> Decimal | None:
+        worth = self.own_worth(tx)
+        if worth is not None:
+            return worth
         # Price the incoming side; only when that fails try the outgoing side. Record an issue
         # only for the side whose price was used or, when neither is usable, for both.
         if self.prices is None:
@@ -518,11 +541,28 @@ class _Run:
             self.remove(i, tx, fee.account, fee.asset, -fee.amount)
 
     def income(self, i: int, tx: Transaction) -> None:
+        worth = self.own_worth(tx) if len(tx.movements) == 1 else None
+        label = income_label(tx.note)
         for index, move in enumerate(tx.movements):
             if move.amount < 0:
                 raise CostBasisInputError(_name(i, tx, f"{tx.kind} cannot move an asset out"))
-            if move.asset not in self.cash:
+            if worth is not None:
+                value: Decimal | None = worth
+            else:
                 value = self.value_of(i, tx, move.asset, move.amount)
+            self.income_records.append(
+                IncomeRecord(
+                    i,
+                    tx.timestamp_ms,
+                    str(tx.kind),
+                    label,
+                    move.account,
+                    move.asset,
+                    move.amount,
+                    value,
+                )
+            )
+            if move.asset not in self.cash:
                 self.acquire(i, tx, index, move.account, move.asset, move.amount, value)
         self.pay_fees_as_disposals(i, tx)
 
@@ -533,7 +573,8 @@ class _Run:
                 raise CostBasisInputError(_name(i, tx, f"{tx.kind} cannot move an asset in"))
             qty = -move.amount
             if move.asset not in self.cash:
-                value = self.value_of(i, tx, move.asset, qty)
+                worth = self.own_worth(tx) if len(tx.movements) == 1 else None
+                value = worth if worth is not None else self.value_of(i, tx, move.asset, qty)
                 self.dispose(
                     i,
                     tx,
@@ -545,6 +586,15 @@ class _Run:
                     named_required=kind is DisposalKind.SPEND,
                 )
         self.pay_fees_as_disposals(i, tx)
+
+
+def income_label(note: str) -> str:
+    """The source's label of an income ("label staking" in the note; importers write it)."""
+    for part in note.split(";"):
+        part = part.strip()
+        if part.startswith("label "):
+            return part[len("label ") :].strip()
+    return ""
 
 
 def _known_sum(pieces: list[Piece]) -> Decimal | None:

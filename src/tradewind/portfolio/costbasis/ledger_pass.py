@@ -9,10 +9,10 @@ compares the results.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tradewind.portfolio.costbasis.errors import CostBasisInputError
-from tradewind.portfolio.costbasis.pools import Lot, LotPool
+from tradewind.portfolio.costbasis.pools import SHARE_EXPONENT, Lot, LotPool
 from tradewind.portfolio.costbasis.results import DisposalKind, DisposalLeg, lot_id_of
 from tradewind.portfolio.ledger import EntryKind
 
@@ -42,6 +42,9 @@ def run_pass(run: _Run) -> None:
     append_leg = run.legs.append
     long_cache = run.long_cache
     lots_by_id = run.lots_by_id
+    selections = run.selections
+    keys = run.keys
+    new_leg = tuple.__new__  # DisposalLeg's own __new__ is a Python frame; the fields are fixed
     previous = -(2**63)
     for i, tx in enumerate(run.txs):
         ts = tx.timestamp_ms
@@ -107,7 +110,22 @@ def run_pass(run: _Run) -> None:
                 if pool is None:
                     pool = pools[key] = LotPool(method)
                 if specific:
-                    pieces, uncovered = take_named(i, pool, out.account, out.asset, qty, True)
+                    piece = _one_named_lot(
+                        selections,
+                        keys,
+                        i,
+                        run,
+                        lots_by_id,
+                        out.account,
+                        out.asset,
+                        qty,
+                        per_wallet,
+                    )
+                    if piece is not None:
+                        pool.total -= qty
+                        pieces, uncovered = [piece], _ZERO
+                    else:
+                        pieces, uncovered = take_named(i, pool, out.account, out.asset, qty, True)
                 else:
                     pieces, uncovered = pool.take(qty)
                 if uncovered or len(pieces) != 1:
@@ -119,21 +137,63 @@ def run_pass(run: _Run) -> None:
                 if long_from is None:
                     long_from = long_cache[acquired // _HOUR_MS] = run.long_from(acquired)
                 append_leg(
-                    DisposalLeg(
-                        i,
-                        ts,
-                        _SALE,
-                        out.account,
-                        out.asset,
-                        q,
-                        proceeds,
-                        cost,
-                        acquired,
-                        ts >= long_from,
-                        lot.origin,
-                        lot.index,
-                        lot.account,
+                    new_leg(
+                        DisposalLeg,
+                        (
+                            i,
+                            ts,
+                            _SALE,
+                            out.account,
+                            out.asset,
+                            q,
+                            proceeds,
+                            cost,
+                            acquired,
+                            ts >= long_from,
+                            lot.origin,
+                            lot.index,
+                            lot.account,
+                        ),
                     )
                 )
                 continue
         trade(i, tx)
+
+
+def _one_named_lot(
+    selections: Any,
+    keys: Any,
+    i: int,
+    run: _Run,
+    lots_by_id: dict[str, list[Lot]],
+    account: str,
+    asset: str,
+    qty: Decimal,
+    per_wallet: bool,
+) -> tuple[Lot, Decimal, Decimal | None] | None:
+    """The common specific-ID sale: one lot named for the whole quantity, held here.
+
+    Returns the piece taken, or None (nothing taken) for take_named_lots to handle the rest
+    with its checks and messages.
+    """
+    ref = (keys[i] if keys is not None else run.txs[i].content_key())[:16]
+    names = selections.get(ref)
+    if names is None or len(names) != 1:
+        return None
+    [(lot_id, named)] = names.items()
+    here = lots_by_id.get(lot_id)
+    if here is None or len(here) != 1 or named != qty:
+        return None
+    lot = here[0]
+    have = lot.qty
+    if have < qty or (per_wallet and lot.account != account):
+        return None
+    if lot.origin.movements[lot.index].asset != asset:
+        return None
+    cost = lot.cost
+    lot.qty = have - qty
+    if cost is None:
+        return lot, qty, None
+    part = cost if qty == have else (cost * qty / have).quantize(SHARE_EXPONENT)
+    lot.cost = cost - part
+    return lot, qty, part

@@ -40,3 +40,5 @@ class CostBasisConfig:
     pooling: LotPooling = LotPooling.PER_WALLET
     jurisdiction: Jurisdiction = UNITED_STATES
     cash_assets: frozenset[str] = field(default=DEFAULT_CASH_ASSETS)
+    currency: str = "USD"
+    """The report currency: a transaction's own `worth` in it values the whole event."""

@@ -3,8 +3,8 @@
 A disposal takes lots from a pool in method order without ever sorting:
     FIFO  a deque, oldest at the left; acquisitions arrive in time order and are appended
     LIFO  the same deque used as a stack, newest at the right
-    HIFO  a binary heap keyed (-cost per unit, acquired_ms): highest unit cost first; lots of
-          unknown cost last
+    HIFO  a binary heap keyed (-cost per unit, seq): highest unit cost first, then the older
+          (seq grows with acquisition time and pieces keep their lot's); unknown cost last
 A lot that arrives out of time order (moved in by a transfer, keeping its original acquisition
 date) goes to a small side heap; FIFO/LIFO take from whichever of deque end and heap top comes
 first in method order. Specific identification is a FIFO pool (used for transfers and fees nobody
@@ -32,7 +32,7 @@ _UNKNOWN_COST_KEY = Decimal("Infinity")
 _FIFO, _LIFO, _HIFO = 0, 1, 2
 _MODES = {"fifo": _FIFO, "specific_id": _FIFO, "lifo": _LIFO, "hifo": _HIFO}
 _tiebreak = count()
-_ACQUISITION_ORDER = attrgetter("acquired_ms", "seq")
+_ACQUISITION_ORDER = attrgetter("seq")  # seq grows with acquisition time (see Lot)
 
 WORK_PRECISION = 60
 """Significant digits the engine computes with (see share_of)."""
@@ -106,7 +106,7 @@ class LotPool:
         if mode == _HIFO:
             known = lot.cost is not None and lot.qty > 0
             unit = -(lot.cost / lot.qty) if known else _UNKNOWN_COST_KEY  # type: ignore[operator]
-            heapq.heappush(self._late, (unit, lot.acquired_ms, lot.seq, next(_tiebreak), lot))
+            heapq.heappush(self._late, (unit, lot.seq, next(_tiebreak), lot))
             return
         main = self._main
         if main:
@@ -129,8 +129,10 @@ class LotPool:
         main = self._main
         late = self._late
         mode = self._mode
+        if mode == _HIFO:
+            return self._take_heap(qty)
         while remaining > 0:
-            if mode == _HIFO or not main:
+            if not main:
                 if not late:
                     break
                 lot: Lot = late[0][-1]  # type: ignore[assignment]
@@ -151,6 +153,28 @@ class LotPool:
                     main.popleft()
                 else:
                     main.pop()
+                if have <= 0:
+                    continue
+                pieces.append((lot, have, lot.cost))
+                lot.qty = _ZERO
+                lot.cost = None if lot.cost is None else _ZERO
+                remaining -= have
+            else:
+                pieces.append((lot, remaining, _shrink(lot, remaining)))
+                remaining = _ZERO
+        self.total -= qty - remaining
+        return pieces, remaining
+
+    def _take_heap(self, qty: Decimal) -> tuple[list[Piece], Decimal]:
+        # HIFO: every lot is in the heap; the same steps as take() without the deque cases.
+        pieces: list[Piece] = []
+        remaining = qty
+        late = self._late
+        while remaining > 0 and late:
+            lot: Lot = late[0][-1]  # type: ignore[assignment]
+            have = lot.qty
+            if have <= remaining:
+                heapq.heappop(late)
                 if have <= 0:
                     continue
                 pieces.append((lot, have, lot.cost))

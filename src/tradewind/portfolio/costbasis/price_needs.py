@@ -20,10 +20,19 @@ def price_requests(
     Crypto-to-crypto trades need both sides, a fee in a third asset its asset, and income,
     airdrops, spending and fee transactions every non-cash asset they move.
     """
-    cash = (config or CostBasisConfig()).cash_assets
+    config = config or CostBasisConfig()
+    cash = config.cash_assets
     wanted: set[tuple[str, int]] = set()
     for tx in transactions:
         ts = tx.timestamp_ms
+        own_value = tx.worth is not None and tx.worth_currency == config.currency
+        if own_value and len(tx.movements) == (2 if tx.kind is EntryKind.TRADE else 1):
+            # valued by the source itself; only a fee in a third asset still needs a price
+            assets = {m.asset for m in tx.movements}
+            wanted.update(
+                (f.asset, ts) for f in tx.fees if f.asset not in cash and f.asset not in assets
+            )
+            continue
         if tx.kind is EntryKind.TRADE:
             assets = {m.asset for m in tx.movements}
             if len(tx.movements) == 2 and not assets & cash:

@@ -5,6 +5,7 @@
       ├─ unmatched     UnmatchedDisposal: quantity disposed with no known acquisition (flag)
       ├─ price_issues  PriceIssue: a value the run needed and could not price cleanly
       ├─ removals      Removal: lots that left without a sale (unmatched withdrawals)
+      ├─ income        IncomeRecord: rewards, staking, interest, airdrops at value when received
       └─ open_lots     OpenLot: what is still held at the end, with basis
 A value that could not be determined is None, never zero.
 """
@@ -23,6 +24,7 @@ __all__ = [
     "CostBasisResult",
     "DisposalKind",
     "DisposalLeg",
+    "IncomeRecord",
     "OpenLot",
     "PriceIssue",
     "Removal",
@@ -139,6 +141,24 @@ class OpenLot(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class IncomeRecord:
+    """An asset received as income (kind income or airdrop), valued when received.
+
+    `label` is the source's own word for it (staking, lending interest, …; "" when none);
+    `value` is None when neither the source nor a price gave a value.
+    """
+
+    tx_index: int
+    received_ms: int
+    kind: str
+    label: str
+    account: str
+    asset: str
+    quantity: Decimal
+    value: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
 class CostBasisResult:
     """Everything one cost-basis run over a ledger produced (see module docstring)."""
 
@@ -150,3 +170,4 @@ class CostBasisResult:
     price_issues: tuple[PriceIssue, ...]
     removals: tuple[Removal, ...]
     open_lots: tuple[OpenLot, ...]
+    income: tuple[IncomeRecord, ...] = ()

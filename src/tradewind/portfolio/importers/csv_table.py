@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from tradewind.portfolio.importers.errors import CsvImportError, RowProblem
+from tradewind.portfolio.importers.errors import CsvImportError, ImportInputError, RowProblem
 
 __all__ = ["CellError", "CsvRow", "CsvTable", "normalise_header", "read_table"]
 
@@ -36,12 +36,17 @@ class CsvRow:
 
 @dataclass(frozen=True, slots=True)
 class CsvTable:
-    """A CSV file's header (as written, and normalised → as written) and its non-blank rows."""
+    """A CSV file's header (as written, and normalised → as written) and its non-blank rows.
+
+    `problems` lists the rows that could not be split into the header's cells; the format's
+    parser still reads every other row so one pass reports every bad row of the file.
+    """
 
     path: Path
     headers: tuple[str, ...]
     names: dict[str, str]
     rows: tuple[CsvRow, ...]
+    problems: tuple[RowProblem, ...] = ()
 
     def has(self, column: str) -> bool:
         """Whether the file has `column` (normalised name)."""
@@ -61,16 +66,23 @@ class CsvTable:
         return self.names.get(column, column)
 
 
-def read_table(path: Path) -> CsvTable:
-    """Read `path` (UTF-8, optional BOM); the first non-blank row is the header.
+def read_table(path: Path, header_marker: str | None = None) -> CsvTable:
+    """Read `path` (UTF-8, optional BOM); the first non-blank row is the header, or with
+    `header_marker` the first row having a cell of that (normalised) name: exports such as
+    Coinbase's put a few lines of prose above the table.
 
-    A row with more or fewer cells than the header is a problem of that row; blank rows are
-    ignored. Raises CsvImportError listing every malformed row.
+    A row with more or fewer cells than the header is a problem of that row (kept in
+    `problems`); blank rows are ignored. A file that cannot be read at all raises
+    ImportInputError ("file not found: PATH"); an unreadable CSV raises CsvImportError.
     """
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ImportInputError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise ImportInputError(f"not a file: {path}") from None
     except OSError as exc:
-        raise CsvImportError(path, [RowProblem(0, None, f"cannot open: {exc.strerror}")]) from exc
+        raise ImportInputError(f"cannot open {path}: {exc.strerror}") from exc
     problems: list[RowProblem] = []
     rows: list[CsvRow] = []
     headers: list[str] | None = None
@@ -83,6 +95,10 @@ def read_table(path: Path) -> CsvTable:
                 if not any(cell.strip() for cell in cells):
                     continue
                 if headers is None:
+                    if header_marker is not None and header_marker not in {
+                        normalise_header(cell) for cell in cells
+                    }:
+                        continue
                     headers = [cell.strip() for cell in cells]
                     keys = [normalise_header(cell) for cell in cells]
                     continue
@@ -100,7 +116,7 @@ def read_table(path: Path) -> CsvTable:
             problems.append(RowProblem(reader.line_num + 1, None, f"unreadable CSV: {exc}"))
     if headers is None:
         raise CsvImportError(path, [RowProblem(1, None, "file is empty: no header row")])
-    if problems:
+    if any(p.message.startswith("unreadable CSV") for p in problems):
         raise CsvImportError(path, problems)
     names = {key: name for key, name in zip(keys, headers, strict=True)}
-    return CsvTable(path, tuple(headers), names, tuple(rows))
+    return CsvTable(path, tuple(headers), names, tuple(rows), tuple(problems))

@@ -5,12 +5,14 @@ Sent Currency, Received Amount, Received Currency, Fee Amount, Fee Currency, Net
 Net Worth Currency, Label (or "Tag"), Description, TxHash. Dates are UTC. Amounts are unsigned;
 the fee is on top of the sent amount, as Koinly reads it.
 
-    sent and received         TRADE   (label empty, "trade" or "exchange")
+    sent and received         TRADE   (label empty, "trade", "exchange" or "swap")
     received only             DEPOSIT; INCOME for reward, staking, mining, income, other income,
                               loan interest, lending interest, salary; AIRDROP for airdrop, fork
     sent only                 WITHDRAWAL; SPEND for gift, donation, lost, spend, payment;
                               FEE for cost, margin fee, loan fee, interest payment, tax
-Any other label (swap, realized gain, liquidity in/out, stake, unstake, ignored, …) is rejected
+Net Worth Amount/Currency is kept as the transaction's `worth`: the value of a swap (a disposal
+at fair market value and an acquisition at the same value) and of a reward when received.
+Any other label (realized gain, liquidity in/out, stake, unstake, ignored, …) is rejected
 with the row named, not guessed: those need a decision the ledger cannot make for the user.
 """
 
@@ -54,7 +56,7 @@ _OUTGOING = {
     "interest payment": EntryKind.FEE,
     "tax": EntryKind.FEE,
 }
-_TRADE_LABELS = {"", "trade", "exchange"}
+_TRADE_LABELS = {"", "trade", "exchange", "swap"}
 
 
 class _Columns:
@@ -131,11 +133,7 @@ def _koinly_row(row: CsvRow, columns: _Columns, account: str) -> Transaction:
         movements.append(Movement(account, sent[1], -sent[0]))
     fees = (Movement(account, fee[1], -fee[0]),) if fee else ()
     note_parts = [cells.get("description", "").strip()]
-    worth = cells.get("net worth amount", "").strip()
-    if worth:
-        note_parts.append(
-            f"net worth {worth} {cells.get('net worth currency', '').strip()}".strip()
-        )
+    worth = _side(row, table, "net worth amount", "net worth currency")
     if label:
         note_parts.append(f"label {label}")
     tx_hash = cells.get(columns.tx_hash, "").strip() or None
@@ -147,6 +145,8 @@ def _koinly_row(row: CsvRow, columns: _Columns, account: str) -> Transaction:
         source=KOINLY_SOURCE,
         tx_hash=tx_hash,
         note="; ".join(part for part in note_parts if part),
+        worth=worth[0] if worth else None,
+        worth_currency=worth[1] if worth else "",
     )
 
 

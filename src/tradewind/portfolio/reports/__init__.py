@@ -1,11 +1,14 @@
 """Reports of the portfolio desk over a cost-basis run.
 
-tax_year.py   year bounds, shared sums (complete legs only), decimal formatting
-summary.py    the JSON summary (method, year, proceeds, …, unmatched_disposals)
-gains_csv.py  capital-gains CSV, Form 8949-style CSV
-german.py     §23 EStG one-year-rule summary with the Freigrenze
-holdings.py   holdings at a moment, valued with price states
-html.py       HTML report with embedded matplotlib charts
+money.py         cents and 8-decimal quantities; totals from the rounded lines
+tax_year.py      year bounds, shared sums (proceeds of every disposal), decimal formatting
+completeness.py  what is unknown in a year and how to fix it; no verdict while anything is
+summary.py       the JSON summary (method, year, proceeds, …, missing)
+gains_csv.py     capital-gains CSV, Form 8949 by checkbox, its notes, Schedule D lines
+income.py        income of the year per month and asset (US ordinary income)
+german.py        § 23 / § 22 Nr. 3 EStG summary with both Freigrenzen, Anlage SO lines
+holdings.py      holdings at a moment, valued with price states
+html.py          HTML report with inline SVG charts
 """
 
 from __future__ import annotations

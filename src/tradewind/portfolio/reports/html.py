@@ -1,16 +1,20 @@
-"""The HTML gains report with charts: matplotlib PNGs embedded as base64, no external files.
+"""The HTML gains report with charts: matplotlib SVG inline, no external files.
 
-Charts: realised gain per month (short and long term stacked), portfolio value over time (points
-whose holdings could not all be priced are marked), and holdings by market value. Tables list
-the summary, every price state met, unmatched disposals and holdings. Floats appear only inside
-the charts' drawing; every number printed is an exact decimal string.
+Charts: holdings at market value over time (month ends, one stacked area per asset, cash
+apart), the current allocation (value per asset with its share and the total), and realised
+gain per month. Every chart is an inline <svg> inside a <figure data-chart=… data-series=…>
+whose attributes list what was plotted, so a browser test can check the charts hold data.
+Tables list the summary, income, price states, unmatched disposals, holdings and lots, each
+with a totals row; money in cents with its currency, quantities in 8 decimals. An incomplete
+year opens with the INCOMPLETE notice and its to-do list, and states no totals as known.
+Floats appear only inside the charts' drawing.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import io
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
@@ -19,9 +23,11 @@ from typing import Any
 from tradewind.portfolio.costbasis.jurisdiction import Jurisdiction
 from tradewind.portfolio.costbasis.results import CostBasisResult
 from tradewind.portfolio.pnl import ValuePoint
-from tradewind.portfolio.reports.holdings import HoldingRow, holdings_json
+from tradewind.portfolio.reports.completeness import missing_items
+from tradewind.portfolio.reports.holdings import HoldingRow, holdings_json, holdings_totals
+from tradewind.portfolio.reports.money import UNKNOWN, cents, money_text, quantity_text
 from tradewind.portfolio.reports.summary import gains_summary
-from tradewind.portfolio.reports.tax_year import decimal_text, local_date, year_figures
+from tradewind.portfolio.reports.tax_year import local_date, year_figures
 
 __all__ = ["html_report"]
 
@@ -29,37 +35,116 @@ _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
 table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem}
 th{background:#f3f3f3;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.flag{color:#a40000;font-weight:600}img{max-width:100%}
+tr.total td{font-weight:600;border-top:2px solid #444}
+.flag{color:#a40000;font-weight:600}.incomplete{border:3px solid #a40000;padding:1rem}
+figure{margin:1rem 0}figure svg{max-width:100%;height:auto}
 """
 
 
-def _png(figure: Any) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+def _grouped(value: Decimal) -> str:
+    """Cents with thousands separators, for chart labels: 12,345.67."""
+    return f"{cents(value):,.2f}"
 
 
-def _charts(
-    result: CostBasisResult,
-    year: int,
-    jurisdiction: Jurisdiction,
-    series: Sequence[ValuePoint],
-    rows: Sequence[HoldingRow],
-) -> list[tuple[str, str]]:
+def _svg(figure: Any) -> str:
     import matplotlib
 
-    matplotlib.use("Agg")
+    buffer = io.StringIO()
+    # Text as <text>, not outlines: numbers stay selectable and the page stays small; no
+    # creation date, so the same report renders to the same bytes.
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _figure(name: str, title: str, series: dict[str, Any], svg: str) -> str:
+    data = html.escape(json.dumps(series, sort_keys=True), quote=True)
+    return (
+        f"<h2>{html.escape(title)}</h2>"
+        f"<figure data-chart='{name}' data-series='{data}'>{svg}</figure>"
+    )
+
+
+def _value_chart(series: Sequence[ValuePoint], timezone: str, currency: str) -> str:
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    assets = sorted({a for p in series for a, _v in p.by_asset if a != "cash"})
+    labels = [local_date(p.timestamp_ms, timezone) for p in series]
+    stacks = {
+        asset: [float(dict(p.by_asset).get(asset, Decimal(0))) for p in series] for asset in assets
+    }
+    figure = Figure(figsize=(8, 3.6))
+    axes = figure.subplots()
+    xs = list(range(len(series)))
+    if assets:
+        axes.stackplot(xs, *stacks.values(), labels=assets)
+    totals = [sum(stack[x] for stack in stacks.values()) for x in xs]
+    axes.plot(xs, totals, color="black", linewidth=1, label="total (crypto)")
+    for x, point in enumerate(series):
+        if not point.complete:
+            axes.annotate("unpriced", (x, totals[x]), fontsize=7, color="#a40000")
+    axes.set_xticks(xs)
+    axes.set_xticklabels(labels, rotation=30, ha="right", fontsize=8)
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f} {currency}"))
+    axes.set_title(
+        f"Holdings at market value ({currency}); at year end "
+        f"{_grouped(Decimal(str(totals[-1])) if totals else Decimal(0))} {currency}"
+    )
+    axes.legend(fontsize=7, loc="upper left")
+    data = {
+        "x": labels,
+        "assets": {
+            a: [money_text(dict(p.by_asset).get(a, Decimal(0))) for p in series] for a in assets
+        },
+        "unpriced": [[a for a, _s in p.missing] for p in series],
+    }
+    return _figure("holdings-over-time", "Holdings at market value over time", data, _svg(figure))
+
+
+def _allocation_chart(rows: Sequence[HoldingRow], currency: str) -> str:
     from matplotlib.figure import Figure
 
-    charts = []
+    by_asset: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        if row.market_value is not None and row.market_value > 0:
+            by_asset[row.asset] += row.market_value
+    ranked = sorted(by_asset.items(), key=lambda item: item[1], reverse=True)
+    total = sum((cents(v) for _a, v in ranked), Decimal(0))
+    figure = Figure(figsize=(8, 0.6 + 0.45 * max(1, len(ranked))))
+    axes = figure.subplots()
+    names = [a for a, _v in ranked]
+    values = [float(v) for _a, v in ranked]
+    bars = axes.barh(names, values)
+    axes.invert_yaxis()
+    for bar, (_asset, value) in zip(bars, ranked, strict=True):
+        share = (value / total * 100) if total else Decimal(0)
+        axes.annotate(
+            f" {_grouped(value)} {currency} ({share:.1f} %)",
+            (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+            va="center",
+            fontsize=8,
+        )
+    axes.set_xticks([])
+    axes.set_title(f"Allocation at year end: total {_grouped(total)} {currency}")
+    data = {"assets": {a: money_text(v) for a, v in ranked}, "total": money_text(total)}
+    return _figure("allocation", "Current allocation", data, _svg(figure))
+
+
+def _gain_chart(
+    result: CostBasisResult, year: int, jurisdiction: Jurisdiction, currency: str
+) -> str:
+    from matplotlib.figure import Figure
+
     figures = year_figures(result, year, jurisdiction)
     short: dict[int, Decimal] = defaultdict(Decimal)
     long: dict[int, Decimal] = defaultdict(Decimal)
     for leg in figures.legs:
-        gain = leg.gain
-        if gain is None:
+        if leg.proceeds is None or leg.cost_basis is None:
             continue
         month = int(local_date(leg.disposed_ms, jurisdiction.timezone, "%m"))
+        gain = cents(leg.proceeds) - cents(leg.cost_basis)
         (long if leg.long_term else short)[month] += gain
     months = list(range(1, 13))
     figure = Figure(figsize=(8, 3.2))
@@ -70,66 +155,37 @@ def _charts(
         months, [float(long[m]) for m in months], bottom=short_values, label=jurisdiction.long_label
     )
     axes.set_xticks(months)
-    axes.set_title(f"Realised gain per month, {year}")
+    axes.set_title(f"Realised gain per month, {year} ({currency})")
     axes.legend()
-    charts.append(("Realised gain per month", _png(figure)))
-
-    if series:
-        figure = Figure(figsize=(8, 3.2))
-        axes = figure.subplots()
-        xs = list(range(len(series)))
-        axes.plot(xs, [float(p.value) for p in series], label="priced value")
-        gaps = [x for x, p in zip(xs, series, strict=True) if not p.complete]
-        if gaps:
-            axes.scatter(
-                gaps,
-                [float(series[x].value) for x in gaps],
-                color="red",
-                label="some holdings unpriced",
-            )
-        step = max(1, len(series) // 8)
-        axes.set_xticks(xs[::step])
-        axes.set_xticklabels(
-            [local_date(p.timestamp_ms, jurisdiction.timezone) for p in series[::step]],
-            rotation=30,
-            ha="right",
-        )
-        axes.set_title("Portfolio value")
-        axes.legend()
-        charts.append(("Portfolio value", _png(figure)))
-
-    valued = [r for r in rows if r.market_value is not None and r.market_value > 0]
-    if valued:
-        figure = Figure(figsize=(8, 3.2))
-        axes = figure.subplots()
-        axes.barh(
-            [f"{r.asset} @ {r.account}" for r in valued],
-            [float(r.market_value or 0) for r in valued],
-        )
-        axes.set_title("Holdings by market value")
-        charts.append(("Holdings by market value", _png(figure)))
-    return charts
+    data = {
+        jurisdiction.short_label: [money_text(short[m]) for m in months],
+        jurisdiction.long_label: [money_text(long[m]) for m in months],
+    }
+    return _figure("gain-per-month", "Realised gain per month", data, _svg(figure))
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], total: Sequence[Any] = ()) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = []
-    for row in rows:
-        cells = "".join(
-            f"<td class=num>{html.escape(str(c))}</td>"
-            if _numeric(c)
-            else f"<td>{html.escape('' if c is None else str(c))}</td>"
-            for c in row
-        )
-        body.append(f"<tr>{cells}</tr>")
+    body = [f"<tr>{_cells(row)}</tr>" for row in rows]
+    if total:
+        body.append(f"<tr class=total>{_cells(total)}</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _cells(row: Sequence[Any]) -> str:
+    return "".join(
+        f"<td class=num>{html.escape(str(c))}</td>"
+        if _numeric(c)
+        else f"<td>{html.escape('' if c is None else str(c))}</td>"
+        for c in row
+    )
 
 
 def _numeric(cell: Any) -> bool:
     if not isinstance(cell, str) or not cell:
         return False
     try:
-        Decimal(cell)
+        Decimal(cell.split(" ")[0])
     except ArithmeticError:
         return False
     return True
@@ -146,28 +202,83 @@ def html_report(
     extra: dict[str, Any] | None = None,
 ) -> str:
     """A self-contained HTML document of the year's gains with charts."""
+    import matplotlib
+
+    matplotlib.use("Agg")
     summary = gains_summary(result, year, jurisdiction, currency=currency, extra=extra)
+    figures = year_figures(result, year, jurisdiction)
+    missing = missing_items(figures, jurisdiction.timezone)
+
+    def amount(key: str) -> str:
+        value = summary[key]
+        return f"{value} {currency}" if value is not None else UNKNOWN
+
     parts = [
         "<!doctype html><html><head><meta charset=utf-8>",
         f"<title>Capital gains {year} ({html.escape(result.method)})</title>",
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>Capital gains {year}</h1>",
+    ]
+    if missing:
+        items = "".join(f"<li>{html.escape(item.text())}</li>" for item in missing)
+        parts.append(
+            f"<section class=incomplete id=incomplete><h2 class=flag>INCOMPLETE: "
+            f"{len(missing)} unknown value(s)</h2><p>No taxable gain or total can be given "
+            f"until these are fixed:</p><ol>{items}</ol></section>"
+        )
+    parts += [
         f"<p>Method {html.escape(result.method)}, lots {html.escape(result.pooling)}, "
         f"jurisdiction {html.escape(jurisdiction.code)}, currency {html.escape(currency)}.</p>",
         _table(
-            ["figure", "value"],
+            ["figure", f"value ({currency})"],
             [
-                ["proceeds", summary["proceeds"]],
-                ["cost basis", summary["cost_basis"]],
-                ["realised gain", summary["realized_gain"]],
-                [jurisdiction.short_label, summary["short_term_gain"]],
-                [jurisdiction.long_label, summary["long_term_gain"]],
-                ["disposals (lots consumed)", str(summary["disposals"])],
+                ["proceeds", amount("proceeds")],
+                ["cost basis", amount("cost_basis")],
+                [jurisdiction.short_label, amount("short_term_gain")],
+                [jurisdiction.long_label, amount("long_term_gain")],
             ],
+            ["realised gain", amount("realized_gain")],
         ),
-        "<h2>Price states</h2>",
-        _table(["state", "count"], [[k, str(v)] for k, v in summary["price_states"].items()]),
     ]
+    if series:
+        parts.append(_value_chart(series, jurisdiction.timezone, currency))
+    if holdings:
+        parts.append(_allocation_chart(holdings, currency))
+    parts.append(_gain_chart(result, year, jurisdiction, currency))
+    if figures.income:
+        parts.append("<h2>Income</h2>")
+        parts.append(
+            _table(
+                ["date", "account", "asset", "kind", "quantity", f"value ({currency})"],
+                [
+                    [
+                        local_date(r.received_ms, jurisdiction.timezone),
+                        r.account,
+                        r.asset,
+                        r.label or r.kind,
+                        quantity_text(r.quantity),
+                        money_text(r.value, unknown=UNKNOWN),
+                    ]
+                    for r in figures.income
+                ],
+                [
+                    "total",
+                    "",
+                    "",
+                    "",
+                    "",
+                    ", ".join(f"{k}: {v}" for k, v in summary["income"].items()) or "0.00",
+                ],
+            )
+        )
+    parts.append("<h2>Price states</h2>")
+    parts.append(
+        _table(
+            ["state", "count"],
+            [[k, str(v)] for k, v in summary["price_states"].items()],
+            ["total", str(sum(summary["price_states"].values()))],
+        )
+    )
     flagged = summary["unmatched_disposals"]
     parts.append(
         f"<h2 class={'flag' if flagged else ''}>Disposals with no known acquisition "
@@ -176,30 +287,16 @@ def html_report(
     if flagged:
         parts.append(
             _table(
-                ["date", "account", "asset", "quantity", "proceeds"],
+                ["date", "account", "asset", "quantity", f"proceeds ({currency})"],
                 [
-                    [
-                        u["date"],
-                        u["account"],
-                        u["asset"],
-                        u["quantity"],
-                        u["proceeds"] or "unpriced",
-                    ]
+                    [u["date"], u["account"], u["asset"], u["quantity"], u["proceeds"] or UNKNOWN]
                     for u in flagged
                 ],
+                ["total", "", "", "", str(len(flagged)) + " disposals"],
             )
         )
-    if summary["incomplete_disposals"]:
-        parts.append(
-            f"<p class=flag>{summary['incomplete_disposals']} lots consumed without a "
-            "known price or basis are not in the sums.</p>"
-        )
-    for title, png in _charts(result, year, jurisdiction, series, holdings):
-        parts.append(
-            f"<h2>{html.escape(title)}</h2>"
-            f"<img alt='{html.escape(title)}' src='data:image/png;base64,{png}'>"
-        )
     if holdings:
+        basis, value = holdings_totals(holdings)
         parts.append("<h2>Holdings at year end</h2>")
         parts.append(
             _table(
@@ -208,10 +305,10 @@ def html_report(
                     "asset",
                     "quantity",
                     "without known acquisition",
-                    "cost basis",
+                    f"cost basis ({currency})",
                     "price state",
-                    "price",
-                    "market value",
+                    f"price ({currency})",
+                    f"market value ({currency})",
                 ],
                 [
                     [
@@ -221,15 +318,25 @@ def html_report(
                         r["unlotted_quantity"],
                         r["cost_basis"],
                         r["price_state"],
-                        r["price"] or "",
-                        r["market_value"] or "",
+                        r["price"] or UNKNOWN,
+                        r["market_value"] or UNKNOWN,
                     ]
-                    for r in holdings_json(holdings)
+                    for r in holdings_json(holdings, currency)
+                ],
+                [
+                    "total",
+                    "",
+                    "",
+                    "",
+                    money_text(basis, unknown=UNKNOWN),
+                    "",
+                    "",
+                    money_text(value, unknown=UNKNOWN),
                 ],
             )
         )
-    figures = year_figures(result, year, jurisdiction)
     parts.append("<h2>Lots consumed</h2>")
+    shown = figures.legs[:5000]
     parts.append(
         _table(
             [
@@ -238,9 +345,9 @@ def html_report(
                 "account",
                 "asset",
                 "quantity",
-                "proceeds",
-                "basis",
-                "gain",
+                f"proceeds ({currency})",
+                f"basis ({currency})",
+                f"gain ({currency})",
                 "term",
             ],
             [
@@ -249,13 +356,29 @@ def html_report(
                     local_date(leg.acquired_ms, jurisdiction.timezone),
                     leg.account,
                     leg.asset,
-                    decimal_text(leg.quantity),
-                    decimal_text(leg.proceeds) or "unpriced",
-                    decimal_text(leg.cost_basis) or "unknown",
-                    decimal_text(leg.gain) or "unknown",
+                    quantity_text(leg.quantity),
+                    money_text(leg.proceeds, unknown=UNKNOWN),
+                    money_text(leg.cost_basis, unknown=UNKNOWN),
+                    money_text(
+                        None
+                        if leg.proceeds is None or leg.cost_basis is None
+                        else cents(leg.proceeds) - cents(leg.cost_basis),
+                        unknown=UNKNOWN,
+                    ),
                     jurisdiction.long_label if leg.long_term else jurisdiction.short_label,
                 ]
-                for leg in figures.legs[:5000]
+                for leg in shown
+            ],
+            [
+                "total",
+                "",
+                "",
+                "",
+                "",
+                amount("proceeds"),
+                amount("cost_basis"),
+                amount("realized_gain"),
+                "",
             ],
         )
     )

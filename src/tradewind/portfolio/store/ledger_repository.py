@@ -137,6 +137,8 @@ class LedgerRepository:
                 "external_id": tx.external_id,
                 "tx_hash": tx.tx_hash,
                 "note": tx.note,
+                "worth": None if tx.worth is None else normalize_amount(tx.worth),
+                "worth_currency": tx.worth_currency or None,
             }
             for key, tx in new
         ]
@@ -185,6 +187,8 @@ class LedgerRepository:
             TransactionRow.external_id,
             TransactionRow.tx_hash,
             TransactionRow.note,
+            TransactionRow.worth,
+            TransactionRow.worth_currency,
         )
         if since_ms is not None:
             query = query.where(TransactionRow.timestamp_ms >= since_ms)
@@ -215,7 +219,7 @@ class LedgerRepository:
             for tx_id, is_fee, account, asset, amount in session.execute(mv_query):
                 moves[tx_id][1 if is_fee else 0].append(Movement(account, asset, Decimal(amount)))
         result = []
-        for tx_id, key, kind, ts, source, external_id, tx_hash, note in heads:
+        for tx_id, key, kind, ts, source, external_id, tx_hash, note, worth, worth_cur in heads:
             plain, fees = moves.get(tx_id, ([], []))
             tx = Transaction(
                 kind=EntryKind(kind),
@@ -226,6 +230,8 @@ class LedgerRepository:
                 external_id=external_id,
                 tx_hash=tx_hash,
                 note=note,
+                worth=None if worth is None else Decimal(worth),
+                worth_currency=worth_cur or "",
             )
             result.append(StoredTransaction(tx_id, key, tx))
         return result

@@ -64,6 +64,8 @@ class TransactionRow(TenantScoped, Base):
     external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     tx_hash: Mapped[str | None] = mapped_column(String(128), nullable=True)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    worth: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    worth_currency: Mapped[str | None] = mapped_column(String(16), nullable=True)
     movements: Mapped[list[MovementRow]] = relationship(
         back_populates="transaction", order_by="MovementRow.position", lazy="selectin"
     )
