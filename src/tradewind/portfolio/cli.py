@@ -524,8 +524,7 @@ def prices_import_command(
     db: DbOption = None,
 ) -> None:
     """Store a price history (every bad row reported, nothing kept from a bad file)."""
-    import time
-
+    from tradewind.core.clock import LiveClock
     from tradewind.portfolio.importers.errors import ImportInputError
     from tradewind.portfolio.prices.history_files import read_history
     from tradewind.portfolio.prices.offline import ECB_VENUE, IMPORT_VENUE
@@ -543,7 +542,7 @@ def prices_import_command(
             raise fail(f"{path}: no EUR/{quote.strip().upper()} reference rates in the file")
     with open_ledger(tenant, db) as repo:
         cache = PriceCacheRepository(repo)
-        now = int(time.time() * 1000)
+        now = LiveClock().now_ns() // 1_000_000
         for candles in series:
             cache.store(venue, candles.symbol, candles.timeframe, candles.closes, now)
     for candles in series:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from tradewind.core.clock import LiveClock
 from tradewind.portfolio.prices.states import NoPrice, Priced, PriceResult, StalePrice
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class HistorySource:
         self._quote = quote
         self._par = frozenset({quote, *par_assets})
         self._stale_after_ms = stale_after_ms
-        self._clock_ms = clock_ms or (lambda: int(time.time() * 1000))
+        self._clock_ms = clock_ms or (lambda: LiveClock().now_ns() // 1_000_000)
         self._loaded: dict[tuple[str, str, str], tuple[list[int], list[Decimal]]] = {}
 
     def _series(self, venue: str, symbol: str, frame: str) -> tuple[list[int], list[Decimal]]:
