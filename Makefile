@@ -10,17 +10,21 @@ NODE_STAMP := node_modules/.installed
 CONTRACTS_STAMP := src/tradewind/chain/contracts/build/.built
 
 $(STAMP): pyproject.toml
+	@echo "[1/3] Python environment in $(VENV) (first time: about a minute)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "[1/3] installing Tradewind and its Python dependencies"
 	@$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	@touch $(STAMP)
 
 # anvil (local EVM nodes) and solc-js + OpenZeppelin come from npm, pinned by package-lock.json
 $(NODE_STAMP): package.json package-lock.json
+	@echo "[2/3] npm ci: anvil (local EVM nodes), solc, OpenZeppelin"
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
 $(CONTRACTS_STAMP): $(NODE_STAMP) scripts/build_contracts.mjs $(wildcard src/tradewind/chain/contracts/*.sol)
+	@echo "[3/3] compiling the Solidity contracts"
 	@node scripts/build_contracts.mjs
 
 install: $(STAMP) $(CONTRACTS_STAMP)
