@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.main
+from typer._click import exceptions as click_errors  # typer ships its own click
+from typer._click.core import Command, Context
+from typer.core import TyperGroup, TyperOption
 
 from tradewind.common.config import ConfigError, TradewindConfig, load_config
 from tradewind.common.logging import configure_logging
@@ -15,14 +21,25 @@ app = typer.Typer(
     help="Tradewind: a self-hosted crypto trading desk.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the traceback of an error (anywhere on the line)."),
+    ] = False,
+) -> None:
+    """Tradewind: a self-hosted crypto trading desk."""
 
 
 def _register_desks() -> None:
     # Sub-apps are imported here so `tradewind --help` stays fast and one broken desk cannot
     # take the whole command line down silently: an ImportError surfaces at start.
     from tradewind.app.trading_cli import balances_command, book_command, order_app
-    from tradewind.chain.bridge.cli import relayer_app
+    from tradewind.chain.bridge.cli import relayer_app, relayer_command
     from tradewind.chain.cli import chain_app
     from tradewind.portfolio.audit.cli import audit_app
     from tradewind.portfolio.cli import portfolio_app
@@ -34,7 +51,8 @@ def _register_desks() -> None:
         portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."
     )
     app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of the ledger.")
-    chain_app.add_typer(relayer_app, name="relayer")
+    # the relayer has no sub-commands: a plain command, so its usage says so
+    chain_app.command("relayer", help=relayer_app.info.help)(relayer_command)
     app.add_typer(
         chain_app, name="chain", help="Local EVM chains (anvil): start nodes, deploy contracts."
     )
@@ -67,7 +85,9 @@ def version() -> None:
 @app.command()
 def sim(
     config: ConfigOption = None,
-    port: Annotated[int | None, typer.Option(help="TCP port (0 picks a free one).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="TCP port (0 picks a free one).")
+    ] = None,
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     admin: Annotated[
         bool | None, typer.Option("--admin/--no-admin", help="Enable /admin/v1.")
@@ -110,7 +130,7 @@ def sim(
     cfg = _load(config)
     from tradewind.venues.sim.runner import clock_from_config, serve, settings_from_config
 
-    overrides = {
+    overrides: dict[str, object] = {
         key: value
         for key, value in {
             "port": port,
@@ -185,20 +205,86 @@ def serve(config: ConfigOption = None) -> None:
     import asyncio
 
     from tradewind.desks.index.serve import serve_desk
+    from tradewind.store.exclusive import lock_store
 
     cfg = _load(config)
+    # before anything reads or reconciles: a second desk on the same stores refuses at once
+    locks = [lock_store(cfg.desk.database), lock_store(cfg.desk.kernel_database)]
     try:
         asyncio.run(serve_desk(cfg))
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    finally:
+        for lock in locks:
+            lock.release()
 
 
 _register_desks()
 
 
+def _plain_metavars(command: Command) -> None:
+    # typer's help tags every option with its Python type (<bool>, <str>): a flag takes no
+    # value, and a text value reads better as its own name (--rest-url REST_URL)
+    help_option = command.get_help_option(Context(command))
+    for param in [*command.params, help_option]:
+        if not isinstance(param, TyperOption):
+            continue
+        if param.is_flag or param.count:
+            param.metavar = ""
+        elif (
+            param.metavar is None
+            and param.type_descriptor.annotation is str
+            and not param.type_descriptor.is_choice
+            and param.name
+        ):
+            param.metavar = param.name.upper()
+    if isinstance(command, TyperGroup):
+        for sub in command.commands.values():
+            _plain_metavars(sub)
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run the command line on ``argv``; the exit status (2 for a user error)."""
+    from tradewind.app.user_errors import USER_ERROR_STATUS, user_message
+
+    args = list(argv)
+    debug = "--debug" in args
+    args = [arg for arg in args if arg != "--debug"]
+    command = typer.main.get_command(app)
+    _plain_metavars(command)
+    try:
+        result = command.main(args, prog_name="tradewind", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:
+        exc.show()  # the help text (rich help prints itself while it is built)
+        return exc.exit_code
+    except click_errors.ClickException as exc:
+        where = (
+            exc.ctx.command_path if isinstance(exc, click_errors.UsageError) and exc.ctx else None
+        )
+        hint = f" (see `{where} --help`)" if where else ""
+        typer.echo(f"error: {exc.format_message()}{hint}", err=True)
+        return exc.exit_code
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if debug:
+            raise
+        message = user_message(exc)
+        if message is not None:
+            typer.echo(f"error: {message}", err=True)
+            return USER_ERROR_STATUS
+        typer.echo(
+            f"error: {type(exc).__name__}: {exc} (a Tradewind defect: run again with --debug for "
+            "the traceback and report it)",
+            err=True,
+        )
+        return 1
+    return result if isinstance(result, int) else 0
+
+
 def main() -> None:
-    app()
+    sys.exit(run(sys.argv[1:]))
 
 
 if __name__ == "__main__":
