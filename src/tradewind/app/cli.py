@@ -38,6 +38,11 @@ def _root(
 def _register_desks() -> None:
     # Sub-apps are imported here so `tradewind --help` stays fast and one broken desk cannot
     # take the whole command line down silently: an ImportError surfaces at start.
+    from tradewind.app.store_views import (
+        fills_command,
+        order_history_command,
+        positions_command,
+    )
     from tradewind.app.trading_cli import balances_command, book_command, order_app
     from tradewind.chain.bridge.cli import relayer_app, relayer_command
     from tradewind.chain.cli import chain_app
@@ -45,7 +50,10 @@ def _register_desks() -> None:
     from tradewind.portfolio.cli import portfolio_app
 
     app.command("book")(book_command)
+    order_app.command("history")(order_history_command)
     app.add_typer(order_app, name="order")
+    app.command("fills")(fills_command)
+    app.command("positions")(positions_command)
     app.command("balances")(balances_command)
     app.add_typer(
         portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."
