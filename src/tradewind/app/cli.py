@@ -38,6 +38,7 @@ def _root(
 def _register_desks() -> None:
     # Sub-apps are imported here so `tradewind --help` stays fast and one broken desk cannot
     # take the whole command line down silently: an ImportError surfaces at start.
+    from tradewind.app.index_cli import index_app
     from tradewind.app.store_views import (
         fills_command,
         order_history_command,
@@ -54,6 +55,7 @@ def _register_desks() -> None:
     app.add_typer(order_app, name="order")
     app.command("fills")(fills_command)
     app.command("positions")(positions_command)
+    app.add_typer(index_app, name="index")
     app.command("balances")(balances_command)
     app.add_typer(
         portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."
