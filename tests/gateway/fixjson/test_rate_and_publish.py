@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from tests.gateway.fixjson.conftest import RecordingHandler
 
 from tradewind.core.enums import OrderSide
 from tradewind.gateway.fixjson import GatewayLimits, InvalidPublication, MintInvoiceMessage
+from tradewind.gateway.fixjson.protocols import AccountKey, OrderResponse
+from tradewind.gateway.fixjson.publisher import GatewayPublisher
 
 TIGHT = GatewayLimits(rate_capacity=10, rate_refill_per_second=Decimal(1))
 """NewIndexOrder costs 5, a quote 2: two orders empty the bucket; 1 token back per second."""
@@ -234,3 +238,40 @@ async def test_publish_checksums_a_lowercase_address(gateway, keys) -> None:
     assert reached == 1
     with pytest.raises(InvalidPublication, match="not an address"):
         await gateway.publisher.publish(keys.chain_id, "alice", "IndexOrderFill", FILL)
+
+
+class _PublishingHandler(RecordingHandler):
+    """A desk that reports a fill (and, on cancel, the invoice) while it answers, as a fast
+    batch or a cancel does: the publication happens before the answer is returned."""
+
+    publisher: GatewayPublisher | None = None
+
+    async def new_index_order(self, account: AccountKey, msg: Any) -> OrderResponse:
+        assert self.publisher is not None
+        await self.publisher.publish(account.chain_id, account.address, "IndexOrderFill", FILL)
+        return await super().new_index_order(account, msg)
+
+    async def cancel_index_order(self, account: AccountKey, msg: Any) -> OrderResponse:
+        assert self.publisher is not None
+        await self.publisher.publish(account.chain_id, account.address, "IndexOrderFill", FILL)
+        invoice = desk_invoice(account.chain_id, account.address)
+        await self.publisher.publish(account.chain_id, account.address, "MintInvoice", invoice)
+        return await super().cancel_index_order(account, msg)
+
+
+async def test_the_answer_comes_before_the_reports_published_while_answering(
+    start_gateway, keys
+) -> None:
+    handler = _PublishingHandler()
+    gateway = await start_gateway(handler=handler)
+    handler.publisher = gateway.publisher
+    alice = await gateway.client()
+    await _answer(alice, await alice.quote("q", "TW10", "1", "1"))  # binds the account
+    await alice.new_index_order("o-1", "TW10", "buy", "100")
+    await alice.wait_for("IndexOrderFill")
+    await alice.cancel_index_order("o-1", "TW10", "100")
+    await alice.wait_for("MintInvoice")
+    assert [m.msg_type for m in alice.received[2:]] == [
+        "ACK", "NewIndexOrder", "IndexOrderFill",
+        "ACK", "CancelIndexOrder", "IndexOrderFill", "MintInvoice",
+    ]  # fmt: skip

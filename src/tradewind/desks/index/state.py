@@ -16,7 +16,7 @@ the constituent's step), residual first-come first-served, never beyond what an 
 for; what no order takes goes to the house inventory. When the order ends (the solver declares
 it complete, or the user cancels the rest) the slices beyond filled x units go back to the house
 and their cost is refunded, the index position grows by the filled quantity, the unspent
-collateral is freed and a MintInvoice is issued if anything was filled.
+collateral is freed and a MintInvoice is issued (an unfilled order's says nothing was minted).
 
 Sell (redeem): accepting reserves index tokens. Sell lots are shared the same way; when every
 unit is sold (or the order ends) the filled quantity is burned, the proceeds of the slices
@@ -553,10 +553,11 @@ class IndexDeskState:
         for batch in self._open_batches.values():
             batch.remaining.pop(order.key, None)
         outputs: list[Output] = list(self._reports([order], ts))
-        if order.filled > 0:
-            invoice = self._invoice(order, kept, ts)
-            self._invoices[order.key] = invoice
-            outputs.append(invoice)
+        # every ended order gets its final invoice, an unfilled one too (nothing minted,
+        # everything returned), so a client always learns how its order ended
+        invoice = self._invoice(order, kept, ts)
+        self._invoices[order.key] = invoice
+        outputs.append(invoice)
         return outputs
 
     def _invoice(self, order: IndexOrder, kept: list[Slice], ts: int) -> MintInvoice:
@@ -585,7 +586,10 @@ class IndexDeskState:
         account = order.account
         position = self._positions.view(account, definition.symbol).total
         if order.side is OrderSide.BUY:
-            routing = self._collateral.take_routing_fees(account, quote)
+            # routing fees ride on the first invoice that bought something
+            routing = (
+                self._collateral.take_routing_fees(account, quote) if order.filled > 0 else _ZERO
+            )
             paid = order.value + order.fee + routing
             remaining = order.amount - order.value - order.fee
         else:

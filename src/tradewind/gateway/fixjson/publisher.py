@@ -54,7 +54,7 @@ class GatewayPublisher:
         fields = self._fields(model, account, body)
         connections = self._registry.of_account(account)
         for connection in connections:
-            connection.send(
+            connection.push(
                 model, chain_id=account.chain_id, address=account.address, fields=fields
             )
         _log.debug("published", msg_type=msg_type, chain_id=chain_id, sessions=len(connections))

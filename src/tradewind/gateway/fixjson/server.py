@@ -186,34 +186,37 @@ class GatewayState:
             fields={"ref_seq_num": message.seq_num},
             target_comp_id=sender,
         )
-        try:
-            reply = await self._dispatch(account, message)
-            if reply is not None:
-                model, fields = reply
+        # outputs the desk pushes meanwhile (a fill report, the cancelled report and invoice)
+        # follow this answer on this connection
+        with connection.answering():
+            try:
+                reply = await self._dispatch(account, message)
+                if reply is not None:
+                    model, fields = reply
+                    connection.send(
+                        model,
+                        chain_id=account.chain_id,
+                        address=account.address,
+                        fields=fields,
+                        target_comp_id=sender,
+                    )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                _log.exception(
+                    "handler_failed", session=connection.session_id, msg_type=message.msg_type
+                )
                 connection.send(
-                    model,
+                    Nak,
                     chain_id=account.chain_id,
                     address=account.address,
-                    fields=fields,
+                    fields={
+                        "ref_seq_num": message.seq_num,
+                        "reason": RejectReason.INTERNAL,
+                        "text": "internal error",
+                    },
                     target_comp_id=sender,
                 )
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            _log.exception(
-                "handler_failed", session=connection.session_id, msg_type=message.msg_type
-            )
-            connection.send(
-                Nak,
-                chain_id=account.chain_id,
-                address=account.address,
-                fields={
-                    "ref_seq_num": message.seq_num,
-                    "reason": RejectReason.INTERNAL,
-                    "text": "internal error",
-                },
-                target_comp_id=sender,
-            )
 
     def _nak(
         self, connection: GatewayConnection, raw: str | bytes, rejected: MessageRejected
