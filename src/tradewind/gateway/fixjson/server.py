@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock, LiveClock
+from tradewind.gateway.fixjson.api_docs import add_offline_docs
 from tradewind.gateway.fixjson.connection import ConnectionRegistry, GatewayConnection
 from tradewind.gateway.fixjson.invoice_routes import RestError, invoice_router
 from tradewind.gateway.fixjson.limits import GatewayLimits
@@ -314,7 +315,10 @@ def build_gateway_app(
         version="1",
         description="FIX/JSON over WebSocket at /fix (schemas in docs/fix-json), invoices over "
         "REST. Decimals travel as strings, times as ISO-8601 UTC.",
+        docs_url=None,  # served from local assets below: the CDN ones leave the pages blank
+        redoc_url=None,
     )
+    add_offline_docs(app, title="Tradewind gateway")
     app.state.gateway = state
     app.state.publisher = state.publisher
 
