@@ -182,14 +182,23 @@ def demo(
             "exchange-only session.",
         ),
     ] = True,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Log lines on the screen too (else to a file).")
+    ] = False,
+    log_file: Annotated[
+        Path, typer.Option("--log-file", help="Where the logs go without --verbose.")
+    ] = Path("var/demo.log"),
 ) -> None:
     """The main job on embedded defaults: exchange, index desk and a scripted client."""
     import tempfile
-    from pathlib import Path
 
     from tradewind.app.demo import run_demo
 
     cfg = _load(config)
+    if not verbose:
+        # the screen tells the story; the key=value lines would drown it
+        configure_logging(cfg.log.level, cfg.log.format, path=log_file)
+        typer.echo(f"logs: {log_file} (--verbose shows them here)")
     if chain:
         from tradewind.app.demo_chain import run_chain_demo
 

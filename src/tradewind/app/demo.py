@@ -105,6 +105,8 @@ async def _order(client: FixJsonClient, coid: str, symbol: str, side: str, amoun
     _check(answer.msg_type == "ACK", f"{coid} was refused: {answer}")
     status = await client.wait_for("NewIndexOrder", lambda m: m.client_order_id == coid)
     _check(status.status == "new", f"{coid} rejected: {status.reason}")
+    console.print(f"  accepted; the desk works it in batches of exchange orders ({side}ing the "
+                  f"constituents of {symbol})")  # fmt: skip
     while True:
         message = await client.wait_for(
             ("IndexOrderFill", "MintInvoice"), lambda m: m.client_order_id == coid, timeout=120
@@ -113,7 +115,41 @@ async def _order(client: FixJsonClient, coid: str, symbol: str, side: str, amoun
             _print_fill(message)
             continue
         _print_invoice(message)
+        _explain(message)
         return message
+
+
+_EXPLAINED: set[str] = set()
+
+
+def _explain_once(topic: str, text: str) -> None:
+    if topic not in _EXPLAINED:
+        _EXPLAINED.add(topic)
+        console.print(f"  [dim]{text}[/]")
+
+
+def _explain(invoice: Any) -> None:
+    """What a reader asks on seeing the reports: why filled lags spent, where the rest went."""
+    remaining = Decimal(invoice.amount_remaining)
+    if invoice.side == "buy":
+        _explain_once(
+            "filled",
+            "why 'filled' stayed at 0.000 while 'spent' climbed: each batch buys some of every "
+            "constituent, and an index unit counts as filled only once all of its constituents "
+            "are bought; 'spent' is the collateral already turned into constituents.",
+        )
+        if remaining > 0:
+            console.print(
+                f"  [dim]{remaining:.4f} USDT was not spent (the basket is bought in whole "
+                f"index steps): it is free collateral again.[/]"
+            )
+    elif remaining > 0:
+        console.print(
+            f"  [dim]redeemed {invoice.quantity} of {Decimal(invoice.quantity) + remaining} "
+            f"{invoice.symbol}: a redemption sells whole index steps of every constituent, and "
+            f"the last {remaining} would have needed an exchange order below the venue's "
+            f"minimum size, so those tokens are handed back to the position.[/]"
+        )
 
 
 async def _script(runtime: IndexDeskRuntime) -> None:
