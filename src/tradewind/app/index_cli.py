@@ -5,6 +5,7 @@ write one.
     tradewind index order  O-1 TW10 buy 1000        # the answer, each fill report, the invoice
     tradewind index cancel O-1 TW10 1000            # cancel (the amount still to do)
     tradewind index status O-1                      # the order's invoice over REST, once it ended
+    tradewind index account                         # collateral, index positions, open orders
 
 Where the gateway listens (``--url``, default the [desk] port on this machine) and the key that
 signs (``--key`` or ``$TRADEWIND_CLIENT_KEY``: a 32-byte hex private key; the account is its
@@ -30,7 +31,7 @@ from tradewind.gateway.fixjson.messages import ServerMessage
 __all__ = ["index_app"]
 
 index_app = typer.Typer(
-    help="FIX/JSON client of the index desk: quote, order, cancel, status.",
+    help="FIX/JSON client of the index desk: quote, order, cancel, status, account.",
     no_args_is_help=True,
 )
 
@@ -88,6 +89,10 @@ def _line(message: ServerMessage) -> str:
     )
     shown = " ".join(f"{k}={_value(v)}" for k, v in fields.items() if v not in (None, [], {}))
     return f"{message.msg_type} {shown}"
+
+
+def _d(value: Decimal) -> str:
+    return format(value, "f")  # plain notation: never 0E-8
 
 
 def _value(value: Any) -> str:
@@ -227,6 +232,42 @@ def cancel_command(
             )
             typer.echo(_line(answer))
             return 0 if getattr(answer, "status", "") != "rejected" else 1
+
+    _run(work)
+
+
+@index_app.command("account")
+def account_command(
+    url: UrlOption = _DEFAULT_URL,
+    key: KeyOption = None,
+    chain_id: ChainOption = 42161,
+    sender: SenderOption = "CLIENT",
+    target: TargetOption = "TRADEWIND",
+    timeout: TimeoutOption = 30.0,
+) -> None:
+    """The account's collateral, index positions and open orders (AccountStatusRequest)."""
+    client = _client(url, _key(key), chain_id, sender, target)
+
+    async def work() -> int:
+        async with client:
+            seq = await client.account_status("cli")
+            if not await _admitted(client, seq, timeout):
+                return 1
+            status = await client.wait_for("AccountStatus", None, timeout)
+            for c in status.collateral:
+                typer.echo(
+                    f"collateral {c.asset} free={_d(c.free)} reserved={_d(c.reserved)} "
+                    f"deposited={_d(c.deposited)} spent={_d(c.spent)} proceeds={_d(c.proceeds)} "
+                    f"fees={_d(c.fees)}"
+                )
+            for p in status.positions:
+                typer.echo(f"position {p.symbol} free={_d(p.free)} reserved={_d(p.reserved)}")
+            for o in status.open_orders:
+                typer.echo(
+                    f"open {o.client_order_id} {o.side} {o.symbol} amount={_d(o.amount)} "
+                    f"filled={_d(o.filled_quantity)} status={o.status}"
+                )
+            return 0
 
     _run(work)
 

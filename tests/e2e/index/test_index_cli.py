@@ -51,6 +51,15 @@ async def test_index_commands_and_a_second_serve_refused(
         assert any(line.startswith("IndexOrderFill ") for line in lines), order.stdout
         assert lines[-1].startswith("MintInvoice ") and "client_order_id=o-1" in lines[-1]
 
+        account = _index(endpoints.ws_url, "account")
+        assert account.returncode == 0, account.stderr
+        lines = account.stdout.splitlines()
+        assert lines[0].startswith("ACK ")
+        collateral = next(line for line in lines if line.startswith("collateral USDT "))
+        assert "deposited=1000" in collateral and "spent=0 " not in collateral
+        assert any(line.startswith("position TW10 free=") for line in lines), lines
+        assert "E-" not in account.stdout
+
         status = _index(endpoints.ws_url, "status", "o-1")
         assert status.returncode == 0, status.stderr
         assert status.stdout.startswith("MintInvoice ") and "o-1" in status.stdout

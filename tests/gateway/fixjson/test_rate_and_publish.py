@@ -275,3 +275,34 @@ async def test_the_answer_comes_before_the_reports_published_while_answering(
         "ACK", "NewIndexOrder", "IndexOrderFill",
         "ACK", "CancelIndexOrder", "IndexOrderFill", "MintInvoice",
     ]  # fmt: skip
+
+
+class _AccountHandler(RecordingHandler):
+    async def account_status(self, account: AccountKey, msg: Any) -> dict[str, Any]:
+        self.calls.append(("account_status", account, msg))
+        return {
+            "collateral": [
+                {"asset": "USDT", "deposited": Decimal(1000), "proceeds": Decimal(0),
+                 "spent": Decimal("400.5"), "fees": Decimal("0.4"), "routing_fees": Decimal(0),
+                 "free": Decimal("599.1"), "reserved": Decimal(0)}
+            ],
+            "positions": [{"symbol": "TW10", "free": Decimal("4"), "reserved": Decimal(0)}],
+            "open_orders": [],
+        }  # fmt: skip
+
+
+async def test_account_status_answers_a_signed_request_only(start_gateway, keys) -> None:
+    handler = _AccountHandler()
+    gateway = await start_gateway(handler=handler)
+    alice = await gateway.client()
+    unsigned = alice.build("AccountStatusRequest", {"request_id": "r-0"}, sign=False)
+    nak = await alice.ack_or_nak(await alice.send_message(unsigned))
+    assert (nak.msg_type, nak.reason) == ("NAK", "unsigned")
+    assert handler.of("account_status") == []
+    assert (await _answer(alice, await alice.account_status("r-1"))).msg_type == "ACK"
+    status = await alice.wait_for("AccountStatus")
+    assert status.request_id == "r-1" and status.address == keys.alice_address
+    (usdt,) = status.collateral
+    assert (usdt.asset, usdt.free, usdt.spent) == ("USDT", Decimal("599.1"), Decimal("400.5"))
+    assert [(p.symbol, p.free) for p in status.positions] == [("TW10", Decimal(4))]
+    assert status.open_orders == ()

@@ -31,6 +31,7 @@ def test_one_schema_per_message_with_its_msg_type_pinned() -> None:
         "client.CancelIndexOrder.json",
         "client.NewQuoteRequest.json",
         "client.CancelQuoteRequest.json",
+        "client.AccountStatusRequest.json",
         "server.ACK.json",
         "server.NAK.json",
         "server.NewIndexOrder.json",
@@ -38,6 +39,7 @@ def test_one_schema_per_message_with_its_msg_type_pinned() -> None:
         "server.IndexOrderFill.json",
         "server.IndexQuoteResponse.json",
         "server.MintInvoice.json",
+        "server.AccountStatus.json",
         "rest.MintInvoice.json",
     }
     order = schemas["client.NewIndexOrder.json"]

@@ -256,6 +256,10 @@ class FixJsonClient:
             "CancelQuoteRequest", {"client_quote_id": client_quote_id, "symbol": symbol}, sign=sign
         )
 
+    async def account_status(self, request_id: str) -> int:
+        """Ask for the account's collateral, positions and open orders (signed)."""
+        return await self.send("AccountStatusRequest", {"request_id": request_id})
+
     # --- receiving ----------------------------------------------------------------------------
 
     async def wait_for(

@@ -1,6 +1,7 @@
 """How a desk plugs into the gateway: the calls the gateway makes, and what they return.
 
-    DeskHandler     async new_index_order / cancel_index_order / quote / cancel_quote
+    DeskHandler     async new_index_order / cancel_index_order / quote / cancel_quote /
+                    account_status
     InvoiceReader   get / between, sync (quick, in-memory) or async (I/O)
     AccountKey      (chain_id, address) a message acts for
     OrderResponse   the desk's answer to an order or a cancel
@@ -18,6 +19,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from tradewind.gateway.fixjson.messages import (
+    AccountStatusRequest,
     CancelIndexOrder,
     CancelQuoteRequest,
     MintInvoiceModel,
@@ -74,6 +76,13 @@ class DeskHandler(Protocol):
     async def quote(self, account: AccountKey, msg: NewQuoteRequest) -> Decimal: ...
 
     async def cancel_quote(self, account: AccountKey, msg: CancelQuoteRequest) -> None: ...
+
+    async def account_status(
+        self, account: AccountKey, msg: AccountStatusRequest
+    ) -> Mapping[str, Any]:
+        """``collateral``, ``positions``, ``open_orders`` as the AccountStatus fields want
+        them (desk dataclasses or mappings; Decimals, ``ts`` in integer ns)."""
+        ...
 
 
 InvoiceLike = MintInvoiceModel | Mapping[str, Any] | Any

@@ -29,6 +29,8 @@ from tradewind.gateway.fixjson.connection import ConnectionRegistry, GatewayConn
 from tradewind.gateway.fixjson.invoice_routes import RestError, invoice_router
 from tradewind.gateway.fixjson.limits import GatewayLimits
 from tradewind.gateway.fixjson.messages import (
+    AccountStatus,
+    AccountStatusRequest,
     Ack,
     CancelIndexOrder,
     CancelIndexOrderResponse,
@@ -53,6 +55,8 @@ from tradewind.gateway.fixjson.rate_limit import WeightedRateLimiter
 from tradewind.gateway.fixjson.rejections import MessageRejected, RejectReason
 from tradewind.gateway.fixjson.session import FixSession, ReplayGuard
 from tradewind.gateway.fixjson.signing import PrivateKeyLike, as_private_key
+from tradewind.gateway.fixjson.wire_bodies import InvalidDeskValue, desk_fields
+from tradewind.gateway.fixjson.wire_types import iso_from_ns
 
 __all__ = ["GatewayState", "HealthModel", "InvalidCompId", "build_gateway_app"]
 
@@ -277,6 +281,19 @@ class GatewayState:
         if isinstance(message, CancelQuoteRequest):
             await self.handler.cancel_quote(account, message)
             return None
+        if isinstance(message, AccountStatusRequest):
+            status = await self.handler.account_status(account, message)
+            try:
+                fields = desk_fields(status)
+            except InvalidDeskValue as exc:
+                raise _InvalidDeskAnswer(f"account_status returned {exc}") from None
+            return AccountStatus, {
+                "request_id": message.request_id,
+                "collateral": fields.get("collateral", ()),
+                "positions": fields.get("positions", ()),
+                "open_orders": fields.get("open_orders", ()),
+                "ts": fields.get("ts", iso_from_ns(self.clock.now_ns())),
+            }
         raise _InvalidDeskAnswer(f"no dispatch for {type(message).__name__}")  # pragma: no cover
 
 
