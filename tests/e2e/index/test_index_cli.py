@@ -13,6 +13,7 @@ from eth_account import Account
 from tests.e2e.conftest import SimAdmin
 from tests.e2e.index.desk_process import DeskProcess, post_deposit
 
+from tradewind.gateway.fixjson.client import FixJsonClient
 from tradewind.venues.sim.process import SimEndpoints
 
 TRADEWIND = str(Path(sys.executable).with_name("tradewind"))
@@ -59,6 +60,24 @@ async def test_index_commands_and_a_second_serve_refused(
         assert "deposited=1000" in collateral and "spent=0 " not in collateral
         assert any(line.startswith("position TW10 free=") for line in lines), lines
         assert "E-" not in account.stdout
+
+        # a client that missed everything asks for it again, from a time
+        async with FixJsonClient(endpoints.ws_url, USER_KEY, chain_id=CHAIN_ID) as client:
+            seq = await client.replay("r-1", 0)
+            assert (await client.ack_or_nak(seq)).msg_type == "ACK"
+            answer = await client.wait_for("ReplayResponse")
+            assert answer.request_id == "r-1" and answer.count >= 2
+            replayed = [
+                await client.wait_for(("IndexOrderFill", "MintInvoice"), None)
+                for _ in range(answer.count)
+            ]
+        o1 = [(m.msg_type, m.client_order_id) for m in replayed if m.client_order_id == "o-1"]
+        assert o1[0] == ("IndexOrderFill", "o-1") and o1[-1] == ("MintInvoice", "o-1")
+        later = max(m.ts for m in replayed if m.msg_type == "MintInvoice")
+        async with FixJsonClient(endpoints.ws_url, USER_KEY, chain_id=CHAIN_ID) as client:
+            seq = await client.replay("r-2", later + 1_000_000)  # the wire has ms
+            assert (await client.ack_or_nak(seq)).msg_type == "ACK"
+            assert (await client.wait_for("ReplayResponse")).count == 0
 
         status = _index(endpoints.ws_url, "status", "o-1")
         assert status.returncode == 0, status.stderr

@@ -8,20 +8,21 @@ database off the event loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from tradewind.core.enums import OrderSide
 from tradewind.desks.index.desk import DeskRejection, IndexDesk
 from tradewind.desks.index.journal import DeskJournal
-from tradewind.desks.index.reports import MintInvoice
+from tradewind.desks.index.reports import IndexOrderFillReport, MintInvoice
 from tradewind.gateway.fixjson.messages import (
     AccountStatusRequest,
     CancelIndexOrder,
     CancelQuoteRequest,
     NewIndexOrder,
     NewQuoteRequest,
+    ReplayRequest,
 )
 from tradewind.gateway.fixjson.protocols import AccountKey, OrderResponse, QuoteRejected
 from tradewind.gateway.fixjson.wire_types import iso_from_ns
@@ -82,6 +83,13 @@ class DeskGatewayHandler:
     ) -> Mapping[str, Any]:
         # read from the state the journal built: what the account's reports added up to
         return account_status_of(self._desk, account.chain_id, account.address)
+
+    async def replay(self, account: AccountKey, msg: ReplayRequest) -> Sequence[tuple[str, Any]]:
+        outputs = await self._desk.outputs_since(account.chain_id, account.address, msg.since)
+        return [
+            ("IndexOrderFill" if isinstance(o, IndexOrderFillReport) else "MintInvoice", o)
+            for o in outputs
+        ]
 
 
 def account_status_of(desk: IndexDesk, chain_id: int, address: str) -> dict[str, Any]:

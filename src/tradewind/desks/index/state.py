@@ -179,6 +179,15 @@ class IndexDeskState:
         self._invoices: dict[OrderKey, MintInvoice] = {}
         self._reported: dict[OrderKey, _Snapshot] = {}
 
+    def fresh(self) -> IndexDeskState:
+        """An empty state with these definitions and settings, to fold a journal into again
+        (the outputs of a replay are the outputs of the live run, in order)."""
+        return IndexDeskState(
+            self._definitions.values(),
+            collateral_precision=self._precision,
+            tokens_on_chain=self._tokens_on_chain,
+        )
+
     # -- applying events ------------------------------------------------------------------------
     def apply(self, event: IndexEvent) -> list[Output]:
         """Fold one journaled event into the state; the outputs it causes, in order."""

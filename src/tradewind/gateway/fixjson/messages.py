@@ -65,6 +65,8 @@ __all__ = [
     "NewIndexOrderResponse",
     "NewQuoteRequest",
     "OpenOrderModel",
+    "ReplayRequest",
+    "ReplayResponse",
     "ServerMessage",
     "ServerMessageBase",
     "StandardHeader",
@@ -238,8 +240,26 @@ class AccountStatusRequest(ClientMessageBase):
     request_id: ClientId
 
 
+class ReplayRequest(ClientMessageBase):
+    """Send again the account's ``IndexOrderFill`` and ``MintInvoice`` messages stamped at or
+    after ``since`` (those missed while disconnected); answered with a ``ReplayResponse``, then
+    the messages in their original order on this connection. Signed."""
+
+    MSG_TYPE: ClassVar[str] = "ReplayRequest"
+    SIGNATURE_REQUIRED: ClassVar[bool] = True
+    TRAILER_REQUIRED: ClassVar[bool] = True
+
+    request_id: ClientId
+    since: WireTimestamp
+
+
 ClientMessage = (
-    NewIndexOrder | CancelIndexOrder | NewQuoteRequest | CancelQuoteRequest | AccountStatusRequest
+    NewIndexOrder
+    | CancelIndexOrder
+    | NewQuoteRequest
+    | CancelQuoteRequest
+    | AccountStatusRequest
+    | ReplayRequest
 )
 """Any message a client may send."""
 
@@ -251,6 +271,7 @@ CLIENT_MESSAGES: Mapping[str, type[ClientMessageBase]] = {
         NewQuoteRequest,
         CancelQuoteRequest,
         AccountStatusRequest,
+        ReplayRequest,
     )
 }
 
@@ -441,6 +462,15 @@ class AccountStatus(ServerMessageBase):
     ts: WireTimestamp
 
 
+class ReplayResponse(ServerMessageBase):
+    """Answer to a ReplayRequest: ``count`` messages follow, oldest first."""
+
+    MSG_TYPE: ClassVar[str] = "ReplayResponse"
+
+    request_id: ClientId
+    count: int = Field(ge=0)
+
+
 ServerMessage = (
     Ack
     | Nak
@@ -450,6 +480,7 @@ ServerMessage = (
     | IndexQuoteResponse
     | MintInvoiceMessage
     | AccountStatus
+    | ReplayResponse
 )
 """Any message the gateway sends."""
 
@@ -464,6 +495,7 @@ SERVER_MESSAGES: Mapping[str, type[ServerMessageBase]] = {
         IndexQuoteResponse,
         MintInvoiceMessage,
         AccountStatus,
+        ReplayResponse,
     )
 }
 

@@ -60,6 +60,16 @@ class GatewayPublisher:
         _log.debug("published", msg_type=msg_type, chain_id=chain_id, sessions=len(connections))
         return len(connections)
 
+    def message(
+        self, account: AccountKey, msg_type: str, body: Any
+    ) -> tuple[type[ServerMessageBase], dict[str, Any]]:
+        """The model and checked fields of a pushable message for ``account`` (as ``publish``
+        builds them); raises ``InvalidPublication``."""
+        model = SERVER_MESSAGES.get(msg_type)
+        if model is None or model in (Ack, Nak):
+            raise InvalidPublication(f"cannot publish msg_type {msg_type!r}")
+        return model, self._fields(model, account, body)
+
     @staticmethod
     def _fields(model: type[ServerMessageBase], account: AccountKey, body: Any) -> dict[str, Any]:
         try:

@@ -22,6 +22,7 @@ DEFAULT_WEIGHTS: Mapping[str, int] = {
     "NewQuoteRequest": 2,
     "CancelQuoteRequest": 1,
     "AccountStatusRequest": 2,
+    "ReplayRequest": 5,
 }
 
 _NS_PER_S = 1_000_000_000

@@ -41,6 +41,8 @@ from tradewind.gateway.fixjson.messages import (
     NewIndexOrder,
     NewIndexOrderResponse,
     NewQuoteRequest,
+    ReplayRequest,
+    ReplayResponse,
     decode_json_object,
 )
 from tradewind.gateway.fixjson.protocols import (
@@ -195,6 +197,25 @@ class GatewayState:
         # follow this answer on this connection
         with connection.answering():
             try:
+                if isinstance(message, ReplayRequest):
+                    replayed = await self.handler.replay(account, message)
+                    built = [self.publisher.message(account, t, b) for t, b in replayed]
+                    connection.send(
+                        ReplayResponse,
+                        chain_id=account.chain_id,
+                        address=account.address,
+                        fields={"request_id": message.request_id, "count": len(built)},
+                        target_comp_id=sender,
+                    )
+                    for model, fields in built:
+                        connection.send(
+                            model,
+                            chain_id=account.chain_id,
+                            address=account.address,
+                            fields=fields,
+                            target_comp_id=sender,
+                        )
+                    return
                 reply = await self._dispatch(account, message)
                 if reply is not None:
                     model, fields = reply
