@@ -61,6 +61,21 @@ async def test_index_commands_and_a_second_serve_refused(
         assert any(line.startswith("position TW10 free=") for line in lines), lines
         assert "E-" not in account.stdout
 
+        # the same through signed REST
+        import time
+
+        import requests
+
+        from tradewind.gateway.fixjson.account_routes import signed_headers
+
+        path = f"/accounts/{CHAIN_ID}/{USER}/collateral"
+        rest = requests.get(
+            endpoints.url + path, headers=signed_headers(USER_KEY, path, time.time_ns()), timeout=10
+        )
+        assert rest.status_code == 200, rest.text
+        assert rest.json()[0]["asset"] == "USDT" and rest.json()[0]["deposited"] == "1000"
+        assert requests.get(endpoints.url + path, timeout=10).status_code == 401
+
         # a client that missed everything asks for it again, from a time
         async with FixJsonClient(endpoints.ws_url, USER_KEY, chain_id=CHAIN_ID) as client:
             seq = await client.replay("r-1", 0)

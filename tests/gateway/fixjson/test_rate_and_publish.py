@@ -278,8 +278,8 @@ async def test_the_answer_comes_before_the_reports_published_while_answering(
 
 
 class _AccountHandler(RecordingHandler):
-    async def account_status(self, account: AccountKey, msg: Any) -> dict[str, Any]:
-        self.calls.append(("account_status", account, msg))
+    async def account_status(self, account: AccountKey) -> dict[str, Any]:
+        self.calls.append(("account_status", account, None))
         return {
             "collateral": [
                 {"asset": "USDT", "deposited": Decimal(1000), "proceeds": Decimal(0),
@@ -306,3 +306,47 @@ async def test_account_status_answers_a_signed_request_only(start_gateway, keys)
     assert (usdt.asset, usdt.free, usdt.spent) == ("USDT", Decimal("599.1"), Decimal("400.5"))
     assert [(p.symbol, p.free) for p in status.positions] == [("TW10", Decimal(4))]
     assert status.open_orders == ()
+
+
+async def test_signed_rest_reads_of_an_account(start_gateway, keys) -> None:
+    import aiohttp
+    from tests.gateway.fixjson.conftest import ALICE_KEY, BOB_KEY
+
+    from tradewind.gateway.fixjson.account_routes import signed_headers
+
+    gateway = await start_gateway(handler=_AccountHandler())
+    base = f"/accounts/{keys.chain_id}/{keys.alice_address}"
+    now = gateway.clock.now_ns()
+    async with aiohttp.ClientSession(gateway.server.http_url) as http:
+
+        async def get(path: str, headers: dict[str, str]) -> tuple[int, Any]:
+            async with http.get(path, headers=headers) as response:
+                return response.status, await response.json()
+
+        status, body = await get(
+            f"{base}/collateral", signed_headers(ALICE_KEY, f"{base}/collateral", now)
+        )
+        assert status == 200 and body[0]["asset"] == "USDT" and body[0]["free"] == "599.1"
+        status, body = await get(
+            f"{base}/positions", signed_headers(ALICE_KEY, f"{base}/positions", now)
+        )
+        assert (status, body) == (200, [{"symbol": "TW10", "free": "4", "reserved": "0"}])
+        status, body = await get(
+            f"{base}/open-orders", signed_headers(ALICE_KEY, f"{base}/open-orders", now)
+        )
+        assert (status, body) == (200, [])
+        # refused, each with the REST error shape
+        status, body = await get(f"{base}/collateral", {})
+        assert (status, body["error"]) == (401, "unsigned")
+        status, body = await get(
+            f"{base}/collateral", signed_headers(BOB_KEY, f"{base}/collateral", now)
+        )
+        assert (status, body["error"]) == (401, "signer_mismatch")
+        # a signature of another path does not open this one
+        status, body = await get(
+            f"{base}/collateral", signed_headers(ALICE_KEY, f"{base}/positions", now)
+        )
+        assert (status, body["error"]) == (401, "bad_signature")
+        stale = signed_headers(ALICE_KEY, f"{base}/collateral", now - 10 * 60 * 10**9)
+        status, body = await get(f"{base}/collateral", stale)
+        assert (status, body["error"]) == (401, "stale_timestamp")

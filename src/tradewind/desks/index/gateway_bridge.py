@@ -17,7 +17,6 @@ from tradewind.desks.index.desk import DeskRejection, IndexDesk
 from tradewind.desks.index.journal import DeskJournal
 from tradewind.desks.index.reports import IndexOrderFillReport, MintInvoice
 from tradewind.gateway.fixjson.messages import (
-    AccountStatusRequest,
     CancelIndexOrder,
     CancelQuoteRequest,
     NewIndexOrder,
@@ -78,9 +77,7 @@ class DeskGatewayHandler:
         # quotes are answered at once and hold nothing, so there is nothing to release
         return None
 
-    async def account_status(
-        self, account: AccountKey, msg: AccountStatusRequest
-    ) -> Mapping[str, Any]:
+    async def account_status(self, account: AccountKey) -> Mapping[str, Any]:
         # read from the state the journal built: what the account's reports added up to
         return account_status_of(self._desk, account.chain_id, account.address)
 

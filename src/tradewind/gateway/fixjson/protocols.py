@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from tradewind.gateway.fixjson.messages import (
-    AccountStatusRequest,
     CancelIndexOrder,
     CancelQuoteRequest,
     MintInvoiceModel,
@@ -78,9 +77,7 @@ class DeskHandler(Protocol):
 
     async def cancel_quote(self, account: AccountKey, msg: CancelQuoteRequest) -> None: ...
 
-    async def account_status(
-        self, account: AccountKey, msg: AccountStatusRequest
-    ) -> Mapping[str, Any]:
+    async def account_status(self, account: AccountKey) -> Mapping[str, Any]:
         """``collateral``, ``positions``, ``open_orders`` as the AccountStatus fields want
         them (desk dataclasses or mappings; Decimals, ``ts`` in integer ns)."""
         ...

@@ -12,6 +12,7 @@ Desk outputs reach clients through ``app.state.publisher`` (``GatewayPublisher``
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -24,6 +25,7 @@ from pydantic import BaseModel
 
 from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock, LiveClock
+from tradewind.gateway.fixjson.account_routes import account_router
 from tradewind.gateway.fixjson.api_docs import add_offline_docs
 from tradewind.gateway.fixjson.connection import ConnectionRegistry, GatewayConnection
 from tradewind.gateway.fixjson.invoice_routes import RestError, invoice_router
@@ -303,7 +305,7 @@ class GatewayState:
             await self.handler.cancel_quote(account, message)
             return None
         if isinstance(message, AccountStatusRequest):
-            status = await self.handler.account_status(account, message)
+            status = await self.handler.account_status(account)
             try:
                 fields = desk_fields(status)
             except InvalidDeskValue as exc:
@@ -380,6 +382,12 @@ def build_gateway_app(
         )
 
     app.include_router(invoice_router(invoices, state.limits))
+
+    async def read_account(chain_id: int, address: str) -> Mapping[str, Any]:
+        fields = desk_fields(await state.handler.account_status(AccountKey(chain_id, address)))
+        return {key: fields.get(key, ()) for key in ("collateral", "positions", "open_orders")}
+
+    app.include_router(account_router(read_account, state.clock, state.limits.timestamp_window_ns))
 
     @app.websocket("/fix")
     async def fix(websocket: WebSocket) -> None:
