@@ -25,7 +25,7 @@ from tradewind.core.clock import Clock
 from tradewind.gateway.fixjson.invoice_routes import RestError, _address
 from tradewind.gateway.fixjson.messages import CollateralModel, IndexPositionModel, OpenOrderModel
 from tradewind.gateway.fixjson.rejections import MessageRejected
-from tradewind.gateway.fixjson.signing import PrivateKeyLike, recover_signer, sign_message
+from tradewind.gateway.fixjson.signing import recover_signer, sign_message
 from tradewind.gateway.fixjson.wire_types import iso_from_ns, ns_from_wire_timestamp
 
 __all__ = ["AccountReader", "account_router", "signed_headers"]
@@ -41,10 +41,9 @@ def _signed_body(method: str, path: str, timestamp: str) -> dict[str, Any]:
     return {"method": method, "path": path, "timestamp": timestamp}
 
 
-def signed_headers(
-    private_key: PrivateKeyLike, path: str, now_ns: int, method: str = "GET"
-) -> dict[str, str]:
-    """The three headers that sign a request to ``path`` (without query) at ``now_ns``."""
+def signed_headers(private_key: str, path: str, now_ns: int, method: str = "GET") -> dict[str, str]:
+    """The three headers that sign a request to ``path`` (without query) at ``now_ns`` with
+    ``private_key`` (0x + 64 hex)."""
     timestamp = iso_from_ns(now_ns)
     trailer = sign_message(_signed_body(method, path, timestamp), private_key)["standard_trailer"]
     return {
