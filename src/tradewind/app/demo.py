@@ -186,20 +186,33 @@ async def _serve(sim: SimEndpoints, cfg: TradewindConfig, tmp: Path, once: bool)
         name="sim", rest_url=sim.rest_url, ws_url=sim.ws_url, api_key=sim.api_key,
         api_secret=sim.api_secret,
     )  # fmt: skip
+    # Ctrl-C at any moment stops through the runtime's own shutdown (sessions and sockets
+    # closed), instead of a KeyboardInterrupt tearing the loop down mid-flight
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     console.print("[bold]starting the index desk[/] (books for every constituent first)")
     async with IndexDeskRuntime(desk_config, venue) as runtime:
         console.print(f"gateway {runtime.ws_url}   REST {runtime.url}/invoices   "
                       f"OpenAPI {runtime.url}/openapi.json")  # fmt: skip
-        await _script(runtime)
+        script = asyncio.create_task(_script(runtime))
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait((script, stopped), return_when=asyncio.FIRST_COMPLETED)
+        if not script.done():
+            script.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await script
+            console.print("stopped")
+            return
+        stopped.cancel()
+        script.result()  # a DemoFailure surfaces here
         console.print("[green]demo finished[/]")
         if once:
             return
         console.print("serving until Ctrl-C")
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
+        console.print("stopped")
 
 
 def run_demo(cfg: TradewindConfig, *, once: bool = False) -> int:

@@ -15,8 +15,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from tradewind.common.config import ENV_PREFIX, TradewindConfig
-from tradewind.venues.sim.chain_config import SimChainConfig
+from tradewind.common.config import ENV_PREFIX, SimConfig, TradewindConfig
 
 __all__ = ["render_config_docs"]
 
@@ -102,9 +101,12 @@ def render_config_docs() -> str:
         lines.extend(_table(model, section))
         lines.append("")
         if section == "sim":
+            # the model of one [sim.chains.NETWORK] table, read off the field (common may not
+            # import the simulator)
+            chain_model = get_args(SimConfig.model_fields["chains"].annotation)[1]
             lines.append("### [sim.chains.NETWORK]\n")
-            lines.append(inspect.cleandoc(SimChainConfig.__doc__ or "") + "\n")
-            lines.extend(_table(SimChainConfig, None))
+            lines.append(inspect.cleandoc(chain_model.__doc__ or "") + "\n")
+            lines.extend(_table(chain_model, None))
             lines.append("")
     return "\n".join(lines)
 
