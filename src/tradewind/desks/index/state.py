@@ -700,7 +700,8 @@ class IndexDeskState:
 
     def accounts(self) -> tuple[Account, ...]:
         """Every account that ever held collateral, in order."""
-        return tuple(sorted({account for account, _ in self._collateral}))
+        held = self._collateral.keys()  # CollateralBook's (account, asset) pairs; not a dict
+        return tuple(sorted({account for account, _ in held}))
 
     def _view(self, order: IndexOrder) -> OrderView:
         report = self._report(order, order.ts_last)
