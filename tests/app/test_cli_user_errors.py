@@ -107,3 +107,19 @@ def test_relayer_usage_has_no_subcommands() -> None:
     assert result.returncode == 0
     assert "COMMAND" not in result.stdout
     assert "tradewind chain relayer [OPTIONS]" in result.stdout
+
+
+def test_serve_port_in_use_is_refused_before_start_up(busy_port: int, tmp_path: Path) -> None:
+    import os
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TRADEWIND_")},
+        "TRADEWIND_DESK__PORT": str(busy_port),
+        "TRADEWIND_DESK__DATABASE": str(tmp_path / "desk.sqlite"),
+        "TRADEWIND_DESK__KERNEL_DATABASE": str(tmp_path / "kernel.sqlite"),
+    }
+    result = subprocess.run(
+        [TRADEWIND, "serve"], capture_output=True, text=True, timeout=60, env=env, check=False
+    )
+    line = _one_line_error(result)
+    assert "cannot listen" in line and "Address already in use" in line

@@ -230,6 +230,7 @@ def serve(config: ConfigOption = None) -> None:
     # before anything reads or reconciles: a second desk on the same stores refuses at once
     locks = [lock_store(cfg.desk.database), lock_store(cfg.desk.kernel_database)]
     try:
+        _check_port_free(cfg.desk.host, cfg.desk.port)  # before minutes of start-up, not after
         asyncio.run(serve_desk(cfg))
     finally:
         for lock in locks:
@@ -237,6 +238,17 @@ def serve(config: ConfigOption = None) -> None:
 
 
 _register_desks()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Raise the OSError of binding ``host:port`` now (port 0 always binds)."""
+    import socket
+
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
 
 
 def _plain_metavars(command: Command) -> None:
