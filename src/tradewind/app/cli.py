@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+import typer.main
+from typer._click import exceptions as click_errors  # typer ships its own click
+from typer._click.core import Command, Context
+from typer.core import TyperGroup, TyperOption
 
 from tradewind.common.config import ConfigError, TradewindConfig, load_config
 from tradewind.common.logging import configure_logging
@@ -15,15 +21,32 @@ app = typer.Typer(
     help="Tradewind: a self-hosted crypto trading desk.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the traceback of an error (anywhere on the line)."),
+    ] = False,
+) -> None:
+    """Tradewind: a self-hosted crypto trading desk."""
 
 
 def _register_desks() -> None:
     # Sub-apps are imported here so `tradewind --help` stays fast and one broken desk cannot
     # take the whole command line down silently: an ImportError surfaces at start.
     from tradewind.app.custody_cli import move_app
+    from tradewind.app.index_cli import index_app
+    from tradewind.app.store_views import (
+        fills_command,
+        order_history_command,
+        positions_command,
+    )
     from tradewind.app.trading_cli import balances_command, book_command, order_app
-    from tradewind.chain.bridge.cli import relayer_app
+    from tradewind.chain.bridge.cli import relayer_app, relayer_command
     from tradewind.chain.cli import chain_app, set_pool_plan_source
     from tradewind.custody.cli import custody_app
     from tradewind.custody.otc_cli import otc_app
@@ -31,7 +54,11 @@ def _register_desks() -> None:
     from tradewind.portfolio.cli import portfolio_app
 
     app.command("book")(book_command)
+    order_app.command("history")(order_history_command)
     app.add_typer(order_app, name="order")
+    app.command("fills")(fills_command)
+    app.command("positions")(positions_command)
+    app.add_typer(index_app, name="index")
     app.command("balances")(balances_command)
     app.add_typer(
         portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."
@@ -42,7 +69,8 @@ def _register_desks() -> None:
 
     set_pool_plan_source(sim_pool_plan)
     chain_app.command("feeder")(feeder_command)
-    chain_app.add_typer(relayer_app, name="relayer")
+    # the relayer has no sub-commands: a plain command, so its usage says so
+    chain_app.command("relayer", help=relayer_app.info.help)(relayer_command)
     app.add_typer(
         chain_app, name="chain", help="Local EVM chains (anvil): start nodes, deploy contracts."
     )
@@ -80,7 +108,9 @@ def version() -> None:
 @app.command()
 def sim(
     config: ConfigOption = None,
-    port: Annotated[int | None, typer.Option(help="TCP port (0 picks a free one).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="TCP port (0 picks a free one).")
+    ] = None,
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     admin: Annotated[
         bool | None, typer.Option("--admin/--no-admin", help="Enable /admin/v1.")
@@ -123,7 +153,7 @@ def sim(
     cfg = _load(config)
     from tradewind.venues.sim.runner import clock_from_config, serve, settings_from_config
 
-    overrides: dict[str, Any] = {
+    overrides: dict[str, object] = {
         key: value
         for key, value in {
             "port": port,
@@ -165,14 +195,23 @@ def demo(
             "exchange-only session.",
         ),
     ] = True,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Log lines on the screen too (else to a file).")
+    ] = False,
+    log_file: Annotated[
+        Path, typer.Option("--log-file", help="Where the logs go without --verbose.")
+    ] = Path("var/demo.log"),
 ) -> None:
     """The main job on embedded defaults: exchange, index desk and a scripted client."""
     import tempfile
-    from pathlib import Path
 
     from tradewind.app.demo import run_demo
 
     cfg = _load(config)
+    if not verbose:
+        # the screen tells the story; the key=value lines would drown it
+        configure_logging(cfg.log.level, cfg.log.format, path=log_file)
+        typer.echo(f"logs: {log_file} (--verbose shows them here)")
     if chain:
         from tradewind.app.demo_chain import run_chain_demo
 
@@ -198,20 +237,98 @@ def serve(config: ConfigOption = None) -> None:
     import asyncio
 
     from tradewind.desks.index.serve import serve_desk
+    from tradewind.store.exclusive import lock_store
 
     cfg = _load(config)
+    # before anything reads or reconciles: a second desk on the same stores refuses at once
+    locks = [lock_store(cfg.desk.database), lock_store(cfg.desk.kernel_database)]
     try:
+        _check_port_free(cfg.desk.host, cfg.desk.port)  # before minutes of start-up, not after
         asyncio.run(serve_desk(cfg))
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    finally:
+        for lock in locks:
+            lock.release()
 
 
 _register_desks()
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Raise the OSError of binding ``host:port`` now (port 0 always binds)."""
+    import socket
+
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+
+
+def _plain_metavars(command: Command) -> None:
+    # typer's help tags every option with its Python type (<bool>, <str>): a flag takes no
+    # value, and a text value reads better as its own name (--rest-url REST_URL)
+    help_option = command.get_help_option(Context(command))
+    for param in [*command.params, help_option]:
+        if not isinstance(param, TyperOption):
+            continue
+        if param.is_flag or param.count:
+            param.metavar = ""
+        elif (
+            param.metavar is None
+            and param.type_descriptor.annotation is str
+            and not param.type_descriptor.is_choice
+            and param.name
+        ):
+            param.metavar = param.name.upper()
+    if isinstance(command, TyperGroup):
+        for sub in command.commands.values():
+            _plain_metavars(sub)
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run the command line on ``argv``; the exit status (2 for a user error)."""
+    from tradewind.app.user_errors import USER_ERROR_STATUS, user_message
+
+    args = list(argv)
+    debug = "--debug" in args
+    args = [arg for arg in args if arg != "--debug"]
+    command = typer.main.get_command(app)
+    _plain_metavars(command)
+    try:
+        result = command.main(args, prog_name="tradewind", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:
+        exc.show()  # the help text (rich help prints itself while it is built)
+        return exc.exit_code
+    except click_errors.ClickException as exc:
+        where = (
+            exc.ctx.command_path if isinstance(exc, click_errors.UsageError) and exc.ctx else None
+        )
+        hint = f" (see `{where} --help`)" if where else ""
+        typer.echo(f"error: {exc.format_message()}{hint}", err=True)
+        return exc.exit_code
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if debug:
+            raise
+        message = user_message(exc)
+        if message is not None:
+            typer.echo(f"error: {message}", err=True)
+            return USER_ERROR_STATUS
+        typer.echo(
+            f"error: {type(exc).__name__}: {exc} (a Tradewind defect: run again with --debug for "
+            "the traceback and report it)",
+            err=True,
+        )
+        return 1
+    return result if isinstance(result, int) else 0
+
+
 def main() -> None:
-    app()
+    sys.exit(run(sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -105,6 +105,8 @@ async def _order(client: FixJsonClient, coid: str, symbol: str, side: str, amoun
     _check(answer.msg_type == "ACK", f"{coid} was refused: {answer}")
     status = await client.wait_for("NewIndexOrder", lambda m: m.client_order_id == coid)
     _check(status.status == "new", f"{coid} rejected: {status.reason}")
+    console.print(f"  accepted; the desk works it in batches of exchange orders ({side}ing the "
+                  f"constituents of {symbol})")  # fmt: skip
     while True:
         message = await client.wait_for(
             ("IndexOrderFill", "MintInvoice"), lambda m: m.client_order_id == coid, timeout=120
@@ -113,7 +115,41 @@ async def _order(client: FixJsonClient, coid: str, symbol: str, side: str, amoun
             _print_fill(message)
             continue
         _print_invoice(message)
+        _explain(message)
         return message
+
+
+_EXPLAINED: set[str] = set()
+
+
+def _explain_once(topic: str, text: str) -> None:
+    if topic not in _EXPLAINED:
+        _EXPLAINED.add(topic)
+        console.print(f"  [dim]{text}[/]")
+
+
+def _explain(invoice: Any) -> None:
+    """What a reader asks on seeing the reports: why filled lags spent, where the rest went."""
+    remaining = Decimal(invoice.amount_remaining)
+    if invoice.side == "buy":
+        _explain_once(
+            "filled",
+            "why 'filled' stayed at 0.000 while 'spent' climbed: each batch buys some of every "
+            "constituent, and an index unit counts as filled only once all of its constituents "
+            "are bought; 'spent' is the collateral already turned into constituents.",
+        )
+        if remaining > 0:
+            console.print(
+                f"  [dim]{remaining:.4f} USDT was not spent (the basket is bought in whole "
+                f"index steps): it is free collateral again.[/]"
+            )
+    elif remaining > 0:
+        console.print(
+            f"  [dim]redeemed {invoice.quantity} of {Decimal(invoice.quantity) + remaining} "
+            f"{invoice.symbol}: a redemption sells whole index steps of every constituent, and "
+            f"the last {remaining} would have needed an exchange order below the venue's "
+            f"minimum size, so those tokens are handed back to the position.[/]"
+        )
 
 
 async def _script(runtime: IndexDeskRuntime) -> None:
@@ -150,20 +186,33 @@ async def _serve(sim: SimEndpoints, cfg: TradewindConfig, tmp: Path, once: bool)
         name="sim", rest_url=sim.rest_url, ws_url=sim.ws_url, api_key=sim.api_key,
         api_secret=sim.api_secret,
     )  # fmt: skip
+    # Ctrl-C at any moment stops through the runtime's own shutdown (sessions and sockets
+    # closed), instead of a KeyboardInterrupt tearing the loop down mid-flight
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     console.print("[bold]starting the index desk[/] (books for every constituent first)")
     async with IndexDeskRuntime(desk_config, venue) as runtime:
         console.print(f"gateway {runtime.ws_url}   REST {runtime.url}/invoices   "
                       f"OpenAPI {runtime.url}/openapi.json")  # fmt: skip
-        await _script(runtime)
+        script = asyncio.create_task(_script(runtime))
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait((script, stopped), return_when=asyncio.FIRST_COMPLETED)
+        if not script.done():
+            script.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await script
+            console.print("stopped")
+            return
+        stopped.cancel()
+        script.result()  # a DemoFailure surfaces here
         console.print("[green]demo finished[/]")
         if once:
             return
         console.print("serving until Ctrl-C")
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
+        console.print("stopped")
 
 
 def run_demo(cfg: TradewindConfig, *, once: bool = False) -> int:

@@ -6,7 +6,9 @@
 
 Venue "sim" (or "binance") is reached through the official-SDK adapter; where it listens and the
 key pair come from ``--rest-url/--ws-url/--api-key/--api-secret`` or the environment variables
-``TRADEWIND_VENUE__REST_URL``, ``__WS_URL``, ``__API_KEY``, ``__API_SECRET``.
+``TRADEWIND_VENUE__REST_URL``, ``__WS_URL``, ``__API_KEY``, ``__API_SECRET``. For ``--venue sim``
+they default to what a plain ``tradewind sim`` prints (port 8090, its demo key pair), and the
+URLs the sim prints (``.../api/v3``, ``.../ws``) are accepted as they are.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ from tradewind.core.events import BookSyncLost, BookUpdated, OrderRejected
 from tradewind.core.orders import Order
 from tradewind.execution.engine import ExecutionEngine
 from tradewind.execution.store_writer import StoreWriter
+from tradewind.gateway.fixjson.wire_types import decimal_text
 from tradewind.node.venue_factory import VenueSettings, open_venue
 from tradewind.oms.client_ids import client_order_id
 from tradewind.oms.rate_limiter import RateLimiter, provisional_limiter
+from tradewind.store.exclusive import lock_store
 from tradewind.store.kernel_store import KernelStore
-from tradewind.venues.base import VenueAdapter, VenueError
+from tradewind.venues.base import VenueAdapter
 
 __all__ = ["balances_command", "book_command", "kernel_app", "order_app"]
 
@@ -45,6 +49,19 @@ T = TypeVar("T")
 _DEFAULT_URLS = {
     "binance": ("https://api.binance.com", "wss://stream.binance.com:9443"),
 }
+
+
+def _sim_defaults() -> tuple[str, str, str, str]:
+    """REST, WS, key, secret of a plain ``tradewind sim`` on this machine (its [sim] defaults)."""
+    from tradewind.common.config import SimConfig
+    from tradewind.venues.sim.exchange import DEMO_ACCOUNT
+    from tradewind.venues.sim.server.auth import credential_from_seed
+
+    sim = SimConfig()
+    credential = credential_from_seed(sim.demo_seed, DEMO_ACCOUNT)
+    base = f"{sim.host}:{sim.port}"
+    return f"http://{base}", f"ws://{base}", credential.api_key, credential.api_secret
+
 
 VenueOption = Annotated[str, typer.Option("--venue", help="Venue: sim or binance.")]
 RestOption = Annotated[
@@ -73,6 +90,9 @@ def _settings(
     venue: str, rest_url: str | None, ws_url: str | None, key: str | None, secret: str | None
 ) -> VenueSettings:
     default_rest, default_ws = _DEFAULT_URLS.get(venue, (None, None))
+    if venue == "sim":
+        default_rest, default_ws, default_key, default_secret = _sim_defaults()
+        key, secret = key or default_key, secret or default_secret
     rest, ws = rest_url or default_rest, ws_url or default_ws
     missing = [
         name
@@ -117,12 +137,15 @@ def _limiter() -> RateLimiter:
 def _run(work: Callable[[], Awaitable[T]]) -> T:
     from tradewind.common.logging import configure_logging
 
-    configure_logging("warning")  # the tables are the output; log lines only for trouble
-    try:
-        return asyncio.run(work())  # type: ignore[arg-type]
-    except VenueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    # the tables are the output; log lines only for trouble. A VenueError (venue down, order
+    # refused) reaches the CLI's error line as one line with exit status 2.
+    configure_logging("warning")
+    return asyncio.run(work())  # type: ignore[arg-type]
+
+
+def _text(value: Decimal | None) -> str:
+    """An amount as a person reads it: plain notation, never ``0E-8``."""
+    return "-" if value is None else decimal_text(value)
 
 
 def _decimal(name: str, text: str | None) -> Decimal | None:
@@ -148,17 +171,17 @@ def _book_table(symbol: str, top: BookUpdated | None, fault: str | None) -> Tabl
         table.caption = f"NOT SYNCED: {fault}"
     if top is not None and fault is None:
         table.add_row(
-            str(top.best_bid_qty or "-"),
-            str(top.best_bid or "-"),
-            str(top.best_ask or "-"),
-            str(top.best_ask_qty or "-"),
+            _text(top.best_bid_qty),
+            _text(top.best_bid),
+            _text(top.best_ask),
+            _text(top.best_ask_qty),
         )
         spread = (
             top.best_ask - top.best_bid
             if top.best_ask is not None and top.best_bid is not None
             else None
         )
-        table.caption = f"update {top.update_id}  spread {spread}"
+        table.caption = f"update {top.update_id}  spread {_text(spread)}"
     return table
 
 
@@ -230,7 +253,11 @@ def book_command(
 order_app = typer.Typer(help="Place, cancel and list orders.", no_args_is_help=True)
 
 
-async def _engine(settings: VenueSettings, db: str | None) -> ExecutionEngine:
+async def _engine(
+    settings: VenueSettings,
+    db: str | None,
+    reference_price: Callable[[str], Decimal | None] | None = None,
+) -> ExecutionEngine:
     limiter = _limiter()
     store = StoreWriter(await asyncio.to_thread(KernelStore.open, db)) if db else None
     engine = ExecutionEngine(
@@ -239,20 +266,52 @@ async def _engine(settings: VenueSettings, db: str | None) -> ExecutionEngine:
         limiter=limiter,
         clock=LiveClock(),
         store=store,
+        reference_price=reference_price,
     )
     await engine.start(stream=False, reconcile_now=False)
     return engine
 
 
+async def _touch(adapter: VenueAdapter, symbol: str, side: OrderSide) -> Decimal | None:
+    """The price a market order on ``side`` would meet first (best ask to buy, best bid to
+    sell; the other side when that one is empty): the reference for its notional check."""
+    snapshot = await adapter.depth_snapshot(symbol, limit=5)
+    near, far = (
+        (snapshot.asks, snapshot.bids) if side is OrderSide.BUY else (snapshot.bids, snapshot.asks)
+    )
+    for levels in (near, far):
+        if levels:
+            return Decimal(levels[0][0])
+    return None
+
+
+async def _settle(engine: ExecutionEngine, order: Order) -> Order:
+    """The order after the venue's answer and its fills: the submit answer can say FILLED
+    while the fills that make it so are still to be fetched (the engine holds such a status
+    until they arrive)."""
+    if order.venue_order_id is None:
+        return order
+    status = await engine.adapter.order_status(order.symbol, order.client_order_id)
+    if status is not None and status.filled_qty > order.filled_qty:
+        for fill in await engine.adapter.fills_since(order.symbol):
+            if fill.venue_order_id == order.venue_order_id:
+                await engine.on_report(fill)
+    if status is not None:
+        await engine.on_report(status)
+    return engine.tracker.get(order.client_order_id) or order
+
+
 def _order_line(order: Order) -> str:
-    price = "market" if order.price is None else str(order.price)
+    price = "market" if order.price is None else _text(order.price)
     return (
-        f"{order.client_order_id} {order.status} {order.side} {order.quantity} {order.symbol} "
-        f"@ {price} filled {order.filled_qty} venue_id {order.venue_order_id}"
+        f"{order.client_order_id} {order.status} {order.side} {_text(order.quantity)} "
+        f"{order.symbol} @ {price} filled {_text(order.filled_qty)} "
+        f"venue_id {order.venue_order_id}"
     )
 
 
-@order_app.command("place")
+# "-0.01" is a (refused) quantity, not an option: let it through to the quantity check
+@order_app.command("place", context_settings={"ignore_unknown_options": True})
 def place(
     symbol: Annotated[str, typer.Argument(help="Unified symbol, e.g. BTC/USDT.")],
     side: Annotated[OrderSide, typer.Argument(help="buy or sell.")],
@@ -290,7 +349,17 @@ def place(
     )
 
     async def work() -> None:
-        engine = await _engine(settings, db)
+        reference: dict[str, Decimal | None] = {}
+        # one process per store, taken before the store is read
+        lock = lock_store(db) if db else None
+        try:
+            engine = await _engine(settings, db, reference_price=reference.get)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        if order_type is OrderType.MARKET:
+            reference[symbol] = await _touch(engine.adapter, symbol, side)
         rejected: list[OrderRejected] = []
         engine.bus.subscribe(OrderRejected, rejected.append)
         try:
@@ -308,8 +377,12 @@ def place(
                     ts_init=time.time_ns(),
                 )
             )
+            if order is not None and not rejected:
+                order = await _settle(engine, order)
         finally:
             await engine.stop()
+            if lock is not None:
+                lock.release()
         if order is None or rejected:
             reason = rejected[0].reason if rejected else "refused"
             typer.echo(f"rejected: {reason}", err=True)
@@ -336,7 +409,7 @@ def cancel(
         async with _connected(settings) as (adapter, limiter):
             await limiter.acquire(1)
             report = await adapter.cancel(symbol, client_order_id_)
-        typer.echo(f"{report.client_order_id} {report.status} filled {report.filled_qty}")
+        typer.echo(f"{report.client_order_id} {report.status} filled {_text(report.filled_qty)}")
 
     _run(work)
 
@@ -362,8 +435,8 @@ def list_orders(
             table.add_column(column)
         for r in reports:
             table.add_row(
-                r.client_order_id or "-", r.symbol, str(r.side), str(r.price), str(r.quantity),
-                str(r.filled_qty), str(r.status),
+                r.client_order_id or "-", r.symbol, str(r.side), _text(r.price),
+                _text(r.quantity), _text(r.filled_qty), str(r.status),
             )  # fmt: skip
         Console(width=160).print(table)
 
@@ -392,7 +465,7 @@ def balances_command(
             table.add_column(column, justify="right")
         for asset in sorted(held):
             b = held[asset]
-            table.add_row(asset, str(b.free), str(b.locked), str(b.total))
+            table.add_row(asset, _text(b.free), _text(b.locked), _text(b.total))
         Console(width=120).print(table)
 
     _run(work)

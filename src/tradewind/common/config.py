@@ -29,40 +29,97 @@ class _Section(BaseModel):
 
 
 class LogConfig(_Section):
-    level: Literal["debug", "info", "warning", "error"] = "info"
-    format: Literal["keyvalue", "json"] = "keyvalue"
+    level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="Lowest level logged: debug, info, warning or error."
+    )
+    format: Literal["keyvalue", "json"] = Field(
+        default="keyvalue",
+        description="keyvalue (human-readable key=value) or json (one object per line).",
+    )
 
 
 class SimConfig(_Section):
     """The simulated exchange. Ports are TCP ports; ``speed`` multiplies the clock."""
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=8090, ge=0, le=65535)
-    database: str = "var/sim.sqlite"
-    seed: int = 7
-    markets: str = "default"
-    market_activity: bool = True
-    speed: float = Field(default=1.0, gt=0)
-    admin: bool = False
-    replay_file: str | None = None
-    demo_seed: str = "tradewind-demo"
-    request_weight_per_minute: int = Field(default=6000, gt=0)
-    orders_per_10s: int = Field(default=100, gt=0)
-    orders_per_day: int = Field(default=200_000, gt=0)
-    ignored_429s_before_ban: int = Field(default=5, gt=0)
+    host: str = Field(default="127.0.0.1", description="Interface the simulated exchange binds.")
+    port: int = Field(
+        default=8090,
+        ge=0,
+        le=65535,
+        description="TCP port of its REST and WebSocket server (0 picks a free one).",
+    )
+    database: str = Field(
+        default="var/sim.sqlite",
+        description="SQLite file for accounts, orders and trades (survives a restart).",
+    )
+    seed: int = Field(
+        default=7, description="Seed of the simulated market (same seed, same price paths)."
+    )
+    markets: str = Field(
+        default="default",
+        description='"default" for the built-in symbols, or a TOML file of markets.',
+    )
+    market_activity: bool = Field(
+        default=True, description="Run background participants that quote and trade."
+    )
+    speed: float = Field(default=1.0, gt=0, description="Clock speed multiplier (1 = real time).")
+    admin: bool = Field(
+        default=False,
+        description="Enable the admin API under /admin/v1 (accounts, credits, deposits, shocks).",
+    )
+    replay_file: str | None = Field(
+        default=None,
+        description="Replay a recorded L2/trade JSONL file instead of simulating a market.",
+    )
+    demo_seed: str = Field(
+        default="tradewind-demo",
+        description="Seed of the demo account's key pair (printed at start; `--venue sim` uses"
+        " it).",
+    )
+    request_weight_per_minute: int = Field(
+        default=6000,
+        gt=0,
+        description="REQUEST_WEIGHT limit per minute per IP, as exchangeInfo declares.",
+    )
+    orders_per_10s: int = Field(default=100, gt=0, description="ORDERS limit per 10 s per account.")
+    orders_per_day: int = Field(
+        default=200_000, gt=0, description="ORDERS limit per day per account."
+    )
+    ignored_429s_before_ban: int = Field(
+        default=5,
+        gt=0,
+        description="Requests sent while told to back off before an IP is banned (418).",
+    )
     # deposit network ("BASE") -> EVM node + token watched for deposits ([sim.chains.BASE])
-    chains: dict[str, SimChainConfig] = Field(default_factory=dict)
+    chains: dict[str, SimChainConfig] = Field(
+        default_factory=dict,
+        description="Deposit networks watched for token deposits, keyed by network"
+        " ([sim.chains.BASE]).",
+    )
 
 
 class VenueConfig(_Section):
     """The venue the kernel commands (`book`, `order`, `balances`) and the desk talk to;
     ``name`` labels its orders and fills ("sim" for the simulated exchange)."""
 
-    name: str = "sim"
-    rest_url: str | None = None
-    ws_url: str | None = None
-    api_key: str | None = None
-    api_secret: str | None = None
+    name: str = Field(
+        default="sim",
+        description='Label of the venue\'s orders and fills ("sim" for the simulated exchange).',
+    )
+    rest_url: str | None = Field(
+        default=None,
+        description="REST base URL (the URL `tradewind sim` prints, with or without /api/v3).",
+    )
+    ws_url: str | None = Field(
+        default=None, description="WebSocket base URL (with or without /ws or /stream)."
+    )
+    api_key: str | None = Field(
+        default=None, description="API key of the account (better from TRADEWIND_VENUE__API_KEY)."
+    )
+    api_secret: str | None = Field(
+        default=None,
+        description="API secret (better from TRADEWIND_VENUE__API_SECRET; never logged).",
+    )
 
 
 class DeskConfig(_Section):
@@ -74,25 +131,85 @@ class DeskConfig(_Section):
     enables ``POST /local/deposits`` (tests and the demo; off when collateral comes from chain).
     """
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=8100, ge=0, le=65535)
-    comp_id: str = Field(default="TRADEWIND", min_length=1, max_length=32)
-    indexes: str = "demo"
-    database: str = "var/index_desk.sqlite"
-    kernel_database: str = "var/index_kernel.sqlite"
-    venue_kind: Literal["binance", "ccxt"] = "binance"
-    batch_interval_ms: int = Field(default=100, ge=1)
-    price_threshold_bps: Decimal = Field(default=Decimal(100), ge=0, lt=10_000)
-    depth_levels: int = Field(default=10, ge=1, le=1000)
-    liquidity_fraction: Decimal = Field(default=Decimal("0.8"), gt=0, le=1)
-    max_order_volley: Decimal = Field(default=Decimal(50_000), gt=0)
-    max_batch_volley: Decimal = Field(default=Decimal(200_000), gt=0)
-    max_in_flight_volley: Decimal = Field(default=Decimal(400_000), gt=0)
+    host: str = Field(
+        default="127.0.0.1", description="Interface the gateway and REST server bind."
+    )
+    port: int = Field(
+        default=8100,
+        ge=0,
+        le=65535,
+        description="TCP port of the FIX/JSON gateway (/fix) and REST (0 picks a free one).",
+    )
+    comp_id: str = Field(
+        default="TRADEWIND",
+        min_length=1,
+        max_length=32,
+        description="The gateway's comp_id: what clients put in target_comp_id.",
+    )
+    indexes: str = Field(
+        default="demo",
+        description='TOML file of index definitions, or "demo" for the packaged demo indexes.',
+    )
+    database: str = Field(
+        default="var/index_desk.sqlite",
+        description="The desk's journal and invoices: SQLAlchemy URL or SQLite file path.",
+    )
+    kernel_database: str = Field(
+        default="var/index_kernel.sqlite",
+        description="The kernel store (venue orders, fills): SQLAlchemy URL or SQLite path.",
+    )
+    venue_kind: Literal["binance", "ccxt"] = Field(
+        default="binance", description="Adapter to the venue: binance (official SDK) or ccxt."
+    )
+    batch_interval_ms: int = Field(
+        default=100, ge=1, description="Milliseconds between solver batches."
+    )
+    price_threshold_bps: Decimal = Field(
+        default=Decimal(100),
+        ge=0,
+        lt=10_000,
+        description="How far (bps) from the touch a leg's limit price may go.",
+    )
+    depth_levels: int = Field(
+        default=10, ge=1, le=1000, description="Book levels the solver reads per constituent."
+    )
+    liquidity_fraction: Decimal = Field(
+        default=Decimal("0.8"),
+        gt=0,
+        le=1,
+        description="Share of the depth within the limit the solver may take (0-1].",
+    )
+    max_order_volley: Decimal = Field(
+        default=Decimal(50_000),
+        gt=0,
+        description="Most one order may put into one batch, in quote units.",
+    )
+    max_batch_volley: Decimal = Field(
+        default=Decimal(200_000), gt=0, description="Most one batch may send, in quote units."
+    )
+    max_in_flight_volley: Decimal = Field(
+        default=Decimal(400_000),
+        gt=0,
+        description="Most that may be in flight at the venue at once, in quote units.",
+    )
     # the venue's taker commission; buy legs are grossed up by it, since the venue takes it out
     # of the bought asset (Binance's default spot rate: 10 bps)
-    taker_fee_bps: Decimal = Field(default=Decimal(10), ge=0, lt=10_000)
-    local_deposits: bool = True
-    clock_skew_s: int = Field(default=60, ge=1, le=3600)
+    taker_fee_bps: Decimal = Field(
+        default=Decimal(10),
+        ge=0,
+        lt=10_000,
+        description="The venue's taker commission (bps); buy legs are grossed up by it.",
+    )
+    local_deposits: bool = Field(
+        default=True,
+        description="Enable POST /local/deposits (tests and the demo; off with the chain link).",
+    )
+    clock_skew_s: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="Seconds a client message's timestamp may differ from the desk's clock.",
+    )
 
 
 class ChainLinkConfig(_Section):
@@ -106,15 +223,34 @@ class ChainLinkConfig(_Section):
     password) or ``TRADEWIND_DESK_KEY``, never from this file.
     """
 
-    enabled: bool = False
-    registry: str = "var/chain/registry.json"
-    state_dir: str = "var/chain/desk"
-    origin: str = "arbitrum"
-    destination: str = "base"
-    confirmations: int = Field(default=2, ge=1, le=1000)
-    bridge_fee_bps: int = Field(default=5, ge=0, lt=10_000)
-    bridge_fee_fixed_usdc: Decimal = Field(default=Decimal("0.01"), ge=0)
-    poll_interval_ms: int = Field(default=200, ge=10)
+    enabled: bool = Field(
+        default=False,
+        description="Take collateral from the vault on chain and mint index tokens there.",
+    )
+    registry: str = Field(
+        default="var/chain/registry.json",
+        description="Deployment registry written by `tradewind chain up`.",
+    )
+    state_dir: str = Field(
+        default="var/chain/desk",
+        description="Folder of the desk's chain stores (intents, routes, follower cursors).",
+    )
+    origin: str = Field(default="arbitrum", description="Chain of the collateral vault.")
+    destination: str = Field(
+        default="base", description="Chain the bridge delivers to, on the way to the exchange."
+    )
+    confirmations: int = Field(
+        default=2, ge=1, le=1000, description="Blocks deep before a chain event counts."
+    )
+    bridge_fee_bps: int = Field(
+        default=5, ge=0, lt=10_000, description="Bridge fee offered to relayers, bps of the amount."
+    )
+    bridge_fee_fixed_usdc: Decimal = Field(
+        default=Decimal("0.01"), ge=0, description="Fixed part of the bridge fee, in USDC."
+    )
+    poll_interval_ms: int = Field(
+        default=200, ge=10, description="Milliseconds between polls of the chains."
+    )
 
 
 class TradewindConfig(_Section):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import structlog
 
@@ -33,8 +34,25 @@ def _stderr_logger_factory(*_args: Any) -> _StderrLogger:
     return _StderrLogger()
 
 
-def configure_logging(level: str = "info", fmt: str = "keyvalue") -> None:
-    """Route structlog and stdlib logging to stderr in one structured format."""
+class _FileLogger:
+    """Appends each rendered event to one open file (``make demo`` keeps its story on screen
+    and its logs here)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def msg(self, message: str) -> None:
+        self._stream.write(message + "\n")
+        self._stream.flush()
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
+
+
+def configure_logging(
+    level: str = "info", fmt: str = "keyvalue", *, path: Path | None = None
+) -> None:
+    """Route structlog and stdlib logging to stderr (or appended to ``path``) in one
+    structured format."""
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
@@ -52,10 +70,25 @@ def configure_logging(level: str = "info", fmt: str = "keyvalue") -> None:
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[level.upper()]
         ),
-        logger_factory=_stderr_logger_factory,
+        logger_factory=_stderr_logger_factory if path is None else _file_factory(path),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s %(message)s")
+    if path is None:
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s %(message)s")
+    else:
+        logging.basicConfig(
+            level=logging.WARNING, filename=path, format="%(name)s %(message)s", force=True
+        )
+
+
+def _file_factory(path: Path) -> Any:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    logger = _FileLogger(path.open("a", encoding="utf-8"))  # open for the process's life
+
+    def factory(*_args: Any) -> _FileLogger:
+        return logger
+
+    return factory
 
 
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:

@@ -55,12 +55,20 @@ class SimChainConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    rpc_url: str
-    token: str
-    coin: str = "USDC"
-    confirmations: int = Field(default=3, ge=1, le=10_000)
-    poll_interval_ms: int = Field(default=500, ge=10, le=600_000)
-    start_block: int = Field(default=0, ge=0)
+    rpc_url: str = Field(description="JSON-RPC URL of the EVM node watched (http or https).")
+    token: str = Field(
+        description="Address of the token contract (USDC) whose transfers are deposits."
+    )
+    coin: str = Field(default="USDC", description="Coin credited for a deposit.")
+    confirmations: int = Field(
+        default=3, ge=1, le=10_000, description="Blocks deep before a deposit is credited."
+    )
+    poll_interval_ms: int = Field(
+        default=500, ge=10, le=600_000, description="Milliseconds between polls of the node."
+    )
+    start_block: int = Field(
+        default=0, ge=0, description="First block read when no cursor is stored."
+    )
 
     @field_validator("rpc_url")
     @classmethod

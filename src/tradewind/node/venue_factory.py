@@ -1,7 +1,9 @@
 """Build a venue adapter from plain settings (URLs and keys), for the CLI and child processes.
 
 ``kind`` picks the implementation: "binance" (official SDK) or "ccxt" (ccxt.pro binance). Keys
-never reach a log line from here.
+never reach a log line from here. URLs are taken as a person pastes them: the REST base may end
+in ``/api/v3`` and the WebSocket base in ``/ws`` or ``/stream`` (what ``tradewind sim`` prints);
+both adapters want the bare host.
 """
 
 from __future__ import annotations
@@ -14,7 +16,23 @@ from tradewind.core.clock import TimerClock
 from tradewind.oms.rate_limiter import RateLimiter
 from tradewind.venues.base import VenueAdapter
 
-__all__ = ["VenueSettings", "open_venue", "settings_from_env"]
+__all__ = ["VenueSettings", "base_urls", "open_venue", "settings_from_env"]
+
+_REST_SUFFIXES = ("/api/v3", "/api")
+_WS_SUFFIXES = ("/ws-api/v3", "/stream", "/ws")
+
+
+def base_urls(rest_url: str, ws_url: str) -> tuple[str, str]:
+    """The bare REST and WebSocket bases of a Binance-shaped venue from pasted URLs."""
+    return _strip(rest_url, _REST_SUFFIXES), _strip(ws_url, _WS_SUFFIXES)
+
+
+def _strip(url: str, suffixes: tuple[str, ...]) -> str:
+    url = url.strip().rstrip("/")
+    for suffix in suffixes:
+        if url.endswith(suffix):
+            return url[: -len(suffix)]
+    return url
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,13 +65,14 @@ def open_venue(
     clock: TimerClock | None = None,
 ) -> VenueAdapter:
     """An adapter of ``kind`` ("binance" or "ccxt") for ``settings``; not yet connected."""
+    rest_url, ws_url = base_urls(settings.rest_url, settings.ws_url)
     if kind == "binance":
         from tradewind.venues.binance import BinanceAdapter, BinanceConfig
 
         config = BinanceConfig(
             venue=settings.name,
-            rest_url=settings.rest_url,
-            ws_url=settings.ws_url,
+            rest_url=rest_url,
+            ws_url=ws_url,
             api_key=settings.api_key,
             api_secret=settings.api_secret,
         )
@@ -63,8 +82,8 @@ def open_venue(
 
         return CcxtAdapter.for_binance(
             name=settings.name,
-            rest_url=settings.rest_url,
-            ws_url=settings.ws_url,
+            rest_url=rest_url,
+            ws_url=ws_url,
             api_key=settings.api_key,
             api_secret=settings.api_secret,
             limiter=limiter,

@@ -146,7 +146,20 @@ def sync_command(
         async def run_sync() -> dict[str, Decimal] | None:
             try:
                 importer = CcxtImporter(exchange, account, CursorRepository(repo))
-                await importer.sync(store, symbols or None, since_ms)
+                chosen: list[str | None] = list(symbols) if symbols else [None]
+                if not symbols and getattr(exchange, "id", "") == "binance":
+                    # Binance answers own trades per symbol only: without --symbol, every market
+                    typer.echo(f"{exchange_id}: loading markets", err=True)
+                    await exchange.load_markets()
+                    chosen = list(exchange.symbols)
+                for n, symbol in enumerate(chosen, 1):
+                    shown = symbol or "all symbols"
+                    typer.echo(f"{exchange_id}: trades {shown} ({n}/{len(chosen)})", err=True)
+                    await importer.sync(
+                        store, [symbol] if symbol else None, since_ms, transfers=False
+                    )
+                typer.echo(f"{exchange_id}: deposits and withdrawals", err=True)
+                await importer.sync(store, [], since_ms)
                 if not reconcile_after:
                     return None
                 return venue_totals(await exchange.fetch_balance())

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from tradewind.node.venue_factory import base_urls
+
 __all__ = ["ExchangeSetupError", "open_exchange"]
 
 
@@ -37,9 +39,18 @@ def open_exchange(
             if not value:
                 raise ExchangeSetupError(f"environment variable {variable} is not set")
             options[field] = value
+    if url and exchange_id == "binance":
+        # a --url Binance is `tradewind sim` or another spot-only stand-in: no futures or
+        # margin hosts behind it, so CCXT must not ask for their markets
+        options["options"] = {
+            "fetchMarkets": {"types": ["spot"]},
+            "fetchMargins": False,
+            "defaultType": "spot",
+        }
     exchange = cls(options)
     if url:
-        base = url.rstrip("/")
+        # the URL as `tradewind sim` prints it (.../api/v3) or bare
+        base = base_urls(url, "")[0]
         api = exchange.urls.get("api")
         if isinstance(api, dict):
             exchange.urls["api"] = {

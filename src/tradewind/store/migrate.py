@@ -36,9 +36,11 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def resolve_url(url: str | None = None, environ: Mapping[str, str] | None = None) -> str:
-    """``url``, else ``$TRADEWIND_DB_URL``, else the SQLite default."""
+    """``url``, else ``$TRADEWIND_DB_URL``, else the SQLite default; a plain path (no
+    ``scheme://``) is a SQLite file."""
     environ = os.environ if environ is None else environ
-    return url or environ.get("TRADEWIND_DB_URL") or DEFAULT_DB_URL
+    resolved = url or environ.get("TRADEWIND_DB_URL") or DEFAULT_DB_URL
+    return resolved if "://" in resolved else f"sqlite:///{resolved}"
 
 
 def create_store_engine(url: str, *, synchronous: str = "NORMAL") -> Engine:

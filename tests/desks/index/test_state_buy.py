@@ -223,12 +223,17 @@ def test_partial_cancel_then_cancel_of_the_rest_issues_an_invoice(idx: Any, alic
     assert "already cancelled" in (idx.state.check_cancel(check) or "")
 
 
-def test_cancel_before_any_fill_returns_everything_without_invoice(idx: Any, alice: str) -> None:
+def test_cancel_before_any_fill_returns_everything_with_a_final_invoice(
+    idx: Any, alice: str
+) -> None:
     idx.deposit(alice, "300")
     key = idx.buy(alice, "o1", "IDX", "300")
-    (report,) = idx.cancel(key, "300")
+    report, invoice = idx.cancel(key, "300")
     assert report.status == "cancelled" and report.filled_quantity == 0
-    assert idx.invoices() == []
+    # the final invoice says how it ended: nothing minted, nothing paid, everything returned
+    assert idx.invoices() == [invoice]
+    assert (invoice.quantity, invoice.amount_paid, invoice.lots) == (0, 0, ())
+    assert invoice.amount_remaining == D(300) and invoice.client_order_id == "o1"
     usdt = idx.state.account(1, alice).collateral["USDT"]
     assert (usdt.free, usdt.reserved, usdt.spent, usdt.fees) == (D(300), 0, 0, 0)
 
@@ -364,12 +369,13 @@ def test_routing_fees_are_charged_on_the_next_invoice_only(idx: Any, alice: str)
     _check_conserved(idx, alice)
 
 
-def test_completion_with_nothing_filled_cancels_without_invoice(idx: Any, alice: str) -> None:
+def test_completion_with_nothing_filled_cancels_with_an_empty_invoice(idx: Any, alice: str) -> None:
     idx.deposit(alice, "100")
     key = idx.buy(alice, "o1", "IDX", "100")
     idx.plan("b1", targets={key: _basket("1")})
     idx.lot("b1", BTC, "0.001")  # BTC only: nothing backed
-    (report,) = idx.complete("b2", key)
+    report, invoice = idx.complete("b2", key)
+    assert invoice.quantity == 0 and invoice.amount_remaining == D(100)
     assert report.status == "cancelled" and report.reason == "nothing could be filled"
     assert report.collateral_spent == 0
     assert idx.state.account(1, alice).collateral["USDT"].free == D(100)

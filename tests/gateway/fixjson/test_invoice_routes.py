@@ -186,3 +186,22 @@ async def test_reader_returning_garbage_is_500_without_detail(served, keys) -> N
     )
     status, body = await _get(http, f"/invoices/{keys.chain_id}/{keys.alice_address}/o-9")
     assert (status, body) == (500, {"error": "internal", "detail": "internal error"})
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+async def test_api_docs_pages_load_every_asset_from_the_gateway_itself(served, page) -> None:
+    # offline, a page that loads its script from a CDN stays blank: every asset is local
+    import re
+
+    _, http = served
+    async with http.get(page) as response:
+        assert response.status == 200
+        html = await response.text()
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+    assets += re.findall(r"""(?:url|spec-url):\s*['"]([^'"]+)['"]""", html)
+    assert assets, html
+    assert not [a for a in assets if "://" in a or a.startswith("//")], assets
+    for asset in assets:
+        async with http.get(asset) as response:
+            assert response.status == 200, asset
+            assert len(await response.read()) > 100, asset

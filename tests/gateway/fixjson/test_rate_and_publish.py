@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from tests.gateway.fixjson.conftest import RecordingHandler
 
 from tradewind.core.enums import OrderSide
 from tradewind.gateway.fixjson import GatewayLimits, InvalidPublication, MintInvoiceMessage
+from tradewind.gateway.fixjson.protocols import AccountKey, OrderResponse
+from tradewind.gateway.fixjson.publisher import GatewayPublisher
 
 TIGHT = GatewayLimits(rate_capacity=10, rate_refill_per_second=Decimal(1))
 """NewIndexOrder costs 5, a quote 2: two orders empty the bucket; 1 token back per second."""
@@ -234,3 +238,115 @@ async def test_publish_checksums_a_lowercase_address(gateway, keys) -> None:
     assert reached == 1
     with pytest.raises(InvalidPublication, match="not an address"):
         await gateway.publisher.publish(keys.chain_id, "alice", "IndexOrderFill", FILL)
+
+
+class _PublishingHandler(RecordingHandler):
+    """A desk that reports a fill (and, on cancel, the invoice) while it answers, as a fast
+    batch or a cancel does: the publication happens before the answer is returned."""
+
+    publisher: GatewayPublisher | None = None
+
+    async def new_index_order(self, account: AccountKey, msg: Any) -> OrderResponse:
+        assert self.publisher is not None
+        await self.publisher.publish(account.chain_id, account.address, "IndexOrderFill", FILL)
+        return await super().new_index_order(account, msg)
+
+    async def cancel_index_order(self, account: AccountKey, msg: Any) -> OrderResponse:
+        assert self.publisher is not None
+        await self.publisher.publish(account.chain_id, account.address, "IndexOrderFill", FILL)
+        invoice = desk_invoice(account.chain_id, account.address)
+        await self.publisher.publish(account.chain_id, account.address, "MintInvoice", invoice)
+        return await super().cancel_index_order(account, msg)
+
+
+async def test_the_answer_comes_before_the_reports_published_while_answering(
+    start_gateway, keys
+) -> None:
+    handler = _PublishingHandler()
+    gateway = await start_gateway(handler=handler)
+    handler.publisher = gateway.publisher
+    alice = await gateway.client()
+    await _answer(alice, await alice.quote("q", "TW10", "1", "1"))  # binds the account
+    await alice.new_index_order("o-1", "TW10", "buy", "100")
+    await alice.wait_for("IndexOrderFill")
+    await alice.cancel_index_order("o-1", "TW10", "100")
+    await alice.wait_for("MintInvoice")
+    assert [m.msg_type for m in alice.received[2:]] == [
+        "ACK", "NewIndexOrder", "IndexOrderFill",
+        "ACK", "CancelIndexOrder", "IndexOrderFill", "MintInvoice",
+    ]  # fmt: skip
+
+
+class _AccountHandler(RecordingHandler):
+    async def account_status(self, account: AccountKey) -> dict[str, Any]:
+        self.calls.append(("account_status", account, None))
+        return {
+            "collateral": [
+                {"asset": "USDT", "deposited": Decimal(1000), "proceeds": Decimal(0),
+                 "spent": Decimal("400.5"), "fees": Decimal("0.4"), "routing_fees": Decimal(0),
+                 "free": Decimal("599.1"), "reserved": Decimal(0)}
+            ],
+            "positions": [{"symbol": "TW10", "free": Decimal("4"), "reserved": Decimal(0)}],
+            "open_orders": [],
+        }  # fmt: skip
+
+
+async def test_account_status_answers_a_signed_request_only(start_gateway, keys) -> None:
+    handler = _AccountHandler()
+    gateway = await start_gateway(handler=handler)
+    alice = await gateway.client()
+    unsigned = alice.build("AccountStatusRequest", {"request_id": "r-0"}, sign=False)
+    nak = await alice.ack_or_nak(await alice.send_message(unsigned))
+    assert (nak.msg_type, nak.reason) == ("NAK", "unsigned")
+    assert handler.of("account_status") == []
+    assert (await _answer(alice, await alice.account_status("r-1"))).msg_type == "ACK"
+    status = await alice.wait_for("AccountStatus")
+    assert status.request_id == "r-1" and status.address == keys.alice_address
+    (usdt,) = status.collateral
+    assert (usdt.asset, usdt.free, usdt.spent) == ("USDT", Decimal("599.1"), Decimal("400.5"))
+    assert [(p.symbol, p.free) for p in status.positions] == [("TW10", Decimal(4))]
+    assert status.open_orders == ()
+
+
+async def test_signed_rest_reads_of_an_account(start_gateway, keys) -> None:
+    import aiohttp
+    from tests.gateway.fixjson.conftest import ALICE_KEY, BOB_KEY
+
+    from tradewind.gateway.fixjson.account_routes import signed_headers
+
+    gateway = await start_gateway(handler=_AccountHandler())
+    base = f"/accounts/{keys.chain_id}/{keys.alice_address}"
+    now = gateway.clock.now_ns()
+    async with aiohttp.ClientSession(gateway.server.http_url) as http:
+
+        async def get(path: str, headers: dict[str, str]) -> tuple[int, Any]:
+            async with http.get(path, headers=headers) as response:
+                return response.status, await response.json()
+
+        status, body = await get(
+            f"{base}/collateral", signed_headers(ALICE_KEY, f"{base}/collateral", now)
+        )
+        assert status == 200 and body[0]["asset"] == "USDT" and body[0]["free"] == "599.1"
+        status, body = await get(
+            f"{base}/positions", signed_headers(ALICE_KEY, f"{base}/positions", now)
+        )
+        assert (status, body) == (200, [{"symbol": "TW10", "free": "4", "reserved": "0"}])
+        status, body = await get(
+            f"{base}/open-orders", signed_headers(ALICE_KEY, f"{base}/open-orders", now)
+        )
+        assert (status, body) == (200, [])
+        # refused, each with the REST error shape
+        status, body = await get(f"{base}/collateral", {})
+        assert (status, body["error"]) == (401, "unsigned")
+        status, body = await get(
+            f"{base}/collateral", signed_headers(BOB_KEY, f"{base}/collateral", now)
+        )
+        assert (status, body["error"]) == (401, "signer_mismatch")
+        # a signature of another path does not open this one
+        status, body = await get(
+            f"{base}/collateral", signed_headers(ALICE_KEY, f"{base}/positions", now)
+        )
+        assert (status, body["error"]) == (401, "bad_signature")
+        stale = signed_headers(ALICE_KEY, f"{base}/collateral", now - 10 * 60 * 10**9)
+        status, body = await get(f"{base}/collateral", stale)
+        assert (status, body["error"]) == (401, "stale_timestamp")

@@ -188,3 +188,17 @@ async def test_frame_above_the_hard_cap_closes_the_connection(start_gateway) -> 
     await client.send_raw("x" * 5000)
     with pytest.raises(Exception, match="connection closed"):
         await client.wait_for("NAK", timeout=5)
+
+
+async def test_unsigned_is_checked_before_the_target(gateway) -> None:
+    # the documented order of reason codes is the order of the checks: a message both
+    # unsigned and sent to the wrong target is refused as unsigned
+    from tradewind.gateway.fixjson.rejections import RejectReason
+
+    client = await gateway.client()
+    body = client.build("NewIndexOrder", ORDER, sign=False, seq_num=1)
+    body["standard_header"]["target_comp_id"] = "SOMEONE_ELSE"
+    nak = await client.ack_or_nak(await client.send_message(body))
+    assert (nak.msg_type, nak.reason) == ("NAK", "unsigned")
+    order = list(RejectReason)
+    assert order.index(RejectReason.UNSIGNED) < order.index(RejectReason.WRONG_TARGET)

@@ -31,6 +31,8 @@ def test_one_schema_per_message_with_its_msg_type_pinned() -> None:
         "client.CancelIndexOrder.json",
         "client.NewQuoteRequest.json",
         "client.CancelQuoteRequest.json",
+        "client.AccountStatusRequest.json",
+        "client.ReplayRequest.json",
         "server.ACK.json",
         "server.NAK.json",
         "server.NewIndexOrder.json",
@@ -38,6 +40,8 @@ def test_one_schema_per_message_with_its_msg_type_pinned() -> None:
         "server.IndexOrderFill.json",
         "server.IndexQuoteResponse.json",
         "server.MintInvoice.json",
+        "server.AccountStatus.json",
+        "server.ReplayResponse.json",
         "rest.MintInvoice.json",
     }
     order = schemas["client.NewIndexOrder.json"]

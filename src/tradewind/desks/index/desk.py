@@ -286,6 +286,25 @@ class IndexDesk:
         """Stored invoices with nothing settled on chain yet (for the chain link's restart)."""
         return await self._db(self.journal.invoices_without_tx)
 
+    async def outputs_since(self, chain_id: int, address: str, since_ns: int) -> list[Output]:
+        """The fill reports and invoices of ``(chain_id, address)`` stamped at or after
+        ``since_ns``, as they were sent, oldest first: the journal folded again into a fresh
+        state (its outputs are the live run's). Cost: one pass over the journal."""
+
+        def fold() -> list[Output]:
+            state = self.state.fresh()
+            found: list[Output] = []
+            for event in self.journal.replay():
+                found += [
+                    output
+                    for output in state.apply(event)
+                    if (output.chain_id, output.address) == (chain_id, address)
+                    and output.ts >= since_ns
+                ]
+            return found
+
+        return await self._db(fold)
+
     # -- journal + state -----------------------------------------------------------------------
     async def _record(self, event: IndexEvent) -> list[Output]:
         async with self._lock:

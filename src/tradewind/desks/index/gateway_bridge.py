@@ -8,22 +8,25 @@ database off the event loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from tradewind.core.enums import OrderSide
 from tradewind.desks.index.desk import DeskRejection, IndexDesk
 from tradewind.desks.index.journal import DeskJournal
-from tradewind.desks.index.reports import MintInvoice
+from tradewind.desks.index.reports import IndexOrderFillReport, MintInvoice
 from tradewind.gateway.fixjson.messages import (
     CancelIndexOrder,
     CancelQuoteRequest,
     NewIndexOrder,
     NewQuoteRequest,
+    ReplayRequest,
 )
 from tradewind.gateway.fixjson.protocols import AccountKey, OrderResponse, QuoteRejected
+from tradewind.gateway.fixjson.wire_types import iso_from_ns
 
-__all__ = ["DeskGatewayHandler", "JournalInvoiceReader"]
+__all__ = ["DeskGatewayHandler", "JournalInvoiceReader", "account_status_of"]
 
 
 def _side(wire: str) -> OrderSide:
@@ -73,6 +76,47 @@ class DeskGatewayHandler:
     async def cancel_quote(self, account: AccountKey, msg: CancelQuoteRequest) -> None:
         # quotes are answered at once and hold nothing, so there is nothing to release
         return None
+
+    async def account_status(self, account: AccountKey) -> Mapping[str, Any]:
+        # read from the state the journal built: what the account's reports added up to
+        return account_status_of(self._desk, account.chain_id, account.address)
+
+    async def replay(self, account: AccountKey, msg: ReplayRequest) -> Sequence[tuple[str, Any]]:
+        outputs = await self._desk.outputs_since(account.chain_id, account.address, msg.since)
+        return [
+            ("IndexOrderFill" if isinstance(o, IndexOrderFillReport) else "MintInvoice", o)
+            for o in outputs
+        ]
+
+
+def account_status_of(desk: IndexDesk, chain_id: int, address: str) -> dict[str, Any]:
+    """The AccountStatus fields of ``(chain_id, address)``: collateral per asset, index
+    positions, open orders (amounts as Decimals, times as ISO-8601)."""
+    view = desk.state.account(chain_id, address)
+    collateral = [
+        {
+            "asset": c.asset, "deposited": c.deposited, "proceeds": c.proceeds,
+            "spent": c.spent, "fees": c.fees, "routing_fees": c.routing_fees, "free": c.free,
+            "reserved": c.reserved,
+        }
+        for _, c in sorted(view.collateral.items())
+    ]  # fmt: skip
+    positions = [
+        {"symbol": p.symbol, "free": p.free, "reserved": p.reserved}
+        for _, p in sorted(view.positions.items())
+    ]
+    open_orders = [
+        {
+            "client_order_id": o.key.client_order_id, "symbol": o.symbol, "side": o.side.value,
+            "amount": o.amount, "filled_quantity": o.filled_quantity,
+            "collateral_spent": o.collateral_spent,
+            "collateral_remaining": o.collateral_remaining, "fill_rate": o.fill_rate,
+            "status": o.status.value, "ts": iso_from_ns(o.ts_last),
+        }
+        for o in desk.state.open_orders()
+        if (o.key.chain_id, o.key.address) == (chain_id, address)
+    ]  # fmt: skip
+    return {"collateral": collateral, "positions": positions, "open_orders": open_orders}
 
 
 class JournalInvoiceReader:

@@ -128,10 +128,11 @@ def finish_order(books: DeskBooks, order: IndexOrder, ts: int, *, cancelled: boo
     for batch in books.open_batches.values():
         batch.remaining.pop(order.key, None)
     outputs: list[Output] = list(fill_reports(books, [order], ts))
-    if order.filled > 0:
-        invoice = issue_invoice(books, order, kept, ts)
-        books.invoices[order.key] = invoice
-        outputs.append(invoice)
+    # every ended order gets its final invoice, an unfilled one too (nothing minted,
+    # everything returned), so a client always learns how its order ended
+    invoice = issue_invoice(books, order, kept, ts)
+    books.invoices[order.key] = invoice
+    outputs.append(invoice)
     return outputs
 
 
@@ -162,7 +163,8 @@ def issue_invoice(books: DeskBooks, order: IndexOrder, kept: list[Slice], ts: in
     account = order.account
     position = books.positions.view(account, definition.symbol).total
     if order.side is OrderSide.BUY:
-        routing = books.collateral.take_routing_fees(account, quote)
+        # routing fees ride on the first invoice that bought something
+        routing = books.collateral.take_routing_fees(account, quote) if order.filled > 0 else _ZERO
         paid = order.value + order.fee + routing
         remaining = order.amount - order.value - order.fee
     else:

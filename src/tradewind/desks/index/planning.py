@@ -3,6 +3,12 @@ journaled ``BatchPlanned`` event.
 
 The solver (tradewind.desks.index.solver) knows nothing of the desk; this module is the one
 place that translates between the two, so neither side's types leak into the other.
+
+No order stalls silently: an order the solver skips for a reason that waiting will not cure
+(a leg the venue refuses, no liquidity within the limit, a volley cap under one step) in
+``stall_batches`` plans in a row, with nothing handed to it meanwhile, is completed with what
+it holds (its unfilled part returned, its final invoice issued) and the reason is logged
+(``index_order_stalled``). Waiting for legs in flight, a book, or its turn does not count.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import ROUND_DOWN, Decimal
 
+from tradewind.common.logging import get_logger
 from tradewind.core.enums import OrderSide
 from tradewind.core.instruments import Instrument
 from tradewind.desks.index.definitions import IndexDefinition
@@ -26,9 +33,17 @@ from tradewind.desks.index.solver import BatchPlan, BatchPlanner, BookLevels, In
 from tradewind.desks.index.solver import OrderDemand as SolverDemand
 from tradewind.desks.index.state import IndexDeskState
 
-__all__ = ["BatchPlanning", "basket_of"]
+__all__ = ["STALL_BATCHES", "BatchPlanning", "basket_of"]
+
+log = get_logger("desks.index.planning")
 
 _BPS = Decimal(10_000)
+STALL_BATCHES = 50
+"""Plans in a row an order may be skipped for a lasting reason before it is completed (5 s at
+the default 100 ms batch interval)."""
+# skip reasons that pass by themselves: legs in flight finish, books come back, the orders
+# the allocator preferred end
+_WAITING = ("in_flight_cap", "batch_cap", "no_book", "not_allocated")
 
 
 def basket_of(definition: IndexDefinition) -> IndexBasket:
@@ -53,13 +68,18 @@ class BatchPlanning:
         instruments: Mapping[str, Instrument],
         *,
         venue: str,
+        stall_batches: int = STALL_BATCHES,
     ) -> None:
+        if stall_batches < 1:
+            raise ValueError(f"stall_batches must be >= 1, got {stall_batches}")
         self._state = state
         self._planner = planner
         self._instruments = instruments
         self._venue = venue
         self._baskets = {s: basket_of(d) for s, d in state.definitions.items()}
         self._last_legless: object = None
+        self._stall_batches = stall_batches
+        self._stalls: dict[str, int] = {}
 
     def constituents(self) -> tuple[str, ...]:
         """Every constituent symbol of every index, sorted."""
@@ -99,8 +119,27 @@ class BatchPlanning:
             inventory=self._state.house_inventory(),
             in_flight_quote=self._state.in_flight_quote(),
         )
-        residuals = self._residuals(plan, demands, books)
+        residuals = self._residuals(plan, demands, books) | self._stalled(plan, demands)
         return self._event(plan, keys, residuals, batch_id=batch_id, ts=ts)
+
+    def _stalled(self, plan: BatchPlan, demands: list[SolverDemand]) -> set[str]:
+        """Orders skipped for a lasting reason ``stall_batches`` plans in a row."""
+        helped = set(plan.targets) | set(plan.inventory_use)
+        counts: dict[str, int] = {}
+        stalled: set[str] = set()
+        for demand in demands:
+            reason = plan.skipped.get(demand.key)
+            if reason is None or demand.key in helped:
+                continue
+            count = self._stalls.get(demand.key, 0)
+            if not reason.startswith(_WAITING):
+                count += 1
+            counts[demand.key] = count
+            if count >= self._stall_batches:
+                stalled.add(demand.key)
+                log.warning("index_order_stalled", order=demand.key, reason=reason, plans=count)
+        self._stalls = counts  # ended or progressing orders start again from zero
+        return stalled
 
     def _residuals(
         self,

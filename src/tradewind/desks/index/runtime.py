@@ -325,6 +325,13 @@ def _url(database: str) -> str:
 def _gateway_key() -> str:
     key = os.environ.get(GATEWAY_KEY_ENV)
     if key:
+        digits = key.removeprefix("0x")
+        if len(digits) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise ConfigError(
+                f"{GATEWAY_KEY_ENV} must be a secp256k1 private key written as 64 hex digits "
+                "(0x prefix optional), e.g. the output of "
+                "`python -c \"import secrets; print('0x' + secrets.token_hex(32))\"`"
+            )
         return key
     # no configured key: an ephemeral one, so clients can still check messages within a run
     account = Account.create()

@@ -16,7 +16,7 @@ the constituent's step), residual first-come first-served, never beyond what an 
 for; what no order takes goes to the house inventory. When the order ends (the solver declares
 it complete, or the user cancels the rest) the slices beyond filled x units go back to the house
 and their cost is refunded, the index position grows by the filled quantity, the unspent
-collateral is freed and a MintInvoice is issued if anything was filled.
+collateral is freed and a MintInvoice is issued (an unfilled order's says nothing was minted).
 
 Sell (redeem): accepting reserves index tokens. Sell lots are shared the same way; when every
 unit is sold (or the order ends) the filled quantity is burned, the proceeds of the slices
@@ -67,6 +67,15 @@ class IndexDeskState(DeskViews):
                 collateral_precision=collateral_precision,
                 tokens_on_chain=tokens_on_chain,
             )
+        )
+
+    def fresh(self) -> IndexDeskState:
+        """An empty state with these definitions and settings, to fold a journal into again
+        (the outputs of a replay are the outputs of the live run, in order)."""
+        return IndexDeskState(
+            self._books.definitions.values(),
+            collateral_precision=self._books.precision,
+            tokens_on_chain=self._books.tokens_on_chain,
         )
 
     def apply(self, event: IndexEvent) -> list[Output]:

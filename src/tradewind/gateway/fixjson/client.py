@@ -256,6 +256,16 @@ class FixJsonClient:
             "CancelQuoteRequest", {"client_quote_id": client_quote_id, "symbol": symbol}, sign=sign
         )
 
+    async def replay(self, request_id: str, since_ns: int) -> int:
+        """Ask for the account's fill reports and invoices since ``since_ns`` again (signed)."""
+        return await self.send(
+            "ReplayRequest", {"request_id": request_id, "since": iso_from_ns(since_ns)}
+        )
+
+    async def account_status(self, request_id: str) -> int:
+        """Ask for the account's collateral, positions and open orders (signed)."""
+        return await self.send("AccountStatusRequest", {"request_id": request_id})
+
     # --- receiving ----------------------------------------------------------------------------
 
     async def wait_for(

@@ -57,6 +57,9 @@ class GatewayConnection:
         self._queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=queue_size)
         self._out_seq = 0
         self._closed = False
+        # desk outputs pushed while an answer is being prepared wait for that answer
+        self._answers_pending = 0
+        self._deferred: list[Callable[[], None]] = []
         self._writer = asyncio.create_task(self._write(), name=f"fix-out-{session.session_id}")
 
     @property
@@ -97,6 +100,39 @@ class GatewayConnection:
         except asyncio.QueueFull:
             self._overflow()
 
+    def push(
+        self,
+        model: type[ServerMessageBase],
+        *,
+        chain_id: int | None,
+        address: str | None,
+        fields: Mapping[str, Any],
+    ) -> None:
+        """Queue a desk output (a fill report, an invoice); while an answer to this
+        connection's request is being prepared, it goes out right after that answer, so a
+        client reads the answer to NewIndexOrder before its first fill report and a cancel's
+        answer before the cancelled report and invoice."""
+        if self._answers_pending:
+            self._deferred.append(
+                lambda: self.send(model, chain_id=chain_id, address=address, fields=fields)
+            )
+        else:
+            self.send(model, chain_id=chain_id, address=address, fields=fields)
+
+    def answering(self) -> _Answering:
+        """``with connection.answering(): ...`` around preparing and sending one answer."""
+        return _Answering(self)
+
+    def _hold(self) -> None:
+        self._answers_pending += 1
+
+    def _release(self) -> None:
+        self._answers_pending -= 1
+        if self._answers_pending == 0:
+            deferred, self._deferred = self._deferred, []
+            for send in deferred:
+                send()
+
     def _overflow(self) -> None:
         _log.warning("slow_consumer", session=self.session_id, queued=self._queue.qsize())
         self._closed = True
@@ -127,6 +163,19 @@ class GatewayConnection:
         except asyncio.CancelledError:
             if (task := asyncio.current_task()) is not None and task.cancelling():
                 raise
+
+
+class _Answering:
+    """Holds a connection's pushed outputs back until the answer in hand is sent."""
+
+    def __init__(self, connection: GatewayConnection) -> None:
+        self._connection = connection
+
+    def __enter__(self) -> None:
+        self._connection._hold()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._connection._release()
 
 
 class ConnectionRegistry:

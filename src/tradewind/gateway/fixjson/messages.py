@@ -44,13 +44,17 @@ __all__ = [
     "CLIENT_MESSAGES",
     "DEFAULT_MAX_FRAME_BYTES",
     "SERVER_MESSAGES",
+    "AccountStatus",
+    "AccountStatusRequest",
     "Ack",
     "CancelIndexOrder",
     "CancelIndexOrderResponse",
     "CancelQuoteRequest",
     "ClientMessage",
     "ClientMessageBase",
+    "CollateralModel",
     "IndexOrderFill",
+    "IndexPositionModel",
     "IndexQuoteResponse",
     "InvalidServerMessage",
     "InvoiceLotModel",
@@ -60,6 +64,9 @@ __all__ = [
     "NewIndexOrder",
     "NewIndexOrderResponse",
     "NewQuoteRequest",
+    "OpenOrderModel",
+    "ReplayRequest",
+    "ReplayResponse",
     "ServerMessage",
     "ServerMessageBase",
     "StandardHeader",
@@ -147,6 +154,8 @@ class ClientMessageBase(_Envelope):
     After ``parse_client_message``, ``signer`` is the verified address (None when unsigned)."""
 
     MONEY_MOVING: ClassVar[bool] = False
+    # refused unsigned although it moves nothing (its answer is the account's private state)
+    SIGNATURE_REQUIRED: ClassVar[bool] = False
 
     chain_id: ChainId
     address: ChecksumAddress
@@ -220,12 +229,50 @@ class CancelQuoteRequest(ClientMessageBase):
     symbol: IndexSymbol
 
 
-ClientMessage = NewIndexOrder | CancelIndexOrder | NewQuoteRequest | CancelQuoteRequest
+class AccountStatusRequest(ClientMessageBase):
+    """Ask for the account's collateral, index positions and open orders (answered with an
+    ``AccountStatus``). Signed: only the account itself may read them."""
+
+    MSG_TYPE: ClassVar[str] = "AccountStatusRequest"
+    SIGNATURE_REQUIRED: ClassVar[bool] = True
+    TRAILER_REQUIRED: ClassVar[bool] = True
+
+    request_id: ClientId
+
+
+class ReplayRequest(ClientMessageBase):
+    """Send again the account's ``IndexOrderFill`` and ``MintInvoice`` messages stamped at or
+    after ``since`` (those missed while disconnected); answered with a ``ReplayResponse``, then
+    the messages in their original order on this connection. Signed."""
+
+    MSG_TYPE: ClassVar[str] = "ReplayRequest"
+    SIGNATURE_REQUIRED: ClassVar[bool] = True
+    TRAILER_REQUIRED: ClassVar[bool] = True
+
+    request_id: ClientId
+    since: WireTimestamp
+
+
+ClientMessage = (
+    NewIndexOrder
+    | CancelIndexOrder
+    | NewQuoteRequest
+    | CancelQuoteRequest
+    | AccountStatusRequest
+    | ReplayRequest
+)
 """Any message a client may send."""
 
 CLIENT_MESSAGES: Mapping[str, type[ClientMessageBase]] = {
     model.MSG_TYPE: model
-    for model in (NewIndexOrder, CancelIndexOrder, NewQuoteRequest, CancelQuoteRequest)
+    for model in (
+        NewIndexOrder,
+        CancelIndexOrder,
+        NewQuoteRequest,
+        CancelQuoteRequest,
+        AccountStatusRequest,
+        ReplayRequest,
+    )
 }
 
 
@@ -365,6 +412,65 @@ class MintInvoiceMessage(ServerMessageBase, _InvoiceFields):
     MSG_TYPE: ClassVar[str] = "MintInvoice"
 
 
+class CollateralModel(WireModel):
+    """The account's collateral in ``asset`` (quote units): ``deposited`` + ``proceeds`` =
+    ``spent`` + ``fees`` + ``routing_fees`` + ``free`` + ``reserved`` (held by open buys)."""
+
+    asset: str
+    deposited: DecimalText
+    proceeds: DecimalText
+    spent: DecimalText
+    fees: DecimalText
+    routing_fees: DecimalText
+    free: DecimalText
+    reserved: DecimalText
+
+
+class IndexPositionModel(WireModel):
+    """The account's tokens of index ``symbol``: ``free`` to redeem, ``reserved`` by open sells."""
+
+    symbol: IndexSymbol
+    free: DecimalText
+    reserved: DecimalText
+
+
+class OpenOrderModel(WireModel):
+    """An open index order as its last ``IndexOrderFill`` would describe it; ``amount`` is what
+    is left of the order (collateral for a buy, index tokens for a sell)."""
+
+    client_order_id: ClientId
+    symbol: IndexSymbol
+    side: WireSide
+    amount: DecimalText
+    filled_quantity: DecimalText
+    collateral_spent: DecimalText
+    collateral_remaining: DecimalText
+    fill_rate: DecimalText
+    status: Literal["new", "partially_filled"]
+    ts: WireTimestamp
+
+
+class AccountStatus(ServerMessageBase):
+    """Answer to an AccountStatusRequest: the account's state when it was read."""
+
+    MSG_TYPE: ClassVar[str] = "AccountStatus"
+
+    request_id: ClientId
+    collateral: tuple[CollateralModel, ...]
+    positions: tuple[IndexPositionModel, ...]
+    open_orders: tuple[OpenOrderModel, ...]
+    ts: WireTimestamp
+
+
+class ReplayResponse(ServerMessageBase):
+    """Answer to a ReplayRequest: ``count`` messages follow, oldest first."""
+
+    MSG_TYPE: ClassVar[str] = "ReplayResponse"
+
+    request_id: ClientId
+    count: int = Field(ge=0)
+
+
 ServerMessage = (
     Ack
     | Nak
@@ -373,6 +479,8 @@ ServerMessage = (
     | IndexOrderFill
     | IndexQuoteResponse
     | MintInvoiceMessage
+    | AccountStatus
+    | ReplayResponse
 )
 """Any message the gateway sends."""
 
@@ -386,6 +494,8 @@ SERVER_MESSAGES: Mapping[str, type[ServerMessageBase]] = {
         IndexOrderFill,
         IndexQuoteResponse,
         MintInvoiceMessage,
+        AccountStatus,
+        ReplayResponse,
     )
 }
 
@@ -483,7 +593,7 @@ def parse_client_message(
     except ValidationError as exc:
         raise _rejection_of(exc) from None
     if message.standard_trailer is None:
-        if model.MONEY_MOVING:
+        if model.MONEY_MOVING or model.SIGNATURE_REQUIRED:
             raise MessageRejected(RejectReason.UNSIGNED, f"{msg_type} must be signed")
     else:
         message._signer = verify_message(body)

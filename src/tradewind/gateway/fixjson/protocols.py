@@ -1,6 +1,7 @@
 """How a desk plugs into the gateway: the calls the gateway makes, and what they return.
 
-    DeskHandler     async new_index_order / cancel_index_order / quote / cancel_quote
+    DeskHandler     async new_index_order / cancel_index_order / quote / cancel_quote /
+                    account_status / replay
     InvoiceReader   get / between, sync (quick, in-memory) or async (I/O)
     AccountKey      (chain_id, address) a message acts for
     OrderResponse   the desk's answer to an order or a cancel
@@ -12,7 +13,7 @@ Invoices may come back as ``MintInvoiceModel``, a mapping or a dataclass with th
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
@@ -23,6 +24,7 @@ from tradewind.gateway.fixjson.messages import (
     MintInvoiceModel,
     NewIndexOrder,
     NewQuoteRequest,
+    ReplayRequest,
 )
 
 __all__ = [
@@ -74,6 +76,16 @@ class DeskHandler(Protocol):
     async def quote(self, account: AccountKey, msg: NewQuoteRequest) -> Decimal: ...
 
     async def cancel_quote(self, account: AccountKey, msg: CancelQuoteRequest) -> None: ...
+
+    async def account_status(self, account: AccountKey) -> Mapping[str, Any]:
+        """``collateral``, ``positions``, ``open_orders`` as the AccountStatus fields want
+        them (desk dataclasses or mappings; Decimals, ``ts`` in integer ns)."""
+        ...
+
+    async def replay(self, account: AccountKey, msg: ReplayRequest) -> Sequence[tuple[str, Any]]:
+        """The account's pushed messages since ``msg.since`` (ns), oldest first, as
+        ``(msg_type, body)`` pairs like ``GatewayPublisher.publish`` takes."""
+        ...
 
 
 InvoiceLike = MintInvoiceModel | Mapping[str, Any] | Any

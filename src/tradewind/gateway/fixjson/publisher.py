@@ -54,11 +54,21 @@ class GatewayPublisher:
         fields = self._fields(model, account, body)
         connections = self._registry.of_account(account)
         for connection in connections:
-            connection.send(
+            connection.push(
                 model, chain_id=account.chain_id, address=account.address, fields=fields
             )
         _log.debug("published", msg_type=msg_type, chain_id=chain_id, sessions=len(connections))
         return len(connections)
+
+    def message(
+        self, account: AccountKey, msg_type: str, body: Any
+    ) -> tuple[type[ServerMessageBase], dict[str, Any]]:
+        """The model and checked fields of a pushable message for ``account`` (as ``publish``
+        builds them); raises ``InvalidPublication``."""
+        model = SERVER_MESSAGES.get(msg_type)
+        if model is None or model in (Ack, Nak):
+            raise InvalidPublication(f"cannot publish msg_type {msg_type!r}")
+        return model, self._fields(model, account, body)
 
     @staticmethod
     def _fields(model: type[ServerMessageBase], account: AccountKey, body: Any) -> dict[str, Any]:

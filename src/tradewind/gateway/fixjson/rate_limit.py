@@ -21,6 +21,8 @@ DEFAULT_WEIGHTS: Mapping[str, int] = {
     "CancelIndexOrder": 1,
     "NewQuoteRequest": 2,
     "CancelQuoteRequest": 1,
+    "AccountStatusRequest": 2,
+    "ReplayRequest": 5,
 }
 
 _NS_PER_S = 1_000_000_000

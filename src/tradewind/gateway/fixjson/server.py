@@ -12,6 +12,7 @@ Desk outputs reach clients through ``app.state.publisher`` (``GatewayPublisher``
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -24,10 +25,14 @@ from pydantic import BaseModel
 
 from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock, LiveClock
+from tradewind.gateway.fixjson.account_routes import account_router
+from tradewind.gateway.fixjson.api_docs import add_offline_docs
 from tradewind.gateway.fixjson.connection import ConnectionRegistry, GatewayConnection
 from tradewind.gateway.fixjson.invoice_routes import RestError, invoice_router
 from tradewind.gateway.fixjson.limits import GatewayLimits
 from tradewind.gateway.fixjson.messages import (
+    AccountStatus,
+    AccountStatusRequest,
     Ack,
     CancelIndexOrder,
     CancelIndexOrderResponse,
@@ -38,6 +43,8 @@ from tradewind.gateway.fixjson.messages import (
     NewIndexOrder,
     NewIndexOrderResponse,
     NewQuoteRequest,
+    ReplayRequest,
+    ReplayResponse,
     decode_json_object,
 )
 from tradewind.gateway.fixjson.protocols import (
@@ -52,6 +59,8 @@ from tradewind.gateway.fixjson.rate_limit import WeightedRateLimiter
 from tradewind.gateway.fixjson.rejections import MessageRejected, RejectReason
 from tradewind.gateway.fixjson.session import FixSession, ReplayGuard
 from tradewind.gateway.fixjson.signing import PrivateKeyLike, as_private_key
+from tradewind.gateway.fixjson.wire_bodies import InvalidDeskValue, desk_fields
+from tradewind.gateway.fixjson.wire_types import iso_from_ns
 
 __all__ = ["GatewayState", "HealthModel", "InvalidCompId", "build_gateway_app"]
 
@@ -186,34 +195,56 @@ class GatewayState:
             fields={"ref_seq_num": message.seq_num},
             target_comp_id=sender,
         )
-        try:
-            reply = await self._dispatch(account, message)
-            if reply is not None:
-                model, fields = reply
+        # outputs the desk pushes meanwhile (a fill report, the cancelled report and invoice)
+        # follow this answer on this connection
+        with connection.answering():
+            try:
+                if isinstance(message, ReplayRequest):
+                    replayed = await self.handler.replay(account, message)
+                    built = [self.publisher.message(account, t, b) for t, b in replayed]
+                    connection.send(
+                        ReplayResponse,
+                        chain_id=account.chain_id,
+                        address=account.address,
+                        fields={"request_id": message.request_id, "count": len(built)},
+                        target_comp_id=sender,
+                    )
+                    for model, fields in built:
+                        connection.send(
+                            model,
+                            chain_id=account.chain_id,
+                            address=account.address,
+                            fields=fields,
+                            target_comp_id=sender,
+                        )
+                    return
+                reply = await self._dispatch(account, message)
+                if reply is not None:
+                    model, fields = reply
+                    connection.send(
+                        model,
+                        chain_id=account.chain_id,
+                        address=account.address,
+                        fields=fields,
+                        target_comp_id=sender,
+                    )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                _log.exception(
+                    "handler_failed", session=connection.session_id, msg_type=message.msg_type
+                )
                 connection.send(
-                    model,
+                    Nak,
                     chain_id=account.chain_id,
                     address=account.address,
-                    fields=fields,
+                    fields={
+                        "ref_seq_num": message.seq_num,
+                        "reason": RejectReason.INTERNAL,
+                        "text": "internal error",
+                    },
                     target_comp_id=sender,
                 )
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            _log.exception(
-                "handler_failed", session=connection.session_id, msg_type=message.msg_type
-            )
-            connection.send(
-                Nak,
-                chain_id=account.chain_id,
-                address=account.address,
-                fields={
-                    "ref_seq_num": message.seq_num,
-                    "reason": RejectReason.INTERNAL,
-                    "text": "internal error",
-                },
-                target_comp_id=sender,
-            )
 
     def _nak(
         self, connection: GatewayConnection, raw: str | bytes, rejected: MessageRejected
@@ -273,6 +304,19 @@ class GatewayState:
         if isinstance(message, CancelQuoteRequest):
             await self.handler.cancel_quote(account, message)
             return None
+        if isinstance(message, AccountStatusRequest):
+            status = await self.handler.account_status(account)
+            try:
+                fields = desk_fields(status)
+            except InvalidDeskValue as exc:
+                raise _InvalidDeskAnswer(f"account_status returned {exc}") from None
+            return AccountStatus, {
+                "request_id": message.request_id,
+                "collateral": fields.get("collateral", ()),
+                "positions": fields.get("positions", ()),
+                "open_orders": fields.get("open_orders", ()),
+                "ts": fields.get("ts", iso_from_ns(self.clock.now_ns())),
+            }
         raise _InvalidDeskAnswer(f"no dispatch for {type(message).__name__}")  # pragma: no cover
 
 
@@ -311,7 +355,10 @@ def build_gateway_app(
         version="1",
         description="FIX/JSON over WebSocket at /fix (schemas in docs/fix-json), invoices over "
         "REST. Decimals travel as strings, times as ISO-8601 UTC.",
+        docs_url=None,  # served from local assets below: the CDN ones leave the pages blank
+        redoc_url=None,
     )
+    add_offline_docs(app, title="Tradewind gateway")
     app.state.gateway = state
     app.state.publisher = state.publisher
 
@@ -335,6 +382,12 @@ def build_gateway_app(
         )
 
     app.include_router(invoice_router(invoices, state.limits))
+
+    async def read_account(chain_id: int, address: str) -> Mapping[str, Any]:
+        fields = desk_fields(await state.handler.account_status(AccountKey(chain_id, address)))
+        return {key: fields.get(key, ()) for key in ("collateral", "positions", "open_orders")}
+
+    app.include_router(account_router(read_account, state.clock, state.limits.timestamp_window_ns))
 
     @app.websocket("/fix")
     async def fix(websocket: WebSocket) -> None:

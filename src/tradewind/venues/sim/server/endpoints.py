@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from tradewind.common.sim_chain_config import SUPPORTED_NETWORKS
+from tradewind.venues.sim.deposits import DEFAULT_NETWORK
 from tradewind.venues.sim.engine import SimError
 from tradewind.venues.sim.server import wire
 from tradewind.venues.sim.server.rate_limits import depth_weight
@@ -365,6 +367,51 @@ def build_endpoints(x: SimExchange) -> list[Endpoint]:
             for r in records
         ]
 
+    async def coin_config(ctx: RequestContext) -> Any:
+        # what CCXT's fetchCurrencies (called by fetchBalance, fetchDeposits, ...) reads:
+        # every asset the sim trades or credits, with its deposit networks
+        listed = x.exchange_info(None, ctx.now_ms)["symbols"]
+        held = x.engine.balances(ctx.account)
+        coins = sorted(
+            {s["baseAsset"] for s in listed}
+            | {s["quoteAsset"] for s in listed}
+            | set(SUPPORTED_NETWORKS)
+            | set(held)
+        )
+        zero = wire.fmt(Decimal(0))
+        answer = []
+        for coin in coins:
+            free, locked = held.get(coin, (Decimal(0), Decimal(0)))
+            networks = SUPPORTED_NETWORKS.get(coin, ())
+            default = DEFAULT_NETWORK.get(coin, networks[0] if networks else "")
+            answer.append(
+                {
+                    "coin": coin, "name": coin, "free": wire.fmt(free),
+                    "locked": wire.fmt(locked), "freeze": zero, "withdrawing": zero,
+                    "ipoing": zero, "ipoable": zero, "storage": zero, "isLegalMoney": False,
+                    "trading": True, "depositAllEnable": bool(networks),
+                    "withdrawAllEnable": False,
+                    "networkList": [
+                        {
+                            "network": network, "coin": coin, "name": network,
+                            "isDefault": network == default, "depositEnable": True,
+                            "withdrawEnable": False, "withdrawFee": zero,
+                            "withdrawMin": zero, "withdrawMax": zero,
+                            "withdrawIntegerMultiple": "0.00000001", "minConfirm": 1,
+                            "unLockConfirm": 0, "depositDesc": "", "withdrawDesc":
+                            "withdrawals are not simulated", "specialTips": "",
+                            "sameAddress": False, "busy": False,
+                        }
+                        for network in networks
+                    ],
+                }
+            )  # fmt: skip
+        return answer
+
+    async def withdraw_history(ctx: RequestContext) -> Any:
+        # the sim simulates no withdrawals; the history is empty, not missing
+        return []
+
     api = "/api/v3"
     return [
         Endpoint("GET", f"{api}/ping", Security.NONE, fixed(1), ping),
@@ -406,5 +453,9 @@ def build_endpoints(x: SimExchange) -> list[Endpoint]:
         ),
         Endpoint(
             "GET", "/sapi/v1/capital/deposit/hisrec", Security.SIGNED, fixed(1), deposit_history
+        ),
+        Endpoint("GET", "/sapi/v1/capital/config/getall", Security.SIGNED, fixed(10), coin_config),
+        Endpoint(
+            "GET", "/sapi/v1/capital/withdraw/history", Security.SIGNED, fixed(1), withdraw_history
         ),
     ]
