@@ -59,3 +59,16 @@ def test_bad_environment_value_names_the_source() -> None:
 def test_venue_section_from_environment() -> None:
     cfg = load_config(None, environ={"TRADEWIND_VENUE__REST_URL": '"http://127.0.0.1:1"'})
     assert cfg.venue.rest_url == "http://127.0.0.1:1"
+
+
+def test_portfolio_section_gives_the_default_tenant_and_refuses_unknown_keys(
+    tmp_path: Path,
+) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text('[portfolio]\ntenant = "anna"\n')
+    assert load_config(good, environ={}).portfolio.tenant == "anna"
+    assert load_config(None, environ={}).portfolio.tenant == "default"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[portfolio]\ntennant = "anna"\n')
+    with pytest.raises(ConfigError, match=r"portfolio\.tennant"):
+        load_config(bad, environ={})

@@ -253,12 +253,24 @@ class ChainLinkConfig(_Section):
     )
 
 
+class PortfolioConfig(_Section):
+    """The portfolio desk's command-line defaults (`tradewind portfolio ...`)."""
+
+    tenant: str = Field(
+        default="default",
+        min_length=1,
+        description="Tenant the portfolio commands use when neither --tenant nor "
+        "$TRADEWIND_TENANT is given.",
+    )
+
+
 class TradewindConfig(_Section):
     log: LogConfig = LogConfig()
     sim: SimConfig = SimConfig()
     venue: VenueConfig = VenueConfig()
     desk: DeskConfig = DeskConfig()
     chain: ChainLinkConfig = ChainLinkConfig()
+    portfolio: PortfolioConfig = PortfolioConfig()
 
 
 def _parse_env_value(raw: str) -> Any:

@@ -42,21 +42,14 @@ DEFAULT_TENANT = "default"
 
 def default_tenant() -> str:
     """The tenant when no --tenant or $TRADEWIND_TENANT is given (see module docstring)."""
-    import tomllib
+    from tradewind.common.config import ConfigError, load_config
 
-    path = os.environ.get("TRADEWIND_CONFIG")
-    if path:
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise fail(f"config file not found: {path}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise fail(f"config file {path} is not valid TOML: {exc}") from None
-        section = data.get("portfolio", {})
-        tenant = section.get("tenant") if isinstance(section, dict) else None
-        if isinstance(tenant, str) and tenant.strip():
-            return tenant.strip()
-    return DEFAULT_TENANT
+    if not os.environ.get("TRADEWIND_CONFIG"):
+        return DEFAULT_TENANT
+    try:
+        return load_config().portfolio.tenant.strip() or DEFAULT_TENANT
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
 
 
 TenantOption = Annotated[
