@@ -71,7 +71,9 @@ class DeskConfig(_Section):
 
     ``indexes``: a TOML file of index definitions, or "demo" for the packaged demo indexes.
     ``database``/``kernel_database``: SQLAlchemy URLs or SQLite file paths. ``local_deposits``
-    enables ``POST /local/deposits`` (tests and the demo; off when collateral comes from chain).
+    enables ``POST /local/deposits`` (tests and the demo only: it credits collateral without a
+    chain). Off by default; when on the desk must listen on loopback and the route needs the
+    token of ``TRADEWIND_LOCAL_DEPOSIT_TOKEN`` (docs/index-desk.md).
     """
 
     host: str = "127.0.0.1"
@@ -91,7 +93,7 @@ class DeskConfig(_Section):
     # the venue's taker commission; buy legs are grossed up by it, since the venue takes it out
     # of the bought asset (Binance's default spot rate: 10 bps)
     taker_fee_bps: Decimal = Field(default=Decimal(10), ge=0, lt=10_000)
-    local_deposits: bool = True
+    local_deposits: bool = False
     clock_skew_s: int = Field(default=60, ge=1, le=3600)
 
 

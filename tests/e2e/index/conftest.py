@@ -13,6 +13,8 @@ from tradewind.desks.index.runtime import IndexDeskRuntime
 from tradewind.node.venue_factory import VenueSettings
 from tradewind.venues.sim.process import SimEndpoints
 
+from .desk_process import DEPOSIT_TOKEN
+
 # a fixed user key, so failures name the same address every run (never a real key)
 USER_KEY = "0x" + "11" * 32
 USER = Account.from_key(USER_KEY).address
@@ -24,6 +26,7 @@ def desk_config(tmp: Path, **overrides: object) -> DeskConfig:
         "database": str(tmp / "desk.sqlite"),
         "kernel_database": str(tmp / "kernel.sqlite"),
         "batch_interval_ms": 20,
+        "local_deposits": True,
     }
     values.update(overrides)
     return DeskConfig.model_validate(values)
@@ -41,5 +44,7 @@ async def desk_runtime(
     sim: SimEndpoints, account: object, tmp_path: Path
 ) -> AsyncIterator[IndexDeskRuntime]:
     settings = venue_settings(sim, account.api_key, account.api_secret)  # type: ignore[attr-defined]
-    async with IndexDeskRuntime(desk_config(tmp_path), settings) as runtime:
+    async with IndexDeskRuntime(
+        desk_config(tmp_path), settings, local_deposit_token=DEPOSIT_TOKEN
+    ) as runtime:
         yield runtime

@@ -193,6 +193,12 @@ class DeskJournal:
             row = connection.execute(select(journal.c.seq).where(journal.c.key == key)).first()
         return row is not None
 
+    def event(self, key: str) -> IndexEvent | None:
+        """The journaled event of ``key``, or None."""
+        with self._engine.connect() as connection:
+            row = connection.execute(select(journal.c.payload).where(journal.c.key == key)).first()
+        return None if row is None else decode_event(row[0])
+
     def count(self) -> int:
         """How many events are journaled."""
         with self._engine.connect() as connection:

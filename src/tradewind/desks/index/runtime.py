@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 
-import aiohttp
 from eth_account import Account
-from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel, ConfigDict
 
 from tradewind.bus.in_process import InProcessMessageBus
 from tradewind.chain.keys import load_hot_key
@@ -29,12 +27,7 @@ from tradewind.common.config import ChainLinkConfig, ConfigError, DeskConfig
 from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock, LiveClock
 from tradewind.desks.index.chain_link import ChainLink
-from tradewind.desks.index.collateral_source import (
-    CollateralDeposit,
-    CollateralSource,
-    InvalidDeposit,
-    LocalCollateralSource,
-)
+from tradewind.desks.index.collateral_source import CollateralSource, LocalCollateralSource
 from tradewind.desks.index.definitions import (
     DEMO_INDEX_FILE,
     IndexDefinition,
@@ -43,6 +36,13 @@ from tradewind.desks.index.definitions import (
 from tradewind.desks.index.desk import DeskTimings, IndexDesk
 from tradewind.desks.index.gateway_bridge import DeskGatewayHandler, JournalInvoiceReader
 from tradewind.desks.index.journal import DeskJournal
+from tradewind.desks.index.local_deposits import (
+    LOCAL_DEPOSIT_TOKEN_ENV,
+    LocalDepositRefused,
+    add_local_deposit_route,
+    is_loopback_host,
+    post_local_deposit,
+)
 from tradewind.desks.index.solver import BatchPlanner, OptimalAllocator, SolverConfig
 from tradewind.desks.index.state import IndexDeskState
 from tradewind.execution.engine import ExecutionEngine
@@ -56,6 +56,7 @@ from tradewind.store.kernel_store import KernelStore
 
 __all__ = [
     "GATEWAY_KEY_ENV",
+    "LOCAL_DEPOSIT_TOKEN_ENV",
     "IndexDeskRuntime",
     "LocalDepositRefused",
     "post_local_deposit",
@@ -81,18 +82,6 @@ def solver_config(config: DeskConfig) -> SolverConfig:
     )
 
 
-class LocalDepositBody(BaseModel):
-    """A local collateral deposit (tests and demo): amounts as decimal strings."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    deposit_id: str
-    chain_id: int
-    address: str
-    asset: str
-    amount: Decimal
-
-
 @dataclass(slots=True)
 class _Parts:
     engine: ExecutionEngine
@@ -114,8 +103,15 @@ class IndexDeskRuntime:
         source: CollateralSource | None = None,
         clock: Clock | None = None,
         chain: ChainLinkConfig | None = None,
+        local_deposit_token: str | None = None,
     ) -> None:
         self.config = config
+        # the token of POST /local/deposits (when on): given, from the environment, or new
+        self.local_deposit_token = (
+            local_deposit_token
+            or os.environ.get(LOCAL_DEPOSIT_TOKEN_ENV)
+            or secrets.token_urlsafe(24)
+        )
         self._venue = venue
         self.source = source or LocalCollateralSource()
         self._chain_config = chain
@@ -146,6 +142,11 @@ class IndexDeskRuntime:
 
     async def start(self) -> None:
         config = self.config
+        if config.local_deposits and not is_loopback_host(config.host):
+            raise ConfigError(
+                f"local_deposits credits collateral without a chain and listens on loopback "
+                f"only; host {config.host!r} is not loopback"
+            )
         limiter = provisional_limiter(self._clock, "index-desk")
         adapter = open_venue(config.venue_kind, self._venue, limiter=limiter)
         instruments = {i.symbol: i for i in await adapter.load_instruments()}
@@ -186,7 +187,11 @@ class IndexDeskRuntime:
             clock=self._clock,
         )
         if config.local_deposits and isinstance(self.source, LocalCollateralSource):
-            _add_local_deposit_route(app, self.source, self._clock)
+            add_local_deposit_route(
+                app, self.source, self._clock, token=self.local_deposit_token,
+                assets={d.quote_asset for d in definitions},
+                recorded=lambda key: asyncio.to_thread(journal.event, key),
+            )  # fmt: skip
         desk.publishers.append(app.state.publisher)
         if self.chain_link is not None:
             self.chain_link.attach(desk)
@@ -247,41 +252,3 @@ def _gateway_key() -> str:
     account = Account.create()
     log.warning("gateway_key_ephemeral", address=account.address, env=GATEWAY_KEY_ENV)
     return account.key.hex()
-
-
-class LocalDepositRefused(RuntimeError):
-    """The desk refused a local deposit; the message carries its HTTP status and answer."""
-
-
-async def post_local_deposit(
-    url: str, *, deposit_id: str, chain_id: int, address: str, amount: str, asset: str = "USDT"
-) -> None:
-    """Announce a local deposit to a desk at ``url`` (``POST /local/deposits``; tests, demo
-    and benchmarks). Credited once per ``deposit_id``."""
-    body = {"deposit_id": deposit_id, "chain_id": chain_id, "address": address,
-            "asset": asset, "amount": amount}  # fmt: skip
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(f"{url}/local/deposits", json=body) as response,
-    ):
-        if response.status != 200:
-            raise LocalDepositRefused(f"{response.status}: {await response.text()}")
-
-
-def _add_local_deposit_route(app: FastAPI, source: LocalCollateralSource, clock: Clock) -> None:
-    @app.post("/local/deposits", tags=["local"], summary="Credit a local collateral deposit")
-    async def local_deposit(body: LocalDepositBody) -> dict[str, str]:
-        """Tests and the demo: announce collateral as if it had arrived (once per deposit_id)."""
-        try:
-            deposit = CollateralDeposit(
-                deposit_id=body.deposit_id,
-                chain_id=body.chain_id,
-                address=body.address,
-                asset=body.asset,
-                amount=body.amount,
-                ts_ns=clock.now_ns(),
-            )
-        except InvalidDeposit as exc:
-            raise HTTPException(status_code=422, detail=str(exc)) from exc
-        await source.deposit(deposit)
-        return {"deposit_id": body.deposit_id, "status": "credited"}

@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock, LiveClock
@@ -57,6 +58,7 @@ __all__ = ["GatewayState", "HealthModel", "InvalidCompId", "build_gateway_app"]
 
 _log = get_logger("gateway.fixjson.server")
 
+_HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
 _COMP_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 
@@ -323,7 +325,19 @@ def build_gateway_app(
     async def _bad_request(_: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0] if error.errors() else {"loc": (), "msg": "bad request"}
         where = ".".join(str(part) for part in first["loc"])
-        return RestError(422, "bad_request", f"{where}: {first['msg']}").response()
+        status = 400 if first.get("type") == "json_invalid" else 422
+        return RestError(status, "bad_request", f"{where}: {first['msg']}"[:200]).response()
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        # Starlette's own answers (no such route, wrong method) in the documented error shape
+        code = _HTTP_ERROR_CODES.get(error.status_code, "http_error")
+        return RestError(error.status_code, code, str(error.detail)).response()
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, error: Exception) -> JSONResponse:
+        _log.error("rest_handler_failed", path=request.url.path, error=repr(error)[:200])
+        return RestError(500, "internal", "internal error").response()
 
     @app.get("/health", response_model=HealthModel, tags=["health"])
     async def health() -> HealthModel:
