@@ -16,6 +16,7 @@ from tradewind.portfolio.cli_support import (
     PoolingOption,
     TenantOption,
     fail,
+    open_audited_ledger,
     open_ledger,
     print_table,
 )
@@ -129,8 +130,8 @@ def select_lots_command(
         if not sep or not lot_id or not amount.is_finite() or amount <= 0:
             raise fail(f"expected LOT_ID=QUANTITY with a positive quantity, got {item!r}")
         chosen[lot_id] = amount
-    with open_ledger(tenant, db) as repo:
-        LotSelectionRepository(repo).select(disposal[:16], chosen)
+    with open_audited_ledger(tenant, db) as (repo, log):
+        LotSelectionRepository(repo, on_write=log.append_selection).select(disposal[:16], chosen)
     typer.echo(f"disposal {disposal[:16]}: {len(chosen)} lots named")
 
 
