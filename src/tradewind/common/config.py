@@ -45,7 +45,9 @@ class SimConfig(_Section):
     speed: float = Field(default=1.0, gt=0)
     admin: bool = False
     replay_file: str | None = None
-    demo_seed: str = "tradewind-demo"
+    # unset: the demo key pair is generated per data directory; set (e.g. "tradewind-demo"):
+    # the fixed pair derived from it, the same on every machine
+    demo_seed: str | None = None
     request_weight_per_minute: int = Field(default=6000, gt=0)
     orders_per_10s: int = Field(default=100, gt=0)
     orders_per_day: int = Field(default=200_000, gt=0)

@@ -65,7 +65,7 @@ class SimSettings:
     market_activity: bool = True
     activity_intensity: float = 1.0
     admin: bool = False
-    demo_seed: str = "tradewind-demo"
+    demo_seed: str | None = None
     rate_limits: tuple[RateLimit, ...] = DEFAULT_RATE_LIMITS
     ignored_429s_before_ban: int = 5
     replay_file: Path | None = None
@@ -100,7 +100,12 @@ class SimExchange:
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
         self.port: int = settings.port
-        self.demo_credential = credential_from_seed(settings.demo_seed, DEMO_ACCOUNT)
+        # a fixed demo pair only when asked for; otherwise a fresh one, kept with the data
+        self.demo_credential = (
+            credential_from_seed(settings.demo_seed, DEMO_ACCOUNT)
+            if settings.demo_seed
+            else new_credential(DEMO_ACCOUNT)
+        )
         self.market: Any = None
         self.market_driver: Any = None
         self.chain_watchers: list[Any] = []
@@ -320,7 +325,10 @@ class SimExchange:
     async def start(self) -> None:
         """Restore state, bind the port, and start the market and stream loops."""
         await self._open_persistence()
-        if not self.engine.has_account(DEMO_ACCOUNT):
+        stored = self.api_keys.of_account(DEMO_ACCOUNT)
+        if stored is not None:
+            self.demo_credential = stored  # the pair of this data directory
+        elif not self.engine.has_account(DEMO_ACCOUNT):
             await self.create_account(DEMO_ACCOUNT, DEMO_BALANCES, credential=self.demo_credential)
         else:
             self.api_keys.add(self.demo_credential)
