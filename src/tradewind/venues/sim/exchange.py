@@ -33,7 +33,7 @@ from tradewind.venues.sim.server.auth import (
 from tradewind.venues.sim.server.endpoints import build_endpoints
 from tradewind.venues.sim.server.faults import FaultPlan
 from tradewind.venues.sim.server.rate_limits import DEFAULT_RATE_LIMITS, RateLimit, RateLimitPolicy
-from tradewind.venues.sim.server.rest import build_routes
+from tradewind.venues.sim.server.rest import HTTP_MAX_LINE_BYTES, build_routes
 from tradewind.venues.sim.server.streams import StreamHub
 from tradewind.venues.sim.server.wire import fmt, fmt_balance
 from tradewind.venues.sim.server.ws import StreamEndpoints, WebSocketApi
@@ -333,7 +333,13 @@ class SimExchange:
         else:
             self.api_keys.add(self.demo_credential)
         self._start_market()
-        self._runner = web.AppRunner(self.build_app(), access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            self.build_app(),
+            access_log=None,
+            handle_signals=False,
+            # long query lines reach the pipeline, which answers them in Binance's form
+            max_line_size=HTTP_MAX_LINE_BYTES,
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port, reuse_address=True)
         await site.start()

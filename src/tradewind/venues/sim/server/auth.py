@@ -65,7 +65,7 @@ class ApiKeyStore:
         return next((c for c in self._by_key.values() if c.account_id == account_id), None)
 
     def resolve(self, api_key: str | None) -> ApiCredential:
-        if not api_key or not _KEY_FORMAT.match(api_key):
+        if not api_key or not _KEY_FORMAT.fullmatch(api_key):
             raise SimError(-2014, "API-key format invalid.", 401)
         credential = self._by_key.get(api_key)
         if credential is None:
