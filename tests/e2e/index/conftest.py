@@ -10,6 +10,7 @@ from eth_account import Account
 
 from tradewind.common.config import DeskConfig
 from tradewind.desks.index.runtime import IndexDeskRuntime
+from tradewind.gateway.fixjson.limits import GatewayLimits
 from tradewind.node.venue_factory import VenueSettings
 from tradewind.venues.sim.process import SimEndpoints
 
@@ -40,11 +41,20 @@ def venue_settings(sim: SimEndpoints, api_key: str, api_secret: str) -> VenueSet
 
 
 @pytest.fixture
+def gateway_limits() -> GatewayLimits | None:
+    """The desk's gateway limits (None: the defaults); a test module may override it."""
+    return None
+
+
+@pytest.fixture
 async def desk_runtime(
-    sim: SimEndpoints, account: object, tmp_path: Path
+    sim: SimEndpoints, account: object, tmp_path: Path, gateway_limits: GatewayLimits | None
 ) -> AsyncIterator[IndexDeskRuntime]:
     settings = venue_settings(sim, account.api_key, account.api_secret)  # type: ignore[attr-defined]
     async with IndexDeskRuntime(
-        desk_config(tmp_path), settings, local_deposit_token=DEPOSIT_TOKEN
+        desk_config(tmp_path),
+        settings,
+        local_deposit_token=DEPOSIT_TOKEN,
+        gateway_limits=gateway_limits,
     ) as runtime:
         yield runtime

@@ -48,6 +48,7 @@ from tradewind.desks.index.state import IndexDeskState
 from tradewind.execution.engine import ExecutionEngine
 from tradewind.execution.market_data import MarketDataService
 from tradewind.execution.store_writer import StoreWriter
+from tradewind.gateway.fixjson.limits import GatewayLimits
 from tradewind.gateway.fixjson.runner import GatewayServer
 from tradewind.gateway.fixjson.server import build_gateway_app
 from tradewind.node.venue_factory import VenueSettings, open_venue
@@ -104,8 +105,10 @@ class IndexDeskRuntime:
         clock: Clock | None = None,
         chain: ChainLinkConfig | None = None,
         local_deposit_token: str | None = None,
+        gateway_limits: GatewayLimits | None = None,
     ) -> None:
         self.config = config
+        self._gateway_limits = gateway_limits
         # the token of POST /local/deposits (when on): given, from the environment, or new
         self.local_deposit_token = (
             local_deposit_token
@@ -185,6 +188,7 @@ class IndexDeskRuntime:
             comp_id=config.comp_id,
             server_key=_gateway_key(),
             clock=self._clock,
+            limits=self._gateway_limits,
         )
         if config.local_deposits and isinstance(self.source, LocalCollateralSource):
             add_local_deposit_route(
