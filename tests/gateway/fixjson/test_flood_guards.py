@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from decimal import Decimal
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tradewind.gateway.fixjson import FixJsonClient
+from tradewind.core.enums import OrderSide
+from tradewind.gateway.fixjson import AccountKey, FixJsonClient
 
 from .conftest import CHAIN_ID, COMP_ID, ROOMY_LIMITS
 
@@ -91,3 +93,49 @@ async def test_half_sent_headers_are_closed_after_the_header_timeout(start_gatew
     await writer.drain()
     assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"HTTP/1.1 200")
     writer.close()
+
+
+async def test_a_client_that_never_reads_is_cut_off_and_others_are_served(
+    start_gateway, keys
+) -> None:
+    fill = {
+        "client_order_id": "o-1", "symbol": "TW10", "side": OrderSide.BUY,
+        "filled_quantity": Decimal("0.5"), "collateral_spent": Decimal("499.1"),
+        "collateral_remaining": Decimal("500.9"), "fill_rate": Decimal("0.5"),
+        "status": "partially_filled", "ts": 1_735_689_600_123_456_789,
+    }  # fmt: skip
+    # whichever comes first ends it: 50 unsent replies, or a ping unanswered for 0.5 s
+    limits = dataclasses.replace(
+        ROOMY_LIMITS,
+        outbound_queue_size=50,
+        read_pause_queue_size=10,
+        ws_ping_interval_s=0.5,
+        ws_ping_timeout_s=0.5,
+    )
+    gateway = await start_gateway(limits)
+    signer = FixJsonClient(
+        gateway.server.ws_url, keys.alice, chain_id=CHAIN_ID, target_comp_id=COMP_ID,
+        clock=gateway.clock, sender_comp_id="SLOW",
+    )  # fmt: skip
+    # a raw connection that proves Alice's key once, then reads nothing (max_queue=1: its
+    # library stops reading from the socket too)
+    async with connect(gateway.server.ws_url, max_queue=1, close_timeout=1) as slow:
+        body = signer.build("NewQuoteRequest", QUOTE)
+        await slow.send(json.dumps(body))
+        await asyncio.sleep(0.2)
+        bob = await gateway.client(keys.bob)
+        for n in range(400):
+            await gateway.publisher.publish(
+                keys.chain_id, keys.alice_address, "IndexOrderFill", fill
+            )
+            if n % 50 == 0:
+                seq = await bob.quote(f"b{n}", "TW10", "1", "1")
+                assert (await bob.ack_or_nak(seq)).msg_type == "ACK"
+                await bob.wait_for("IndexQuoteResponse", timeout=5)
+            await asyncio.sleep(0)
+        async with asyncio.timeout(10):
+            alice = AccountKey(keys.chain_id, keys.alice_address)
+            while gateway.server.app.state.gateway.connections.of_account(alice):
+                await asyncio.sleep(0.05)
+    # the slow consumer was cut off; Bob was answered throughout
+    assert len(bob.received) >= 16

@@ -13,6 +13,7 @@ that, the server stops reading its requests while ``read_pause_queue_size`` repl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -62,6 +63,7 @@ class GatewayConnection:
         self._pause_at = queue_size
         self._out_seq = 0
         self._closed = False
+        self._aborter: asyncio.Task[None] | None = None
         self.dropped_frames = 0
         """Frames of this client dropped unanswered (over its frame or NAK rate)."""
         self._writer = asyncio.create_task(self._write(), name=f"fix-out-{session.session_id}")
@@ -117,7 +119,17 @@ class GatewayConnection:
         self._closed = True
         while not self._queue.empty():
             self._queue.get_nowait()
-        self._queue.put_nowait(None)
+        # the writer may be stuck on a socket the client does not read: stop it, then close
+        self._writer.cancel()
+        self._aborter = asyncio.get_running_loop().create_task(self._abort())
+
+    async def _abort(self) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._writer
+        try:
+            await self._close(SLOW_CONSUMER_CLOSE_CODE, "slow consumer")
+        except Exception as exc:
+            _log.debug("close_failed", session=self.session_id, error=repr(exc))
 
     async def _write(self) -> None:
         try:
