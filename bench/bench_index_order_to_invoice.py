@@ -38,14 +38,15 @@ async def run(args: argparse.Namespace, tmp: Path) -> list[float]:
         config = DeskConfig.model_validate({
             "port": 0, "database": str(tmp / "desk.sqlite"),
             "kernel_database": str(tmp / "kernel.sqlite"),
-            "batch_interval_ms": args.batch_interval_ms,
+            "batch_interval_ms": args.batch_interval_ms, "local_deposits": True,
         })  # fmt: skip
         venue = VenueSettings(name="sim", rest_url=sim.rest_url, ws_url=sim.ws_url,
                               api_key=sim.api_key, api_secret=sim.api_secret)  # fmt: skip
         async with IndexDeskRuntime(config, venue) as runtime:
             user = Account.from_key(KEY).address
             await post_local_deposit(
-                runtime.url, deposit_id="bench", chain_id=CHAIN, address=user,
+                runtime.url, token=runtime.local_deposit_token, deposit_id="bench",
+                chain_id=CHAIN, address=user,
                 amount=str(args.amount * (args.orders + args.warmup + 1)),
             )  # fmt: skip
             samples: list[float] = []

@@ -62,10 +62,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def _audit_key_in_tmp(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """CLI imports sign tree heads; keep the test signer's key out of the working tree.
-    The audit tests choose their keys themselves."""
-    if "audit" not in request.node.path.parts:
-        monkeypatch.setenv("TRADEWIND_AUDIT_KEY", str(tmp_path / "audit_ed25519.pem"))
+def _audit_key_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLI imports sign tree heads and write witnesses: keep the tenants' keys and the witness
+    files out of the working tree."""
+    monkeypatch.setenv("TRADEWIND_AUDIT_KEY_DIR", str(tmp_path / "audit_keys"))
+    monkeypatch.setenv("TRADEWIND_AUDIT_WITNESS_DIR", str(tmp_path / "audit_witness"))

@@ -32,10 +32,19 @@ def test_import_report_and_isolation_on_each_backend(store_url: str, trades_csv:
     assert code == 2 and "tenant 'bob' has no data" in err
     # Every import was appended to the audit log, which verifies against the ledger.
     from tradewind.portfolio.audit.cli import verify_store
+    from tradewind.portfolio.audit.tree_head import load_public_key, signing_key_path
+    from tradewind.portfolio.audit.witness import read_witness, witness_path
 
     engine = open_engine(store_url)
     try:
-        assert verify_store(engine, "alice").ok
+        report = verify_store(
+            engine,
+            "alice",
+            trusted_public_key=load_public_key(signing_key_path("alice")),
+            witness=read_witness(witness_path("alice")),
+            require_witness=True,
+        )
+        assert report.ok and report.witness_size == 3, report.problems
     finally:
         engine.dispose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -71,10 +72,27 @@ def test_a_zero_fee_is_the_same_event_as_no_fee() -> None:
     assert with_zero.content_key() == without.content_key()
 
 
-def test_canonical_entry_bytes_start_with_the_kind() -> None:
-    entry = canonical_entry_bytes(_trade(1_700_000_000_734))
-    assert entry.splitlines()[0] == b"trade"
-    assert entry.splitlines()[1] == b"1700000000"
+def test_canonical_entry_bytes_cover_every_field_exactly() -> None:
+    base = _trade(1_700_000_000_734)
+    entry = canonical_entry_bytes(base)
+    assert b'"kind":"trade"' in entry and b'"timestamp_ms":1700000000734' in entry
+    changed = [
+        replace(base, timestamp_ms=base.timestamp_ms + 1),
+        replace(base, source="other"),
+        replace(base, note="x"),
+        replace(base, external_id="other-id"),
+        replace(base, tx_hash="0xabc"),
+        replace(base, fees=(*base.fees, Movement("binance:main", "BNB", Decimal(0)))),
+    ]
+    for other in changed:
+        assert canonical_entry_bytes(other) != entry, other
+
+
+def test_moving_text_between_account_and_asset_changes_the_entry() -> None:
+    # "x|y" + "z" and "x" + "y|z" joined with "|" read alike; the audit form must not
+    one = Transaction(EntryKind.DEPOSIT, 1000, (Movement("x|y", "z", Decimal(1)),))
+    two = Transaction(EntryKind.DEPOSIT, 1000, (Movement("x", "y|z", Decimal(1)),))
+    assert canonical_entry_bytes(one) != canonical_entry_bytes(two)
 
 
 @pytest.mark.parametrize(

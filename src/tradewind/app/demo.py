@@ -51,8 +51,8 @@ def _check(condition: bool, message: str) -> None:
 async def _deposit(runtime: IndexDeskRuntime, address: str, amount: str) -> None:
     try:
         await post_local_deposit(
-            runtime.url, deposit_id="demo-deposit-1", chain_id=CHAIN_ID, address=address,
-            amount=amount,
+            runtime.url, token=runtime.local_deposit_token, deposit_id="demo-deposit-1",
+            chain_id=CHAIN_ID, address=address, amount=amount,
         )  # fmt: skip
     except LocalDepositRefused as exc:
         raise DemoFailure(f"deposit refused: {exc}") from exc
@@ -180,6 +180,8 @@ async def _serve(sim: SimEndpoints, cfg: TradewindConfig, tmp: Path, once: bool)
             "database": str(tmp / "desk.sqlite"),
             "kernel_database": str(tmp / "kernel.sqlite"),
             "port": 0 if once else cfg.desk.port,
+            # the demo's scripted client announces its collateral over loopback with a token
+            "local_deposits": True,
         }
     )
     venue = VenueSettings(

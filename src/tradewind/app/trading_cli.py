@@ -19,6 +19,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -52,13 +53,25 @@ _DEFAULT_URLS = {
 
 
 def _sim_defaults() -> tuple[str, str, str, str]:
-    """REST, WS, key, secret of a plain ``tradewind sim`` on this machine (its [sim] defaults)."""
+    """REST, WS, key, secret of a plain ``tradewind sim`` on this machine (its [sim] defaults;
+    the key pair from its database unless ``demo_seed`` fixes it)."""
     from tradewind.common.config import SimConfig
     from tradewind.venues.sim.exchange import DEMO_ACCOUNT
+    from tradewind.venues.sim.persistence import stored_credential
     from tradewind.venues.sim.server.auth import credential_from_seed
 
     sim = SimConfig()
-    credential = credential_from_seed(sim.demo_seed, DEMO_ACCOUNT)
+    if sim.demo_seed:
+        credential = credential_from_seed(sim.demo_seed, DEMO_ACCOUNT)
+    else:
+        # the pair a plain `tradewind sim` generated for its data directory
+        found = stored_credential(Path(sim.database), DEMO_ACCOUNT)
+        if found is None:
+            raise typer.BadParameter(
+                f"no demo key pair in {sim.database}: start `tradewind sim` here first (it "
+                "creates one), or pass --api-key/--api-secret"
+            )
+        credential = found
     base = f"{sim.host}:{sim.port}"
     return f"http://{base}", f"ws://{base}", credential.api_key, credential.api_secret
 

@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 from typing import Literal
 
+from tradewind.common.private_files import private_sqlite_file
+
 __all__ = ["open_sqlite"]
 
 
@@ -18,6 +20,7 @@ async def open_sqlite(
     transaction, NORMAL where it only means something is delivered again."""
 
     def connect() -> sqlite3.Connection:
+        private_sqlite_file(path)
         conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={synchronous}")

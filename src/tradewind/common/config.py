@@ -71,10 +71,11 @@ class SimConfig(_Section):
         default=None,
         description="Replay a recorded L2/trade JSONL file instead of simulating a market.",
     )
-    demo_seed: str = Field(
-        default="tradewind-demo",
-        description="Seed of the demo account's key pair (printed at start; `--venue sim` uses"
-        " it).",
+    demo_seed: str | None = Field(
+        default=None,
+        description="Unset: the demo account's key pair is generated once per data directory and"
+        ' kept in its database (0600); set (e.g. "tradewind-demo"): the fixed pair derived'
+        " from it, the same on every machine. Printed at start; `--venue sim` reads it.",
     )
     request_weight_per_minute: int = Field(
         default=6000,
@@ -128,7 +129,9 @@ class DeskConfig(_Section):
 
     ``indexes``: a TOML file of index definitions, or "demo" for the packaged demo indexes.
     ``database``/``kernel_database``: SQLAlchemy URLs or SQLite file paths. ``local_deposits``
-    enables ``POST /local/deposits`` (tests and the demo; off when collateral comes from chain).
+    enables ``POST /local/deposits`` (tests and the demo only: it credits collateral without a
+    chain). Off by default; when on the desk must listen on loopback and the route needs the
+    token of ``TRADEWIND_LOCAL_DEPOSIT_TOKEN`` (docs/index-desk.md).
     """
 
     host: str = Field(
@@ -201,8 +204,9 @@ class DeskConfig(_Section):
         description="The venue's taker commission (bps); buy legs are grossed up by it.",
     )
     local_deposits: bool = Field(
-        default=True,
-        description="Enable POST /local/deposits (tests and the demo; off with the chain link).",
+        default=False,
+        description="Enable POST /local/deposits (tests and the demo only): loopback host and"
+        " the bearer token of $TRADEWIND_LOCAL_DEPOSIT_TOKEN required.",
     )
     clock_skew_s: int = Field(
         default=60,

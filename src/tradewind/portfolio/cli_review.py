@@ -16,6 +16,7 @@ from tradewind.portfolio.cli_support import (
     PoolingOption,
     TenantOption,
     fail,
+    open_audited_ledger,
     open_ledger,
     print_table,
     require_data,
@@ -150,10 +151,10 @@ def select_lots_command(
         if not sep or not lot_id or not amount.is_finite() or amount <= 0:
             raise fail(f"expected LOT_ID=QUANTITY with a positive quantity, got {item!r}")
         chosen[lot_id] = amount
-    with open_ledger(tenant, db) as repo:
+    with open_audited_ledger(tenant, db) as (repo, log):
         require_data(repo)
         txs, keys, _matching = ledger_with_transfers(repo)
-        selections = LotSelectionRepository(repo)
+        selections = LotSelectionRepository(repo, on_write=log.append_selection)
         try:
             ref = check_lot_choice(txs, keys, disposal, chosen, selections.all())
         except LotChoiceError as exc:

@@ -10,7 +10,6 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -97,30 +96,50 @@ def fail(message: str) -> typer.Exit:
 def open_ledger(
     tenant: str, db: str | None, *, audited: bool = False
 ) -> Iterator[LedgerRepository]:
+    with _open(tenant, db, audited=audited) as (repo, _log):
+        yield repo
+
+
+@contextmanager
+def open_audited_ledger(tenant: str, db: str | None) -> Iterator[tuple[LedgerRepository, Any]]:
+    """The tenant's ledger and its audit log (an ``AuditLog``); the session ends with a signed
+    head written to the store and the witness."""
+    with _open(tenant, db, audited=True) as opened:
+        yield opened
+
+
+@contextmanager
+def _open(tenant: str, db: str | None, *, audited: bool) -> Iterator[tuple[LedgerRepository, Any]]:
     from tradewind.portfolio.migrations import upgrade
 
     engine = open_engine(db)
     try:
         upgrade(engine)
-        log = _audit_log(engine) if audited else None
+        log = _audit_log(engine, tenant) if audited else None
         batch = (lambda t, entries: log.append_many(t, entries)) if log is not None else None
         repo = LedgerRepository(engine, tenant, on_write_batch=batch)
-        yield repo
+        yield repo, log
         if log is not None:
-            # Every audited write session ends with a signed tree head, so a later
-            # `tradewind audit verify` can prove the log only ever grew from here.
-            log.publish_tree_head(repo.tenant)
+            from tradewind.portfolio.audit.cli import publish_and_witness
+
+            # Every audited write session ends with a signed tree head, in the store and in
+            # the witness outside it, so a later `tradewind audit verify` can prove the log
+            # only ever grew from here.
+            publish_and_witness(log, repo.tenant)
     except TenantScopeError as exc:
         raise fail(str(exc)) from exc
     finally:
         engine.dispose()
 
 
-def _audit_log(engine: Any) -> Any:
+def _audit_log(engine: Any, tenant: str) -> Any:
     from tradewind.portfolio.audit.log import AuditLog
-    from tradewind.portfolio.audit.tree_head import DEFAULT_KEY_PATH, load_or_create_signing_key
+    from tradewind.portfolio.audit.tree_head import load_or_create_signing_key, signing_key_path
 
-    key_path = Path(os.environ.get("TRADEWIND_AUDIT_KEY", str(DEFAULT_KEY_PATH)))
+    try:
+        key_path = signing_key_path(tenant)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
     return AuditLog(engine, load_or_create_signing_key(key_path))
 
 

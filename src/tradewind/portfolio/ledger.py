@@ -12,16 +12,21 @@ Tenancy is not part of a transaction; the store binds a tenant to a repository.
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
 __all__ = [
+    "AUDIT_ENTRY_VERSION",
+    "SELECTION_ENTRY_VERSION",
     "EntryKind",
     "InvalidTransactionError",
     "Movement",
     "Transaction",
     "canonical_entry_bytes",
+    "canonical_selection_bytes",
     "normalize_amount",
 ]
 
@@ -137,9 +142,47 @@ class Transaction:
         return hashlib.sha256(self.canonical_form().encode("utf-8")).hexdigest()
 
 
-def canonical_entry_bytes(tx: Transaction) -> bytes:
-    """The bytes one ledger write appends to the audit log: the content key's canonical form.
+AUDIT_ENTRY_VERSION = "tradewind-ledger-entry-v2"
 
-    The canonical form already begins with the kind, so "canonical form plus kind" is this form.
+
+def canonical_entry_bytes(tx: Transaction) -> bytes:
+    """The bytes one ledger write appends to the audit log: every stored field of ``tx``.
+
+    Unlike the content key (which leaves out what differs between import paths), the audit form
+    covers everything that can change a number or an identity: the exact millisecond, every
+    movement and fee (zero fees too), source, external id, tx hash and note. It is JSON, so no
+    choice of account or asset text can make two different transactions encode alike.
     """
-    return tx.canonical_form().encode("utf-8")
+
+    def moves(items: tuple[Movement, ...]) -> list[list[str]]:
+        return sorted([m.account, m.asset, normalize_amount(m.amount)] for m in items)
+
+    body = {
+        "v": AUDIT_ENTRY_VERSION,
+        "kind": str(tx.kind),
+        "timestamp_ms": tx.timestamp_ms,
+        "movements": moves(tx.movements),
+        "fees": moves(tx.fees),
+        "source": tx.source,
+        "external_id": tx.external_id,
+        "tx_hash": tx.tx_hash,
+        "note": tx.note,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+SELECTION_ENTRY_VERSION = "tradewind-lot-selections-v1"
+
+
+def canonical_selection_bytes(selections: Mapping[str, Mapping[str, Decimal]]) -> bytes:
+    """The audit entry of a lot-selection write: the tenant's whole selection set after it
+    (disposal ref -> lot id -> amount in asset units), so the last such entry must equal the
+    store's current selections."""
+    body = {
+        "v": SELECTION_ENTRY_VERSION,
+        "selections": {
+            ref: {lot: normalize_amount(amount) for lot, amount in lots.items()}
+            for ref, lots in selections.items()
+        },
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()

@@ -20,6 +20,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from tradewind.common.private_files import private_sqlite_file
+
 __all__ = [
     "DEFAULT_DB_URL",
     "MIGRATIONS",
@@ -58,7 +60,7 @@ def create_store_engine(url: str, *, synchronous: str = "NORMAL") -> Engine:
         return create_engine(url, pool_pre_ping=True)
     database = parsed.database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(database)
         engine = create_engine(url)
     else:
         engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})

@@ -28,12 +28,17 @@ from tradewind.desks.index.runtime import post_local_deposit
 from tradewind.venues.sim.process import SimEndpoints
 
 __all__ = [
+    "DEPOSIT_TOKEN",
     "DeskEndpoints",
     "DeskProcess",
     "JournalProbe",
     "fetch_invoice",
     "post_deposit",
 ]
+
+
+DEPOSIT_TOKEN = "test-local-deposit-token"
+"""The local deposit token of every test desk (in process and ``tradewind serve``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,7 @@ class DeskProcess:
         *,
         batch_interval_ms: int = 20,
         gateway_key: str | None = None,
+        local_deposits: bool = True,
     ) -> None:
         self.workdir = workdir
         self.database = workdir / "desk.sqlite"
@@ -75,6 +81,8 @@ class DeskProcess:
                 "TRADEWIND_DESK__DATABASE": str(self.database),
                 "TRADEWIND_DESK__KERNEL_DATABASE": str(self.kernel_database),
                 "TRADEWIND_DESK__BATCH_INTERVAL_MS": str(batch_interval_ms),
+                "TRADEWIND_DESK__LOCAL_DEPOSITS": "true" if local_deposits else "false",
+                "TRADEWIND_LOCAL_DEPOSIT_TOKEN": DEPOSIT_TOKEN,
                 "TRADEWIND_LOG__LEVEL": "info",
             }
         )
@@ -201,8 +209,8 @@ async def post_deposit(
 ) -> None:
     """Announce a local collateral deposit to the desk (credited once per ``deposit_id``)."""
     await post_local_deposit(
-        url, deposit_id=deposit_id, chain_id=chain_id, address=address, amount=amount,
-        asset=asset,
+        url, token=DEPOSIT_TOKEN, deposit_id=deposit_id, chain_id=chain_id, address=address,
+        amount=amount, asset=asset,
     )  # fmt: skip
 
 

@@ -31,6 +31,7 @@ import pytest
 
 from tradewind.desks.index.runtime import IndexDeskRuntime
 from tradewind.gateway.fixjson.client import FixJsonClient
+from tradewind.gateway.fixjson.limits import GatewayLimits
 from tradewind.gateway.fixjson.signing import sign_message
 from tradewind.gateway.fixjson.wire_types import iso_from_ns
 
@@ -355,6 +356,17 @@ async def _health(url: str) -> dict[str, Any]:
         assert response.status == 200
         result: dict[str, Any] = await response.json()
         return result
+
+
+@pytest.fixture
+def gateway_limits() -> GatewayLimits:
+    """Every fuzzed frame must get its answer: the flood guards (NAK and frame rates) are
+    another test's subject (test_gateway_flood.py)."""
+    return GatewayLimits(
+        nak_rate_capacity=1_000_000,
+        frame_rate_capacity=1_000_000,
+        address_frame_rate_capacity=1_000_000,
+    )
 
 
 async def test_fuzzed_frames_get_answers_and_change_nothing(

@@ -48,7 +48,15 @@ class Keys:
     comp_id: str = COMP_ID
 
 
-ROOMY_LIMITS = GatewayLimits(rate_capacity=10_000, rate_refill_per_second=Decimal(1))
+ROOMY_LIMITS = GatewayLimits(
+    rate_capacity=10_000,
+    rate_refill_per_second=Decimal(1),
+    unsigned_rate_capacity=10_000,
+    unsigned_global_capacity=10_000,
+    frame_rate_capacity=1_000_000,
+    address_frame_rate_capacity=1_000_000,
+    nak_rate_capacity=1_000_000,
+)
 """Limits that never rate-limit a test that is not about rate limiting."""
 
 

@@ -48,7 +48,14 @@ class ThreadedGateway:
             comp_id=COMP_ID,
             server_key=SERVER_KEY,
             clock=LiveClock(),
-            limits=GatewayLimits(rate_capacity=1_000_000, rate_refill_per_second=Decimal(1)),
+            # about parsing, not flooding: every frame must get its answer
+            limits=GatewayLimits(
+                rate_capacity=1_000_000,
+                rate_refill_per_second=Decimal(1),
+                nak_rate_capacity=1_000_000,
+                frame_rate_capacity=1_000_000,
+                address_frame_rate_capacity=1_000_000,
+            ),
         )
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None

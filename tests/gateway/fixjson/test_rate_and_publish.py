@@ -14,7 +14,9 @@ from tradewind.gateway.fixjson import GatewayLimits, InvalidPublication, MintInv
 from tradewind.gateway.fixjson.protocols import AccountKey, OrderResponse
 from tradewind.gateway.fixjson.publisher import GatewayPublisher
 
-TIGHT = GatewayLimits(rate_capacity=10, rate_refill_per_second=Decimal(1))
+TIGHT = GatewayLimits(
+    rate_capacity=10, rate_refill_per_second=Decimal(1), unsigned_rate_capacity=10
+)
 """NewIndexOrder costs 5, a quote 2: two orders empty the bucket; 1 token back per second."""
 
 
@@ -54,12 +56,13 @@ async def test_rate_limit_is_per_account_across_sessions(start_gateway, keys) ->
     assert ids == ["a1", "a2", "b1", "a5"]
 
 
-async def test_unsigned_quotes_spend_their_session_budget_not_the_account(
+async def test_unsigned_quotes_spend_their_address_budget_not_the_account(
     start_gateway, keys
 ) -> None:
     gateway = await start_gateway(TIGHT)
     stranger = await gateway.client(keys.bob)
-    # a stranger's unsigned quotes naming Alice's address run out on the stranger's session
+    # a stranger's unsigned quotes naming Alice's address run out on the stranger's source
+    # address budget, never on Alice's account
     answers = []
     for n in range(6):
         body = stranger.build(

@@ -14,10 +14,14 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from tradewind.portfolio.audit.cli import audit_app, verify_store
+from tradewind.portfolio.audit.cli import audit_app, publish_and_witness, verify_store
 from tradewind.portfolio.audit.log import AuditLog
 from tradewind.portfolio.audit.merkle import leaf_hash
-from tradewind.portfolio.audit.tree_head import TreeHeadSigner, load_or_create_signing_key
+from tradewind.portfolio.audit.tree_head import (
+    TreeHeadSigner,
+    load_or_create_signing_key,
+    signing_key_path,
+)
 from tradewind.portfolio.audit.verify import ProblemKind, compare_entries
 from tradewind.portfolio.ledger import (
     EntryKind,
@@ -105,6 +109,11 @@ def _tx(i: int) -> Transaction:
     )
 
 
+def _key(log: AuditLog) -> bytes:
+    assert log.signer is not None
+    return log.signer.public_key
+
+
 @pytest.fixture
 def ledger(engine: Engine) -> tuple[Engine, LedgerRepository, AuditLog]:
     upgrade(engine)
@@ -138,36 +147,40 @@ def test_untouched_store_verifies(ledger: tuple[Engine, LedgerRepository, AuditL
 
 
 def test_modified_ledger_row_is_named(ledger: tuple[Engine, LedgerRepository, AuditLog]) -> None:
-    engine, _repo, _log = ledger
+    engine, _repo, log = ledger
     with engine.begin() as connection:
         connection.execute(
             text(SET_BTC_AMOUNT),
             {"id": _tx_id(engine, 3)},
         )
-    report = verify_store(engine, "acme")
+    report = verify_store(engine, "acme", trusted_public_key=_key(log))
     assert _kinds(list(report.problems)) == [("modified", 3)]
     assert "seq" in report.problems[0].detail
 
 
 def test_removed_ledger_row_is_named(ledger: tuple[Engine, LedgerRepository, AuditLog]) -> None:
-    engine, _repo, _log = ledger
+    engine, _repo, log = ledger
     with engine.begin() as connection:
         tx_id = _tx_id(engine, 5)
         connection.execute(
             text("DELETE FROM portfolio_movements WHERE transaction_id = :id"), {"id": tx_id}
         )
         connection.execute(text("DELETE FROM portfolio_transactions WHERE id = :id"), {"id": tx_id})
-    assert _kinds(list(verify_store(engine, "acme").problems)) == [("missing", 5)]
+    assert _kinds(list(verify_store(engine, "acme", trusted_public_key=_key(log)).problems)) == [
+        ("missing", 5)
+    ]
 
 
 def test_inserted_ledger_row_is_named(ledger: tuple[Engine, LedgerRepository, AuditLog]) -> None:
-    engine, _repo, _log = ledger
+    engine, _repo, log = ledger
     LedgerRepository(engine, "acme").add(_tx(42))  # no hook: never reaches the log
-    assert _kinds(list(verify_store(engine, "acme").problems)) == [("extra", 8)]
+    assert _kinds(list(verify_store(engine, "acme", trusted_public_key=_key(log)).problems)) == [
+        ("extra", 8)
+    ]
 
 
 def test_reordered_ledger_row_is_named(ledger: tuple[Engine, LedgerRepository, AuditLog]) -> None:
-    engine, _repo, _log = ledger
+    engine, _repo, log = ledger
     with engine.begin() as connection:
         tx_id = _tx_id(engine, 2)
         connection.execute(
@@ -175,13 +188,15 @@ def test_reordered_ledger_row_is_named(ledger: tuple[Engine, LedgerRepository, A
         )
         connection.execute(text("DELETE FROM portfolio_transactions WHERE id = :id"), {"id": tx_id})
     LedgerRepository(engine, "acme").add(_tx(3))  # same content, now last in ledger order
-    assert _kinds(list(verify_store(engine, "acme").problems)) == [("out of order", 2)]
+    assert _kinds(list(verify_store(engine, "acme", trusted_public_key=_key(log)).problems)) == [
+        ("out of order", 2)
+    ]
 
 
 def test_rewriting_ledger_and_log_together_breaks_the_signed_head(
     ledger: tuple[Engine, LedgerRepository, AuditLog],
 ) -> None:
-    engine, repo, _log = ledger
+    engine, repo, log = ledger
     with engine.begin() as connection:
         connection.execute(
             text(SET_BTC_AMOUNT),
@@ -195,14 +210,14 @@ def test_rewriting_ledger_and_log_together_breaks_the_signed_head(
             ),
             {"h": leaf_hash(forged)},
         )
-    problems = verify_store(engine, "acme").problems
+    problems = verify_store(engine, "acme", trusted_public_key=_key(log)).problems
     assert _kinds(list(problems)) == [("tree head not a prefix", 8)]
 
 
 def test_truncating_log_and_ledger_is_caught_by_the_head(
     ledger: tuple[Engine, LedgerRepository, AuditLog],
 ) -> None:
-    engine, _repo, _log = ledger
+    engine, _repo, log = ledger
     with engine.begin() as connection:
         tx_id = _tx_id(engine, 7)
         connection.execute(
@@ -212,16 +227,18 @@ def test_truncating_log_and_ledger_is_caught_by_the_head(
         connection.execute(
             text("DELETE FROM audit_leaves WHERE tenant_id = 'acme' AND leaf_index = 7")
         )
-    assert _kinds(list(verify_store(engine, "acme").problems)) == [("tree head beyond log", 8)]
+    assert _kinds(list(verify_store(engine, "acme", trusted_public_key=_key(log)).problems)) == [
+        ("tree head beyond log", 8)
+    ]
 
 
 def test_removed_log_leaf_is_a_gap(ledger: tuple[Engine, LedgerRepository, AuditLog]) -> None:
-    engine, _repo, _log = ledger
+    engine, _repo, log = ledger
     with engine.begin() as connection:
         connection.execute(
             text("DELETE FROM audit_leaves WHERE tenant_id = 'acme' AND leaf_index = 4")
         )
-    kinds = _kinds(list(verify_store(engine, "acme").problems))
+    kinds = _kinds(list(verify_store(engine, "acme", trusted_public_key=_key(log)).problems))
     assert ("log gap", 4) in kinds
     assert ("extra", 4) in kinds  # the ledger entry the removed leaf logged
     assert ("tree head beyond log", 8) in kinds  # 7 leaves left under a head of 8
@@ -236,7 +253,6 @@ def test_head_signed_by_an_untrusted_key_is_named(
     assert _kinds(list(verify_store(engine, "acme", trusted_public_key=trusted).problems)) == [
         ("bad tree head signature", 8)
     ]
-    assert verify_store(engine, "acme").ok  # without pinning, the forged head is self-consistent
 
 
 def test_another_tenants_ledger_is_not_mixed_in(
@@ -244,8 +260,8 @@ def test_another_tenants_ledger_is_not_mixed_in(
 ) -> None:
     engine, _repo, log = ledger
     LedgerRepository(engine, "zeta", on_write=log.append).add(_tx(1))
-    assert verify_store(engine, "acme").ok
-    zeta = verify_store(engine, "zeta")
+    assert verify_store(engine, "acme", trusted_public_key=_key(log)).ok
+    zeta = verify_store(engine, "zeta", trusted_public_key=_key(log))
     assert zeta.ok and zeta.ledger_entries == 1 and zeta.tree_size == 1
 
 
@@ -282,8 +298,9 @@ def test_cli_verify_exit_codes_and_named_problems(sqlite_engine: Engine, tmp_pat
 def test_cli_verify_names_a_modified_entry(sqlite_engine: Engine, tmp_path: Path) -> None:
     engine = sqlite_engine
     upgrade(engine)
-    log = AuditLog(engine, TreeHeadSigner.generate())
+    log = AuditLog(engine, load_or_create_signing_key(signing_key_path("acme")))
     LedgerRepository(engine, "acme", on_write=log.append).add_many(_tx(i) for i in range(1, 4))
+    publish_and_witness(log, "acme")
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -297,7 +314,11 @@ def test_cli_verify_names_a_modified_entry(sqlite_engine: Engine, tmp_path: Path
     assert "PROBLEM modified at index 2" in result.output
 
 
-def test_cli_verify_of_an_empty_store_is_consistent(tmp_path: Path) -> None:
+def test_cli_verify_needs_a_trusted_key_and_then_accepts_an_empty_store(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    no_key = CliRunner().invoke(audit_app, ["verify", "--tenant", "acme", "--db", url])
+    assert no_key.exit_code == 2
+    assert "no trusted key" in no_key.output
+    load_or_create_signing_key(signing_key_path("acme"))
     result = CliRunner().invoke(audit_app, ["verify", "--tenant", "acme", "--db", url])
     assert result.exit_code == 0, result.output

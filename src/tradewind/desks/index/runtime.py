@@ -15,28 +15,21 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 
-import aiohttp
 from eth_account import Account
-from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel, ConfigDict
 
 from tradewind.chain.keys import load_hot_key
 from tradewind.chain.registry import DeploymentRegistry
 from tradewind.common.config import ChainLinkConfig, ConfigError, DeskConfig
 from tradewind.common.logging import get_logger
-from tradewind.core.clock import Clock, LiveClock, TimerClock
+from tradewind.core.clock import LiveClock, TimerClock
 from tradewind.desks.index.chain_link import ChainLink
-from tradewind.desks.index.collateral_source import (
-    CollateralDeposit,
-    CollateralSource,
-    InvalidDeposit,
-    LocalCollateralSource,
-)
+from tradewind.desks.index.collateral_source import CollateralSource, LocalCollateralSource
 from tradewind.desks.index.definitions import (
     DEMO_INDEX_FILE,
     IndexDefinition,
@@ -45,10 +38,18 @@ from tradewind.desks.index.definitions import (
 from tradewind.desks.index.desk import DeskTimings, IndexDesk
 from tradewind.desks.index.gateway_bridge import DeskGatewayHandler, JournalInvoiceReader
 from tradewind.desks.index.journal import DeskJournal
+from tradewind.desks.index.local_deposits import (
+    LOCAL_DEPOSIT_TOKEN_ENV,
+    LocalDepositRefused,
+    add_local_deposit_route,
+    is_loopback_host,
+    post_local_deposit,
+)
 from tradewind.desks.index.solver import BatchPlanner, OptimalAllocator, SolverConfig
 from tradewind.desks.index.state import IndexDeskState
 from tradewind.execution.engine import ExecutionEngine
 from tradewind.execution.market_data import MarketDataService
+from tradewind.gateway.fixjson.limits import GatewayLimits
 from tradewind.gateway.fixjson.runner import GatewayServer
 from tradewind.gateway.fixjson.server import build_gateway_app
 from tradewind.node import NodeConfig, TradingNode
@@ -57,6 +58,7 @@ from tradewind.node.venue_factory import VenueSettings
 
 __all__ = [
     "GATEWAY_KEY_ENV",
+    "LOCAL_DEPOSIT_TOKEN_ENV",
     "IndexDeskRuntime",
     "LocalDepositRefused",
     "post_local_deposit",
@@ -80,18 +82,6 @@ def solver_config(config: DeskConfig) -> SolverConfig:
         max_in_flight_volley=config.max_in_flight_volley,
         taker_fee_rate=config.taker_fee_bps / _BPS,
     )
-
-
-class LocalDepositBody(BaseModel):
-    """A local collateral deposit (tests and demo): amounts as decimal strings."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    deposit_id: str
-    chain_id: int
-    address: str
-    asset: str
-    amount: Decimal
 
 
 @dataclass(slots=True)
@@ -177,8 +167,17 @@ class IndexDeskRuntime:
         source: CollateralSource | None = None,
         clock: TimerClock | None = None,
         chain: ChainLinkConfig | None = None,
+        local_deposit_token: str | None = None,
+        gateway_limits: GatewayLimits | None = None,
     ) -> None:
         self.config = config
+        self._gateway_limits = gateway_limits
+        # the token of POST /local/deposits (when on): given, from the environment, or new
+        self.local_deposit_token = (
+            local_deposit_token
+            or os.environ.get(LOCAL_DEPOSIT_TOKEN_ENV)
+            or secrets.token_urlsafe(24)
+        )
         self._venue = venue
         self.source = source or LocalCollateralSource()
         self._chain_config = chain
@@ -230,6 +229,11 @@ class IndexDeskRuntime:
 
     async def start(self) -> None:
         config = self.config
+        if config.local_deposits and not is_loopback_host(config.host):
+            raise ConfigError(
+                f"local_deposits credits collateral without a chain and listens on loopback "
+                f"only; host {config.host!r} is not loopback"
+            )
         node = TradingNode(self.node_config(), clock=self._clock)
         await node.build()
         venue = node.venue(self._venue.name)
@@ -264,9 +268,14 @@ class IndexDeskRuntime:
             comp_id=config.comp_id,
             server_key=_gateway_key(),
             clock=self._clock,
+            limits=self._gateway_limits,
         )
         if config.local_deposits and isinstance(self.source, LocalCollateralSource):
-            _add_local_deposit_route(app, self.source, self._clock)
+            add_local_deposit_route(
+                app, self.source, self._clock, token=self.local_deposit_token,
+                assets={d.quote_asset for d in definitions},
+                recorded=lambda key: asyncio.to_thread(journal.event, key),
+            )  # fmt: skip
         desk.publishers.append(app.state.publisher)
         if self.chain_link is not None:
             self.chain_link.attach(desk)
@@ -337,41 +346,3 @@ def _gateway_key() -> str:
     account = Account.create()
     log.warning("gateway_key_ephemeral", address=account.address, env=GATEWAY_KEY_ENV)
     return str(account.key.hex())
-
-
-class LocalDepositRefused(RuntimeError):
-    """The desk refused a local deposit; the message carries its HTTP status and answer."""
-
-
-async def post_local_deposit(
-    url: str, *, deposit_id: str, chain_id: int, address: str, amount: str, asset: str = "USDT"
-) -> None:
-    """Announce a local deposit to a desk at ``url`` (``POST /local/deposits``; tests, demo
-    and benchmarks). Credited once per ``deposit_id``."""
-    body = {"deposit_id": deposit_id, "chain_id": chain_id, "address": address,
-            "asset": asset, "amount": amount}  # fmt: skip
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(f"{url}/local/deposits", json=body) as response,
-    ):
-        if response.status != 200:
-            raise LocalDepositRefused(f"{response.status}: {await response.text()}")
-
-
-def _add_local_deposit_route(app: FastAPI, source: LocalCollateralSource, clock: Clock) -> None:
-    @app.post("/local/deposits", tags=["local"], summary="Credit a local collateral deposit")
-    async def local_deposit(body: LocalDepositBody) -> dict[str, str]:
-        """Tests and the demo: announce collateral as if it had arrived (once per deposit_id)."""
-        try:
-            deposit = CollateralDeposit(
-                deposit_id=body.deposit_id,
-                chain_id=body.chain_id,
-                address=body.address,
-                asset=body.asset,
-                amount=body.amount,
-                ts_ns=clock.now_ns(),
-            )
-        except InvalidDeposit as exc:
-            raise HTTPException(status_code=422, detail=str(exc)) from exc
-        await source.deposit(deposit)
-        return {"deposit_id": body.deposit_id, "status": "credited"}

@@ -8,12 +8,13 @@ scripts) knows where to connect.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 
 from tradewind.common.config import ConfigError, TradewindConfig
 from tradewind.common.logging import get_logger
-from tradewind.desks.index.runtime import IndexDeskRuntime
+from tradewind.desks.index.runtime import LOCAL_DEPOSIT_TOKEN_ENV, IndexDeskRuntime
 from tradewind.node.venue_factory import VenueSettings
 
 __all__ = ["serve_desk", "venue_settings_of"]
@@ -46,6 +47,11 @@ def venue_settings_of(config: TradewindConfig) -> VenueSettings:
 
 async def serve_desk(config: TradewindConfig) -> None:
     """Start the desk, announce READY, run until SIGINT/SIGTERM, stop cleanly."""
+    if config.desk.local_deposits and not os.environ.get(LOCAL_DEPOSIT_TOKEN_ENV):
+        raise ConfigError(
+            f"[desk] local_deposits needs a token in {LOCAL_DEPOSIT_TOKEN_ENV} (clients send it "
+            "as 'Authorization: Bearer <token>')"
+        )
     runtime = IndexDeskRuntime(config.desk, venue_settings_of(config), chain=config.chain)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -5,12 +5,15 @@
 
 The outbox numbers server messages per connection from 1, signs each with the gateway key and
 queues it; one writer task sends them in order. A client that lets ``outbound_queue_size``
-messages pile up is disconnected (close code 1013) rather than slowing the desk down.
+messages pile up is disconnected (close code 1013) rather than slowing the desk down; before
+that, the server stops reading its requests while ``read_pause_queue_size`` replies wait
+(``wait_for_room``), so a client that sends without reading costs nothing more.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -55,16 +58,35 @@ class GatewayConnection:
         self._server_key = server_key
         self._clock = clock
         self._queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=queue_size)
+        self._room = asyncio.Event()
+        self._room.set()
+        self._pause_at = queue_size
         self._out_seq = 0
         self._closed = False
         # desk outputs pushed while an answer is being prepared wait for that answer
         self._answers_pending = 0
         self._deferred: list[Callable[[], None]] = []
+        self._aborter: asyncio.Task[None] | None = None
+        self.dropped_frames = 0
+        """Frames of this client dropped unanswered (over its frame or NAK rate)."""
         self._writer = asyncio.create_task(self._write(), name=f"fix-out-{session.session_id}")
 
     @property
     def session_id(self) -> int:
         return self.session.session_id
+
+    @property
+    def backlog(self) -> int:
+        """Server messages queued and not yet written to the client."""
+        return self._queue.qsize()
+
+    async def wait_for_room(self, pause_at: int) -> None:
+        """Return once fewer than ``pause_at`` messages wait for this client (or it is closed):
+        a client that does not read is not read from either."""
+        self._pause_at = pause_at
+        while not self._closed and self._queue.qsize() >= pause_at:
+            self._room.clear()
+            await self._room.wait()
 
     def send(
         self,
@@ -138,9 +160,25 @@ class GatewayConnection:
         self._closed = True
         while not self._queue.empty():
             self._queue.get_nowait()
-        self._queue.put_nowait(None)
+        # the writer may be stuck on a socket the client does not read: stop it, then close
+        self._writer.cancel()
+        self._aborter = asyncio.get_running_loop().create_task(self._abort())
+
+    async def _abort(self) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._writer
+        try:
+            await self._close(SLOW_CONSUMER_CLOSE_CODE, "slow consumer")
+        except Exception as exc:
+            _log.debug("close_failed", session=self.session_id, error=repr(exc))
 
     async def _write(self) -> None:
+        try:
+            await self._write_queued()
+        finally:
+            self._room.set()  # a reader waiting for room sees the connection is done
+
+    async def _write_queued(self) -> None:
         while (text := await self._queue.get()) is not None:
             try:
                 await self._send_text(text)
@@ -148,6 +186,8 @@ class GatewayConnection:
                 _log.debug("send_failed", session=self.session_id, error=repr(exc))
                 self._closed = True
                 return
+            if self._queue.qsize() <= self._pause_at // 2:
+                self._room.set()
         if self._closed:
             try:
                 await self._close(SLOW_CONSUMER_CLOSE_CODE, "slow consumer")

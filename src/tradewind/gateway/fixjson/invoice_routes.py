@@ -3,9 +3,9 @@
     GET /invoices/{chain_id}/{address}/{client_order_id}   one invoice, 404 when absent
     GET /invoices?start=&end=[&chain_id=][&address=]      invoices with start <= ts < end
 
-Times are ISO-8601 UTC or integer milliseconds. Addresses may be given lower-case (they are
-checksummed here) but a mixed-case address must carry a valid EIP-55 checksum. Every error is a
-JSON ``ErrorModel``.
+Times are ISO-8601 UTC or integer milliseconds. Addresses follow the FIX rule: EIP-55
+checksummed (a lower-case address is refused, as on FIX); chain ids 1..2**53-1. Every error is
+a JSON ``ErrorModel`` with a 4xx status.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import inspect
 from collections.abc import Iterable
 from typing import Annotated, Any
 
-from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
+from eth_utils import is_checksum_address, is_hex_address
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -24,7 +24,7 @@ from tradewind.gateway.fixjson.limits import GatewayLimits
 from tradewind.gateway.fixjson.messages import MintInvoiceModel
 from tradewind.gateway.fixjson.protocols import InvoiceReader
 from tradewind.gateway.fixjson.wire_bodies import InvalidDeskValue, invoice_model
-from tradewind.gateway.fixjson.wire_types import ns_from_wire_timestamp
+from tradewind.gateway.fixjson.wire_types import MAX_CHAIN_ID, ns_from_wire_timestamp
 
 __all__ = ["ErrorModel", "RestError", "invoice_router"]
 
@@ -57,14 +57,25 @@ class RestError(Exception):
 def _address(text: str) -> str:
     if not is_hex_address(text):
         raise RestError(422, "bad_address", f"not an address: {text[:64]!r}")
-    lowered = text[2:].lower()
-    if text[2:] not in (lowered, lowered.upper()) and not is_checksum_address(text):
-        raise RestError(422, "bad_address", f"bad EIP-55 checksum: {text}")
-    return to_checksum_address(text)
+    if not is_checksum_address(text):
+        raise RestError(
+            422, "bad_address", f"address must be EIP-55 checksummed, as on FIX: {text}"
+        )
+    return text
+
+
+def _chain_id(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= MAX_CHAIN_ID:
+        raise RestError(422, "bad_chain_id", f"chain_id must be in 1..{MAX_CHAIN_ID}")
+    return value
 
 
 def _time_ns(name: str, text: str) -> int:
-    value: int | str = int(text) if text.isascii() and text.isdigit() else text
+    # at most 15 digits of milliseconds (year 9999): longer is out of range, never parsed
+    digits = text.isascii() and text.isdigit()
+    if digits and len(text) > 15:
+        raise RestError(422, "bad_range", f"{name}: timestamp out of range")
+    value: int | str = int(text) if digits else text
     try:
         return ns_from_wire_timestamp(value)
     except ValueError as exc:
@@ -101,6 +112,7 @@ def invoice_router(reader: InvoiceReader, limits: GatewayLimits) -> APIRouter:
     )
     async def get_invoice(chain_id: int, address: str, client_order_id: str) -> Any:
         checksummed = _address(address)
+        _chain_id(chain_id)
         found = await _resolved(reader.get(chain_id, checksummed, client_order_id))
         if found is None:
             raise RestError(
@@ -126,6 +138,7 @@ def invoice_router(reader: InvoiceReader, limits: GatewayLimits) -> APIRouter:
         if end_ns <= start_ns:
             raise RestError(422, "bad_range", "end must be after start")
         checksummed = None if address is None else _address(address)
+        _chain_id(chain_id)
         found: Iterable[Any] = await _resolved(
             reader.between(start_ns, end_ns, chain_id=chain_id, address=checksummed)
         )

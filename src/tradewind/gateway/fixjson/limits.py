@@ -1,4 +1,4 @@
-"""The gateway's limits: frame sizes, clock window, replay memory, rate, queues."""
+"""The gateway's limits: frame sizes, clock window, replay memory, rate, queues, flood guards."""
 
 from __future__ import annotations
 
@@ -28,9 +28,23 @@ class GatewayLimits:
     ``timestamp_window_ns``: a client timestamp further than this from the server clock is stale;
     ``replay_retention_ns``: how long a signed message's digest is remembered per account (must
     cover the whole span a timestamp is accepted, 2 x window);
-    ``rate_*``: token bucket per account (unsigned quotes: per session);
+    ``rate_*``: token bucket per account (signed messages);
+    ``unsigned_rate_*``: token bucket per source address for unsigned messages (quotes), and
+    ``unsigned_global_*`` one shared by all unsigned traffic, so keyless clients cannot buy more
+    than a bounded share of the desk's time however many connections or addresses they use;
+    ``frame_rate_*``: frames a connection may send per second before any parsing, and
+    ``address_frame_rate_*`` all connections of one source address together; frames over either
+    are dropped unanswered, and ``max_dropped_frames`` of them close the connection (1008);
+    ``nak_rate_*``: NAKs a connection gets per second (each costs a signature); a refused
+    frame beyond it is dropped unanswered and counts as a dropped frame;
+    ``max_connections_per_address``: open WebSocket sessions per source address;
     ``allowed_chain_ids``: None accepts any chain id;
     ``outbound_queue_size``: messages waiting for a slow client before it is disconnected;
+    ``read_pause_queue_size``: a client with this many replies unread is not read from (its
+    requests cost nothing more) until it catches up, so it cannot slow the others down;
+    ``header_timeout_s``: an HTTP request's headers (a WebSocket handshake's too) must arrive
+    within this; ``ws_ping_interval_s``/``ws_ping_timeout_s``: a session must answer pings, so a
+    half-sent frame (which blocks its pong) ends it;
     ``max_invoices_per_query``: cap of ``GET /invoices``."""
 
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
@@ -42,8 +56,24 @@ class GatewayLimits:
     rate_weights: Mapping[str, int] = field(
         default_factory=lambda: MappingProxyType(dict(DEFAULT_WEIGHTS))
     )
+    unsigned_rate_capacity: int = 40
+    unsigned_rate_refill_per_second: Decimal = Decimal(20)
+    unsigned_global_capacity: int = 200
+    unsigned_global_refill_per_second: Decimal = Decimal(100)
+    frame_rate_capacity: int = 100
+    frame_rate_refill_per_second: Decimal = Decimal(50)
+    address_frame_rate_capacity: int = 400
+    address_frame_rate_refill_per_second: Decimal = Decimal(200)
+    nak_rate_capacity: int = 10
+    nak_rate_refill_per_second: Decimal = Decimal(1)
+    max_dropped_frames: int = 200
+    max_connections_per_address: int = 64
     allowed_chain_ids: frozenset[int] | None = None
     outbound_queue_size: int = 1024
+    read_pause_queue_size: int = 64
+    header_timeout_s: float = 10.0
+    ws_ping_interval_s: float = 5.0
+    ws_ping_timeout_s: float = 5.0
     max_invoices_per_query: int = 1000
 
     def __post_init__(self) -> None:
@@ -61,5 +91,21 @@ class GatewayLimits:
             )
         if self.outbound_queue_size <= 0 or self.max_invoices_per_query <= 0:
             raise InvalidGatewayLimits("queue size and invoice cap must be positive")
+        if not 0 < self.read_pause_queue_size <= self.outbound_queue_size:
+            raise InvalidGatewayLimits("need 0 < read_pause_queue_size <= outbound_queue_size")
+        positive = (
+            self.unsigned_rate_capacity,
+            self.unsigned_global_capacity,
+            self.frame_rate_capacity,
+            self.address_frame_rate_capacity,
+            self.nak_rate_capacity,
+            self.max_dropped_frames,
+            self.max_connections_per_address,
+            self.header_timeout_s,
+            self.ws_ping_interval_s,
+            self.ws_ping_timeout_s,
+        )
+        if min(positive) <= 0:
+            raise InvalidGatewayLimits("flood limits and timeouts must be positive")
         if self.allowed_chain_ids is not None and not self.allowed_chain_ids:
             raise InvalidGatewayLimits("allowed_chain_ids is None (any) or non-empty")

@@ -3,6 +3,11 @@
 The listening socket is bound here (so port 0 yields a free port known before the first request,
 and a busy port raises ``OSError`` instead of uvicorn's ``sys.exit``); uvicorn's signal handlers
 are not installed, because the process that owns the loop owns the signals.
+
+Slow clients are timed out: a request's headers (a WebSocket handshake's too) must be complete
+``header_timeout_s`` after the connection opened or the previous response ended (uvicorn itself
+never times out half-sent headers), and a WebSocket session must answer a ping within
+``ws_ping_timeout_s``, which a client stuck in the middle of a frame cannot do.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import socket
 from collections.abc import Iterator
 from types import TracebackType
 
+import h11
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from tradewind.common.logging import get_logger
 from tradewind.gateway.fixjson.limits import GatewayLimits
@@ -26,6 +33,54 @@ _log = get_logger("gateway.fixjson.runner")
 
 class GatewayStartError(RuntimeError):
     """uvicorn stopped before it started serving."""
+
+
+class _HeaderTimeoutProtocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline on each request's headers (``header_timeout_s``
+    is set on a subclass made per server)."""
+
+    header_timeout_s = 10.0
+    _header_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_header_deadline()
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.conn.their_state is not h11.IDLE:
+            self._disarm_header_deadline()  # the headers are in (or the connection is done)
+
+    def on_response_complete(self) -> None:
+        self._arm_header_deadline()  # before pipelined requests are handled
+        super().on_response_complete()
+        if self.conn.their_state is not h11.IDLE or self.transport.is_closing():
+            self._disarm_header_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_deadline()
+        super().connection_lost(exc)
+
+    def _arm_header_deadline(self) -> None:
+        self._disarm_header_deadline()
+        self._header_deadline = self.loop.call_later(self.header_timeout_s, self._headers_late)
+
+    def _disarm_header_deadline(self) -> None:
+        if self._header_deadline is not None:
+            self._header_deadline.cancel()
+            self._header_deadline = None
+
+    def _headers_late(self) -> None:
+        self._header_deadline = None
+        if not self.transport.is_closing():
+            _log.info("http_headers_timed_out", client=str(self.client))
+            self.transport.close()
+
+
+def _protocol_with(header_timeout_s: float) -> type[H11Protocol]:
+    return type(
+        "HeaderTimeoutProtocol", (_HeaderTimeoutProtocol,), {"header_timeout_s": header_timeout_s}
+    )
 
 
 class _LoopOwnedServer(uvicorn.Server):
@@ -90,6 +145,9 @@ class GatewayServer:
             access_log=False,
             ws_max_size=limits.hard_frame_bytes,
             ws_per_message_deflate=False,
+            http=_protocol_with(limits.header_timeout_s),
+            ws_ping_interval=limits.ws_ping_interval_s,
+            ws_ping_timeout=limits.ws_ping_timeout_s,
             timeout_graceful_shutdown=5,
         )
         self._server = _LoopOwnedServer(config)

@@ -7,6 +7,15 @@ frames are handled one at a time, so its replies come in the order its messages 
 that raises gets NAK ``internal`` (after the ACK) with no detail; the error is logged.
 
 Desk outputs reach clients through ``app.state.publisher`` (``GatewayPublisher``).
+
+Flood guards (limits in ``GatewayLimits``): at most ``max_connections_per_address`` sessions per
+source address (more are refused at the handshake, HTTP 403); frames beyond a connection's or
+its address's frame rate are dropped before parsing and too many drops close it (1008); unsigned
+messages
+spend their address's budget and the budget all unsigned traffic shares; a connection gets at
+most ``nak_rate`` NAKs a second (each costs a signature; further refused frames are dropped
+unanswered and count as dropped); a client with unread replies is not read from until it
+catches up.
 """
 
 from __future__ import annotations
@@ -17,11 +26,11 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from eth_keys.datatypes import PrivateKey
-from eth_utils import is_checksum_address
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock, LiveClock
@@ -55,17 +64,19 @@ from tradewind.gateway.fixjson.protocols import (
     QuoteRejected,
 )
 from tradewind.gateway.fixjson.publisher import GatewayPublisher
-from tradewind.gateway.fixjson.rate_limit import WeightedRateLimiter
+from tradewind.gateway.fixjson.rate_limit import UnsignedBudget, WeightedRateLimiter
 from tradewind.gateway.fixjson.rejections import MessageRejected, RejectReason
 from tradewind.gateway.fixjson.session import FixSession, ReplayGuard
 from tradewind.gateway.fixjson.signing import PrivateKeyLike, as_private_key
 from tradewind.gateway.fixjson.wire_bodies import InvalidDeskValue, desk_fields
-from tradewind.gateway.fixjson.wire_types import iso_from_ns
+from tradewind.gateway.fixjson.wire_types import is_checksummed, iso_from_ns
 
 __all__ = ["GatewayState", "HealthModel", "InvalidCompId", "build_gateway_app"]
 
 _log = get_logger("gateway.fixjson.server")
 
+_POLICY_VIOLATION = 1008
+_HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
 _COMP_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 
@@ -114,7 +125,7 @@ def _claims(raw: str | bytes, max_bytes: int) -> _Claims:
     return _Claims(
         seq_num=_positive_int(header.get("seq_num"), 2**63 - 1),
         chain_id=_positive_int(body.get("chain_id"), 2**53 - 1),
-        address=address if isinstance(address, str) and is_checksum_address(address) else None,
+        address=address if isinstance(address, str) and is_checksummed(address) else None,
         sender_comp_id=sender if readable else None,
     )
 
@@ -145,16 +156,79 @@ class GatewayState:
             clock=clock,
         )
         self.replay_guard = ReplayGuard(retention_ns=limits.replay_retention_ns)
+        self.unsigned_budget = UnsignedBudget(
+            WeightedRateLimiter(
+                capacity=limits.unsigned_rate_capacity,
+                refill_per_second=limits.unsigned_rate_refill_per_second,
+                weights=limits.rate_weights,
+                clock=clock,
+            ),
+            WeightedRateLimiter(
+                capacity=limits.unsigned_global_capacity,
+                refill_per_second=limits.unsigned_global_refill_per_second,
+                weights=limits.rate_weights,
+                clock=clock,
+            ),
+        )
+        self.frame_limiter = WeightedRateLimiter(
+            capacity=limits.frame_rate_capacity,
+            refill_per_second=limits.frame_rate_refill_per_second,
+            weights={},
+            clock=clock,
+        )
+        self.nak_limiter = WeightedRateLimiter(
+            capacity=limits.nak_rate_capacity,
+            refill_per_second=limits.nak_rate_refill_per_second,
+            weights={},
+            clock=clock,
+        )
+        self.address_frame_limiter = WeightedRateLimiter(
+            capacity=limits.address_frame_rate_capacity,
+            refill_per_second=limits.address_frame_rate_refill_per_second,
+            weights={},
+            clock=clock,
+        )
         self.connections = ConnectionRegistry()
         self.publisher = GatewayPublisher(self.connections)
+        self._per_address: dict[str, int] = {}
 
-    def open_connection(self, websocket: WebSocket) -> GatewayConnection:
+    def reserve_address(self, peer: str) -> bool:
+        """Count one more session from ``peer``; False (nothing counted) at the cap."""
+        held = self._per_address.get(peer, 0)
+        if held >= self.limits.max_connections_per_address:
+            return False
+        self._per_address[peer] = held + 1
+        return True
+
+    def release_address(self, peer: str) -> None:
+        held = self._per_address.get(peer, 0) - 1
+        if held > 0:
+            self._per_address[peer] = held
+        else:
+            self._per_address.pop(peer, None)
+
+    def frame_allowed(self, connection: GatewayConnection) -> bool:
+        """Whether a frame of ``connection`` may be parsed now: within its own frame rate and
+        its source address's (nothing spent when either is short)."""
+        peer = connection.session.peer
+        if not (
+            self.frame_limiter.can_take(connection.session_id, "frame")
+            and self.address_frame_limiter.can_take(peer, "frame")
+        ):
+            return False
+        self.frame_limiter.try_take(connection.session_id, "frame")
+        self.address_frame_limiter.try_take(peer, "frame")
+        return True
+
+    def open_connection(self, websocket: WebSocket, peer: str = "unknown") -> GatewayConnection:
         session = FixSession(
             comp_id=self.comp_id,
             limits=self.limits,
             clock=self.clock,
             rate_limiter=self.rate_limiter,
             replay_guard=self.replay_guard,
+            unsigned_budget=self.unsigned_budget,
+            peer=peer,
         )
 
         async def close(code: int, reason: str) -> None:
@@ -249,6 +323,10 @@ class GatewayState:
     def _nak(
         self, connection: GatewayConnection, raw: str | bytes, rejected: MessageRejected
     ) -> None:
+        if not self.nak_limiter.try_take(connection.session_id, "nak"):
+            # a NAK costs a signature: a client refused this often is not answered any more
+            connection.dropped_frames += 1
+            return
         claims = _claims(raw, self.limits.max_frame_bytes)
         _log.debug(
             "message_refused",
@@ -328,6 +406,32 @@ def _order_fields(
     return {"client_order_id": client_order_id, "status": answer.status, "reason": answer.reason}
 
 
+async def _serve_session(
+    state: GatewayState, websocket: WebSocket, connection: GatewayConnection
+) -> None:
+    limits = state.limits
+    try:
+        while True:
+            # a client with unread replies is not read from: its requests cost nothing more
+            await connection.wait_for_room(limits.read_pause_queue_size)
+            event = await websocket.receive()
+            if event["type"] == "websocket.disconnect":
+                break
+            if state.frame_allowed(connection):
+                frame = event.get("text")
+                if frame is None:
+                    frame = event.get("bytes") or b""
+                await state.process(connection, frame)
+            else:
+                connection.dropped_frames += 1
+            if connection.dropped_frames >= limits.max_dropped_frames:
+                _log.warning("flooding_client_closed", session=connection.session_id)
+                await websocket.close(code=_POLICY_VIOLATION, reason="too many frames")
+                break
+    finally:
+        await state.close_connection(connection)
+
+
 def build_gateway_app(
     handler: DeskHandler,
     invoices: InvoiceReader,
@@ -370,7 +474,19 @@ def build_gateway_app(
     async def _bad_request(_: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0] if error.errors() else {"loc": (), "msg": "bad request"}
         where = ".".join(str(part) for part in first["loc"])
-        return RestError(422, "bad_request", f"{where}: {first['msg']}").response()
+        status = 400 if first.get("type") == "json_invalid" else 422
+        return RestError(status, "bad_request", f"{where}: {first['msg']}"[:200]).response()
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        # Starlette's own answers (no such route, wrong method) in the documented error shape
+        code = _HTTP_ERROR_CODES.get(error.status_code, "http_error")
+        return RestError(error.status_code, code, str(error.detail)).response()
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, error: Exception) -> JSONResponse:
+        _log.error("rest_handler_failed", path=request.url.path, error=repr(error)[:200])
+        return RestError(500, "internal", "internal error").response()
 
     @app.get("/health", response_model=HealthModel, tags=["health"])
     async def health() -> HealthModel:
@@ -391,18 +507,15 @@ def build_gateway_app(
 
     @app.websocket("/fix")
     async def fix(websocket: WebSocket) -> None:
-        await websocket.accept()
-        connection = state.open_connection(websocket)
+        peer = websocket.client.host if websocket.client is not None else "unknown"
+        if not state.reserve_address(peer):
+            _log.warning("connection_refused", peer=peer, reason="too many connections")
+            await websocket.close(code=_POLICY_VIOLATION)  # before accept: HTTP 403
+            return
         try:
-            while True:
-                event = await websocket.receive()
-                if event["type"] == "websocket.disconnect":
-                    break
-                frame = event.get("text")
-                if frame is None:
-                    frame = event.get("bytes") or b""
-                await state.process(connection, frame)
+            await websocket.accept()
+            await _serve_session(state, websocket, state.open_connection(websocket, peer))
         finally:
-            await state.close_connection(connection)
+            state.release_address(peer)
 
     return app

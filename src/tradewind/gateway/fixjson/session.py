@@ -23,7 +23,7 @@ from tradewind.core.clock import Clock
 from tradewind.gateway.fixjson.limits import GatewayLimits
 from tradewind.gateway.fixjson.messages import ClientMessage, parse_client_message
 from tradewind.gateway.fixjson.protocols import AccountKey
-from tradewind.gateway.fixjson.rate_limit import WeightedRateLimiter
+from tradewind.gateway.fixjson.rate_limit import UnsignedBudget, WeightedRateLimiter
 from tradewind.gateway.fixjson.rejections import MessageRejected, RejectReason
 
 __all__ = ["FixSession", "ReplayGuard"]
@@ -74,8 +74,13 @@ class FixSession:
         clock: Clock,
         rate_limiter: WeightedRateLimiter,
         replay_guard: ReplayGuard,
+        unsigned_budget: UnsignedBudget | None = None,
+        peer: str = "unknown",
     ) -> None:
         self.session_id = next(_session_ids)
+        self.peer = peer
+        """The client's source address (unsigned messages are limited per address)."""
+        self._unsigned_budget = unsigned_budget
         self.comp_id = comp_id
         self.limits = limits
         self._clock = clock
@@ -112,8 +117,15 @@ class FixSession:
         digest = message.digest
         if digest is not None and self._replay_guard.seen(account, digest, now_ns):
             raise MessageRejected(RejectReason.REPLAYED, "this signed message was already received")
-        rate_key: object = account if message.signer is not None else ("session", self.session_id)
-        if not self._rate_limiter.try_take(rate_key, message.msg_type):
+        if message.signer is not None:
+            within_rate = self._rate_limiter.try_take(account, message.msg_type)
+        elif self._unsigned_budget is not None:
+            within_rate = self._unsigned_budget.try_take(self.peer, message.msg_type)
+        else:
+            within_rate = self._rate_limiter.try_take(
+                ("session", self.session_id), message.msg_type
+            )
+        if not within_rate:
             raise MessageRejected(RejectReason.RATE_LIMITED, "too many messages, slow down")
         # Every check passed: from here on the message counts.
         self.last_seq_num = header.seq_num

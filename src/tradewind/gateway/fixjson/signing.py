@@ -16,8 +16,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from eth_account import Account
-from eth_account.messages import encode_defunct
 from eth_keys.datatypes import PrivateKey, PublicKey, Signature
 from eth_keys.exceptions import BadSignature, ValidationError
 from eth_utils import keccak
@@ -84,12 +82,12 @@ def sign_message(body: Mapping[str, Any], private_key: PrivateKeyLike) -> dict[s
     """A copy of ``body`` with ``standard_trailer`` filled: ``personal_sign`` of the canonical
     form by ``private_key``. An existing trailer is replaced."""
     key = as_private_key(private_key)
-    signed = Account.sign_message(encode_defunct(primitive=canonical_bytes(body)), key.to_bytes())
+    # eth_keys signs the EIP-191 digest directly (what Account.sign_message does, without
+    # building an account per message): canonical low-s, v as 27/28
+    v, r, s = key.sign_msg_hash(signing_digest(body)).vrs
+    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([27 + v])
     message = {name: value for name, value in body.items() if name != TRAILER}
-    message[TRAILER] = {
-        "public_key": key.public_key.to_hex(),
-        "signature": "0x" + bytes(signed.signature).hex(),
-    }
+    message[TRAILER] = {"public_key": key.public_key.to_hex(), "signature": "0x" + signature.hex()}
     return message
 
 

@@ -18,6 +18,7 @@ import calendar
 import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from eth_utils import is_checksum_address
@@ -39,6 +40,7 @@ __all__ = [
     "WireSide",
     "WireTimestamp",
     "decimal_text",
+    "is_checksummed",
     "iso_from_ns",
     "ns_from_wire_timestamp",
 ]
@@ -102,9 +104,16 @@ def _decimal_value(value: Any) -> Decimal:
         raise PydanticCustomError("decimal_type", "Input should be a decimal string") from None
 
 
+@lru_cache(maxsize=4096)
+def is_checksummed(text: str) -> bool:
+    """Whether ``text`` is an EIP-55 checksummed address (cached)."""
+    # keccak per check is a large share of a frame's cost; clients reuse their address
+    return _ADDRESS.fullmatch(text) is not None and bool(is_checksum_address(text))
+
+
 def _checksum_address(value: Any) -> str:
     text = _string_or_schema_error(value)
-    if _ADDRESS.fullmatch(text) is None or not is_checksum_address(text):
+    if not is_checksummed(text):
         raise PydanticCustomError("bad_address", "address must be an EIP-55 checksummed address")
     return text
 

@@ -19,12 +19,17 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from tradewind.common.logging import get_logger
 from tradewind.portfolio.audit.merkle import MerkleTree, leaf_hash
-from tradewind.portfolio.audit.schema import AuditLeafRow, AuditTreeHeadRow, create_audit_tables
+from tradewind.portfolio.audit.schema import (
+    AuditLeafRow,
+    AuditSelectionRow,
+    AuditTreeHeadRow,
+    create_audit_tables,
+)
 from tradewind.portfolio.audit.tree_head import SignedTreeHead, TreeHeadSigner
 from tradewind.portfolio.store.tenancy import TenantSession, validate_tenant_id
 
@@ -50,6 +55,8 @@ class LogSnapshot:
     leaf_indices: tuple[int, ...]
     leaf_hashes: tuple[bytes, ...]
     tree_heads: tuple[SignedTreeHead, ...]
+    selections: tuple[tuple[int, bytes], ...] = ()
+    """Leaves that logged a lot-selection write: (leaf index, the body logged), by index."""
 
 
 def _now_ms() -> int:
@@ -99,10 +106,21 @@ class AuditLog:
         if not hashes:
             size = self.size(tenant)
             return range(size, size)
+        return self._append_hashes(tenant, hashes)
+
+    def append_selection(self, tenant: str, body: bytes) -> int:
+        """Log a lot-selection write: its leaf and its body (kept, since selections are replaced
+        in place) in one database transaction; returns the leaf index."""
+        tenant = validate_tenant_id(tenant)
+        return self._append_hashes(tenant, [leaf_hash(body)], selection=body).start
+
+    def _append_hashes(
+        self, tenant: str, hashes: list[bytes], selection: bytes | None = None
+    ) -> range:
         start = 0
         for attempt in range(_APPEND_ATTEMPTS):
             try:
-                start = self._insert(tenant, hashes)
+                start = self._insert(tenant, hashes, selection)
                 break
             except IntegrityError:
                 if attempt == _APPEND_ATTEMPTS - 1:
@@ -118,7 +136,7 @@ class AuditLog:
                 self._trees.pop(tenant, None)  # someone else appended: re-sync on next read
         return range(start, start + len(hashes))
 
-    def _insert(self, tenant: str, hashes: list[bytes]) -> int:
+    def _insert(self, tenant: str, hashes: list[bytes], selection: bytes | None) -> int:
         now = self._clock_ms()
         with TenantSession(self._engine, tenant) as session, session.begin():
             last = session.scalar(select(func.max(AuditLeafRow.leaf_index)))
@@ -136,6 +154,12 @@ class AuditLog:
                         }
                         for i, hashed in enumerate(chunk)
                     ],
+                )
+            if selection is not None:
+                session.add(
+                    AuditSelectionRow(
+                        tenant_id=tenant, leaf_index=start, body=selection.decode("utf-8")
+                    )
                 )
         return start
 
@@ -208,7 +232,18 @@ class AuditLog:
                 hashes.append(bytes(hashed))
             rows = session.scalars(select(AuditTreeHeadRow).order_by(AuditTreeHeadRow.id)).all()
             heads = tuple(_head_of(row) for row in rows)
-        return LogSnapshot(tuple(indices), tuple(hashes), heads)
+            selections: tuple[tuple[int, bytes], ...] = ()
+            # a store older than the selection table has logged no selections
+            if inspect(self._engine).has_table(AuditSelectionRow.__tablename__):
+                selections = tuple(
+                    (int(index), body.encode("utf-8"))
+                    for index, body in session.execute(
+                        select(AuditSelectionRow.leaf_index, AuditSelectionRow.body).order_by(
+                            AuditSelectionRow.leaf_index
+                        )
+                    )
+                )
+        return LogSnapshot(tuple(indices), tuple(hashes), heads, selections)
 
     def _synced(self, tenant: str) -> MerkleTree:
         """The cached tree, brought level with the table (caller holds the lock)."""

@@ -8,7 +8,16 @@ ledger; `create_audit_tables(engine)` creates them idempotently.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Engine, Integer, LargeBinary, String, UniqueConstraint, inspect
+from sqlalchemy import (
+    BigInteger,
+    Engine,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    inspect,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tradewind.portfolio.store.schema import TenantScoped
@@ -16,6 +25,7 @@ from tradewind.portfolio.store.schema import TenantScoped
 __all__ = [
     "AuditBase",
     "AuditLeafRow",
+    "AuditSelectionRow",
     "AuditTreeHeadRow",
     "audit_tables_exist",
     "create_audit_tables",
@@ -52,8 +62,23 @@ class AuditTreeHeadRow(TenantScoped, AuditBase):
     signature: Mapped[bytes] = mapped_column(LargeBinary(64), nullable=False)
 
 
+class AuditSelectionRow(TenantScoped, AuditBase):
+    """The entry a lot-selection write logged: the leaf it is and the full selection set then.
+
+    The ledger's own entries are recomputed from the ledger; lot selections are replaced in
+    place, so the logged bodies are kept here, and the log's leaf hashes vouch for them."""
+
+    __tablename__ = "audit_selection_leaves"
+    __table_args__ = (UniqueConstraint("tenant_id", "leaf_index", name="uq_audit_selection_leaf"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    leaf_index: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+
+
 def create_audit_tables(engine: Engine) -> None:
-    """Create the audit tables if they do not exist yet."""
+    """Create the audit tables if they do not exist yet (a newer table is added to an older
+    store the same way)."""
     AuditBase.metadata.create_all(engine)
 
 

@@ -7,6 +7,9 @@ can be checked by any Ed25519 implementation:
     || tree_size (8 bytes, big-endian) || timestamp_ms (8 bytes, big-endian) || root (32 bytes)
 
 The tenant is inside the signature so a head of one tenant cannot be passed off as another's.
+Each tenant has its own key (``signing_key_path``: ``$TRADEWIND_AUDIT_KEY_DIR/<tenant>.pem``,
+default ``var/audit_keys``), so one leaked key does not let its holder re-sign every tenant's
+history.
 """
 
 from __future__ import annotations
@@ -23,18 +26,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from tradewind.portfolio.audit.merkle import HASH_SIZE
 
 __all__ = [
-    "DEFAULT_KEY_PATH",
+    "DEFAULT_KEY_DIR",
+    "KEY_DIR_ENV",
     "SignedTreeHead",
     "TreeHeadSignatureError",
     "TreeHeadSigner",
     "key_id_of",
     "load_or_create_signing_key",
     "load_public_key",
+    "signing_key_path",
     "tree_head_message",
     "verify_tree_head",
 ]
 
-DEFAULT_KEY_PATH = Path("var/audit_ed25519.pem")
+KEY_DIR_ENV = "TRADEWIND_AUDIT_KEY_DIR"
+DEFAULT_KEY_DIR = Path("var/audit_keys")
 _DOMAIN = b"tradewind-audit-sth-v1\x00"
 
 
@@ -81,6 +87,17 @@ def tree_head_message(tenant: str, tree_size: int, root_hash: bytes, timestamp_m
             bytes(root_hash),
         ]
     )
+
+
+def signing_key_path(tenant: str, directory: Path | None = None) -> Path:
+    """The signing key file of ``tenant``: ``<directory>/<tenant>.pem`` (default directory:
+    $TRADEWIND_AUDIT_KEY_DIR or var/audit_keys). ``ValueError`` for an unusable tenant id."""
+    if not tenant or not all(c.isascii() and (c.isalnum() or c in "_.-") for c in tenant):
+        raise ValueError(f"tenant id may use only letters, digits, '_', '.', '-': {tenant!r}")
+    if tenant in (".", ".."):
+        raise ValueError(f"tenant id {tenant!r} cannot name a key file")
+    base = directory or Path(os.environ.get(KEY_DIR_ENV) or DEFAULT_KEY_DIR)
+    return base / f"{tenant}.pem"
 
 
 def key_id_of(public_key: bytes) -> str:
@@ -161,7 +178,7 @@ def load_or_create_signing_key(path: Path) -> TreeHeadSigner:
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError(f"{path} does not hold an Ed25519 private key")
         return TreeHeadSigner(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM,

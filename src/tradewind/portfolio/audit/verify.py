@@ -9,11 +9,16 @@ Three checks, each problem named by index and kind:
    leftover log leaves are MISSING from the ledger, leftover ledger entries are EXTRA (never
    logged, e.g. inserted behind the store's back).
 2. The log itself: leaf indices must run 0..n-1 without gaps (LOG_GAP names each absent index).
-3. Tree heads: each signature must verify (under the trusted key when one is given) and each
-   head must be a prefix of the current tree, shown by an RFC 9162 consistency proof from the
-   head's (size, root) to the current (size, root). A head larger than the log means leaves were
-   removed (HEAD_BEYOND_LOG). So rewriting the ledger *and* the log together is still caught for
-   every entry a signed head covers.
+3. Tree heads: each signature must verify under the trusted key (configured by the operator,
+   never read from the store it checks) and each head must be a prefix of the current tree,
+   shown by an RFC 9162 consistency proof from the head's (size, root) to the current (size,
+   root). A head larger than the log means leaves were removed (HEAD_BEYOND_LOG). So rewriting
+   the ledger *and* the log together is still caught for every entry a signed head covers.
+4. The witness: the latest head kept outside the store (``witness.py``) gets the same checks,
+   so deleting the newest entries together with their leaves and the store's heads, or
+   rewriting everything and re-signing with another key, is caught too.
+5. Lot selections: each lot-selection write logged the whole selection set; the logged bodies
+   must hash to their leaves, and the store's current selections must equal the last one.
 """
 
 from __future__ import annotations
@@ -33,12 +38,14 @@ from tradewind.portfolio.audit.tree_head import (
     TreeHeadSignatureError,
     verify_tree_head,
 )
+from tradewind.portfolio.ledger import canonical_selection_bytes
 
 __all__ = [
     "AuditProblem",
     "ProblemKind",
     "VerifyReport",
     "check_tree_heads",
+    "check_witness",
     "compare_entries",
     "verify",
     "verify_snapshot",
@@ -56,6 +63,11 @@ class ProblemKind(StrEnum):
     HEAD_SIGNATURE = "bad tree head signature"  # index: the head's tree size
     HEAD_NOT_PREFIX = "tree head not a prefix"  # index: the head's tree size
     HEAD_BEYOND_LOG = "tree head beyond log"  # index: the head's tree size
+    NO_WITNESS = "no witness"  # index: the log's size
+    WITNESS_SIGNATURE = "bad witness signature"  # index: the witnessed size
+    WITNESS_NOT_PREFIX = "witnessed head not a prefix"  # index: the witnessed size
+    WITNESS_BEYOND_LOG = "witnessed head beyond log"  # index: the witnessed size
+    SELECTIONS_CHANGED = "lot selections changed"  # index: the last selection leaf
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +92,9 @@ class VerifyReport:
     ledger_entries: int
     tree_heads: int
     uncovered_leaves: int  # leaves after the newest valid signed head: not yet signed for
-    trusted_key: bool  # heads were checked against a pinned key, not only their recorded one
+    trusted_key: bool  # always True: heads are checked against the configured key
     problems: tuple[AuditProblem, ...]
+    witness_size: int | None = None  # tree size of the valid witnessed head, if any
 
     @property
     def ok(self) -> bool:
@@ -221,7 +234,7 @@ def check_tree_heads(
     tree: MerkleTree,
     heads: Iterable[SignedTreeHead],
     *,
-    trusted_public_key: bytes | None = None,
+    trusted_public_key: bytes,
 ) -> tuple[list[AuditProblem], int]:
     """Problems with saved heads against `tree`; also the size of the newest valid head."""
     problems: list[AuditProblem] = []
@@ -259,46 +272,157 @@ def check_tree_heads(
     return problems, covered
 
 
+def check_witness(
+    tree: MerkleTree,
+    tenant: str,
+    witness: SignedTreeHead | None,
+    *,
+    trusted_public_key: bytes,
+    required: bool,
+) -> tuple[list[AuditProblem], int | None]:
+    """Problems with the witnessed head against `tree`; also its size when it is valid. With
+    `required`, a missing witness of a non-empty log is a problem."""
+    if witness is None:
+        if required and tree.size:
+            return [
+                AuditProblem(
+                    ProblemKind.NO_WITNESS,
+                    tree.size,
+                    "no witnessed head outside the store: truncation cannot be ruled out",
+                )
+            ], None
+        return [], None
+    size = witness.tree_size
+    try:
+        if witness.tenant != tenant:
+            raise TreeHeadSignatureError(f"the witness is of tenant {witness.tenant!r}")
+        verify_tree_head(witness, trusted_public_key)
+    except TreeHeadSignatureError as exc:
+        return [AuditProblem(ProblemKind.WITNESS_SIGNATURE, size, str(exc))], None
+    when = f"witnessed head of size {size} signed at {witness.timestamp_ms}"
+    if size > tree.size:
+        return [
+            AuditProblem(
+                ProblemKind.WITNESS_BEYOND_LOG,
+                size,
+                f"{when} is larger than the log ({tree.size} leaves): leaves were removed",
+            )
+        ], None
+    try:
+        proof = tree.consistency_proof(size, tree.size)
+        verify_consistency(size, tree.size, witness.root_hash, tree.root(), proof)
+    except ProofError as exc:
+        return [
+            AuditProblem(
+                ProblemKind.WITNESS_NOT_PREFIX,
+                size,
+                f"{when} is not a prefix of the current tree: {exc}",
+            )
+        ], None
+    return [], size
+
+
+def _selection_problems(
+    snapshot: LogSnapshot, current: bytes | None
+) -> tuple[list[AuditProblem], set[int]]:
+    """Problems with logged lot selections, and the leaf indices that are selection entries."""
+    problems: list[AuditProblem] = []
+    position_of = {index: p for p, index in enumerate(snapshot.leaf_indices)}
+    indices: set[int] = set()
+    for index, body in snapshot.selections:
+        position = position_of.get(index)
+        if position is None:
+            continue  # the leaf itself is gone: a log gap, named there
+        indices.add(index)
+        if snapshot.leaf_hashes[position] != leaf_hash(body):
+            problems.append(
+                AuditProblem(
+                    ProblemKind.MODIFIED,
+                    index,
+                    f"the lot selection logged at leaf {index} differs from its kept body",
+                )
+            )
+    if current is not None:
+        last_index, last = snapshot.selections[-1] if snapshot.selections else (-1, None)
+        if last is None and current != canonical_selection_bytes({}):
+            problems.append(
+                AuditProblem(
+                    ProblemKind.SELECTIONS_CHANGED,
+                    len(snapshot.leaf_indices),
+                    "the store holds lot selections that were never logged",
+                )
+            )
+        elif last is not None and current != last:
+            problems.append(
+                AuditProblem(
+                    ProblemKind.SELECTIONS_CHANGED,
+                    last_index,
+                    f"the store's lot selections differ from the last logged (leaf {last_index})",
+                )
+            )
+    return problems, indices
+
+
 def verify_snapshot(
     tenant: str,
     ledger_entries: Iterable[bytes],
     snapshot: LogSnapshot,
     *,
+    trusted_public_key: bytes,
     labels: Sequence[str] | None = None,
-    trusted_public_key: bytes | None = None,
+    witness: SignedTreeHead | None = None,
+    require_witness: bool = False,
+    current_selections: bytes | None = None,
     check_inclusion: bool = False,
 ) -> VerifyReport:
     """Verify ledger entries (canonical bytes, ledger order) against a read of the log.
 
-    With `check_inclusion`, each entry covered by the newest valid head is also proven included
-    under that head's root by an audit path (slow on large logs: O(n log² n) hashes).
+    Heads and the `witness` (the latest head kept outside the store) must be signed by
+    `trusted_public_key`; `current_selections` (canonical bytes of the store's lot selections)
+    must equal the last logged selection set. With `check_inclusion`, each entry covered by the
+    newest valid head is also proven included under that head's root by an audit path (slow on
+    large logs: O(n log² n) hashes).
     """
     ledger_hashes = [leaf_hash(bytes(entry)) for entry in ledger_entries]
     if labels is not None and len(labels) != len(ledger_hashes):
         raise ValueError(f"{len(labels)} labels for {len(ledger_hashes)} ledger entries")
     tree = MerkleTree(snapshot.leaf_hashes)
     problems = _gaps(snapshot.leaf_indices)
+    selection_problems, selection_indices = _selection_problems(snapshot, current_selections)
+    entry_indices = [i for i in snapshot.leaf_indices if i not in selection_indices]
+    entry_hashes = [
+        hashed
+        for i, hashed in zip(snapshot.leaf_indices, snapshot.leaf_hashes, strict=True)
+        if i not in selection_indices
+    ]
     problems += compare_entries(
-        ledger_hashes, snapshot.leaf_hashes, log_indices=snapshot.leaf_indices, labels=labels
+        ledger_hashes, entry_hashes, log_indices=entry_indices, labels=labels
     )
+    problems += selection_problems
     head_problems, covered = check_tree_heads(
         tree, snapshot.tree_heads, trusted_public_key=trusted_public_key
     )
+    witness_problems, witness_size = check_witness(
+        tree, tenant, witness, trusted_public_key=trusted_public_key, required=require_witness
+    )
+    covered = max(covered, witness_size or 0)
     entries_consistent = not problems
-    problems += head_problems
-    # Audit paths are only meaningful where ledger position and log index coincide.
+    problems += head_problems + witness_problems
     if check_inclusion and covered and entries_consistent:
         covered_root = tree.root(covered)
-        for position, hashed in enumerate(ledger_hashes[:covered]):
+        for position, hashed in enumerate(ledger_hashes):
+            index = entry_indices[position]
+            if index >= covered:
+                break
             try:
                 verify_inclusion(
-                    position, covered, hashed, tree.inclusion_proof(position, covered), covered_root
+                    index, covered, hashed, tree.inclusion_proof(index, covered), covered_root
                 )
             except ProofError as exc:
                 problems.append(
                     AuditProblem(
                         ProblemKind.MODIFIED,
-                        position,
+                        index,
                         f"{_label(labels, position)} not included under the head of size "
                         f"{covered}: {exc}",
                     )
@@ -310,8 +434,9 @@ def verify_snapshot(
         ledger_entries=len(ledger_hashes),
         tree_heads=len(snapshot.tree_heads),
         uncovered_leaves=tree.size - covered,
-        trusted_key=trusted_public_key is not None,
+        trusted_key=True,
         problems=tuple(problems),
+        witness_size=witness_size,
     )
 
 
@@ -320,8 +445,9 @@ def verify(
     log: AuditLog,
     tenant: str,
     *,
+    trusted_public_key: bytes,
     labels: Sequence[str] | None = None,
-    trusted_public_key: bytes | None = None,
+    witness: SignedTreeHead | None = None,
     check_inclusion: bool = False,
 ) -> VerifyReport:
     """Verify the tenant's ledger entries (canonical bytes, ledger order) against its audit log."""
@@ -331,5 +457,6 @@ def verify(
         log.snapshot(tenant),
         labels=labels,
         trusted_public_key=trusted_public_key,
+        witness=witness,
         check_inclusion=check_inclusion,
     )

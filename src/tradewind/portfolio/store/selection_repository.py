@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, select
 
-from tradewind.portfolio.ledger import normalize_amount
+from tradewind.portfolio.ledger import canonical_selection_bytes, normalize_amount
 from tradewind.portfolio.store.ledger_repository import LedgerRepository
 from tradewind.portfolio.store.schema import LotSelectionRow, SavedReportRow
 
@@ -20,10 +20,16 @@ __all__ = ["LotSelectionRepository", "ReportRepository", "SavedReport"]
 
 
 class LotSelectionRepository:
-    """Which lots (by lot id) each disposal consumes under specific identification (asset units)."""
+    """Which lots (by lot id) each disposal consumes under specific identification (asset units).
 
-    def __init__(self, ledger: LedgerRepository) -> None:
+    ``on_write(tenant, entry)`` runs after each committed choice with the audit entry of the
+    whole selection set (``canonical_selection_bytes``), so the audit log holds every choice."""
+
+    def __init__(
+        self, ledger: LedgerRepository, *, on_write: Callable[[str, bytes], object] | None = None
+    ) -> None:
         self._ledger = ledger
+        self._on_write = on_write
 
     def select(self, disposal_ref: str, lots: Mapping[str, Decimal]) -> None:
         """Record (replacing any earlier choice) the lots disposal `disposal_ref` consumes."""
@@ -46,6 +52,8 @@ class LotSelectionRepository:
                 )
                 for lot_id, amount in lots.items()
             )
+        if self._on_write is not None:
+            self._on_write(self._ledger.tenant, canonical_selection_bytes(self.all()))
 
     def all(self) -> dict[str, dict[str, Decimal]]:
         """Every recorded choice: disposal ref -> {lot id: amount}."""

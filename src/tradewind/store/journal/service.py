@@ -143,6 +143,13 @@ class Journal(Generic[E]):
             row = connection.execute(select(table.c.seq).where(table.c.key == key)).first()
         return row is not None
 
+    def event(self, key: str) -> E | None:
+        """The journaled event of ``key``, or None."""
+        table = self._table
+        with self._engine.connect() as connection:
+            row = connection.execute(select(table.c.payload).where(table.c.key == key)).first()
+        return None if row is None else self._codec.decode(row[0])
+
     def count(self) -> int:
         """How many events are journaled."""
         with self._engine.connect() as connection:

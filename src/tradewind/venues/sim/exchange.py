@@ -33,7 +33,7 @@ from tradewind.venues.sim.server.auth import (
 from tradewind.venues.sim.server.endpoints import build_endpoints
 from tradewind.venues.sim.server.faults import FaultPlan
 from tradewind.venues.sim.server.rate_limits import DEFAULT_RATE_LIMITS, RateLimit, RateLimitPolicy
-from tradewind.venues.sim.server.rest import build_routes
+from tradewind.venues.sim.server.rest import HTTP_MAX_LINE_BYTES, build_routes
 from tradewind.venues.sim.server.streams import StreamHub
 from tradewind.venues.sim.server.wire import fmt, fmt_balance
 from tradewind.venues.sim.server.ws import StreamEndpoints, WebSocketApi
@@ -65,7 +65,7 @@ class SimSettings:
     market_activity: bool = True
     activity_intensity: float = 1.0
     admin: bool = False
-    demo_seed: str = "tradewind-demo"
+    demo_seed: str | None = None
     rate_limits: tuple[RateLimit, ...] = DEFAULT_RATE_LIMITS
     ignored_429s_before_ban: int = 5
     replay_file: Path | None = None
@@ -100,7 +100,12 @@ class SimExchange:
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
         self.port: int = settings.port
-        self.demo_credential = credential_from_seed(settings.demo_seed, DEMO_ACCOUNT)
+        # a fixed demo pair only when asked for; otherwise a fresh one, kept with the data
+        self.demo_credential = (
+            credential_from_seed(settings.demo_seed, DEMO_ACCOUNT)
+            if settings.demo_seed
+            else new_credential(DEMO_ACCOUNT)
+        )
         self.market: Any = None
         self.market_driver: Any = None
         self.chain_watchers: list[Any] = []
@@ -320,12 +325,21 @@ class SimExchange:
     async def start(self) -> None:
         """Restore state, bind the port, and start the market and stream loops."""
         await self._open_persistence()
-        if not self.engine.has_account(DEMO_ACCOUNT):
+        stored = self.api_keys.of_account(DEMO_ACCOUNT)
+        if stored is not None:
+            self.demo_credential = stored  # the pair of this data directory
+        elif not self.engine.has_account(DEMO_ACCOUNT):
             await self.create_account(DEMO_ACCOUNT, DEMO_BALANCES, credential=self.demo_credential)
         else:
             self.api_keys.add(self.demo_credential)
         self._start_market()
-        self._runner = web.AppRunner(self.build_app(), access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            self.build_app(),
+            access_log=None,
+            handle_signals=False,
+            # long query lines reach the pipeline, which answers them in Binance's form
+            max_line_size=HTTP_MAX_LINE_BYTES,
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port, reuse_address=True)
         await site.start()

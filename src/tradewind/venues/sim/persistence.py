@@ -2,8 +2,11 @@
 
 Writes are group-committed on one writer thread: engine events become row operations as they
 happen, and a request that changed state awaits ``flush()`` before it answers, so an
-acknowledged order survives a kill -9. Background participants (accounts named ``__*__``) are not
-persisted: after a restart the market is rebuilt around the restored user orders.
+acknowledged order survives a kill -9. Every account's balances are stored, the exchange's fee
+account and the background participants' (accounts named ``__*__``) included, so the total of
+every asset is the same after a restart; the participants' orders are not stored: after a
+restart the market is rebuilt around the restored user orders, and what those orders had locked
+is free again. The file (and SQLite's WAL beside it) is created mode 0600: it holds API secrets.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from tradewind.common.logging import get_logger
+from tradewind.common.private_files import private_sqlite_file
 from tradewind.venues.sim.deposits import DepositRecord
 from tradewind.venues.sim.engine import (
     AccountState,
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
     from tradewind.venues.sim.exchange import SimExchange
 
 log = get_logger("sim.persistence")
+_ZERO = Decimal(0)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS credentials (
@@ -66,7 +71,23 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+def stored_credential(path: Path, account_id: str) -> ApiCredential | None:
+    """The key pair ``account_id`` has in the sim database at ``path`` (read-only), or None when
+    the file or the account is not there; lets a client on this machine find the demo pair."""
+    if not path.is_file():
+        return None
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            row = conn.execute(
+                "SELECT api_key, api_secret FROM credentials WHERE account_id = ?", (account_id,)
+            ).fetchone()
+    except sqlite3.Error:
+        return None
+    return None if row is None else ApiCredential(row[0], row[1], account_id)
+
+
 def _is_persistent(account_id: str) -> bool:
+    """Whether an account's orders and fills are stored (its balances always are)."""
     return not account_id.startswith("__")
 
 
@@ -92,7 +113,8 @@ class SimStore:
     """The exchange's SQLite file, written by one thread, read once at start."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # SQLite gives the WAL and SHM files the database file's mode
+        private_sqlite_file(path)
         self.path = path
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -145,8 +167,6 @@ class SimStore:
                     )
                 )
         elif isinstance(event, BalancesChanged):
-            if not _is_persistent(event.account_id):
-                return
             for asset, (free, locked) in event.balances.items():
                 self._pending.append(
                     (
@@ -343,11 +363,25 @@ def restore_exchange(exchange: SimExchange, store: SimStore) -> None:
             )
         )
     max_order = max((o.order_id for o in orders), default=0)
+    users = {cred.account_id for cred, _maker, _taker in credentials}
+    # the fee account and the participants: balances only, what their unstored orders had
+    # locked is free again (those orders are gone)
+    house = tuple(
+        AccountState(
+            account_id,
+            _ZERO,
+            _ZERO,
+            {asset: (free + locked, _ZERO) for asset, (free, locked) in held.items()},
+        )
+        for account_id, held in sorted(balances.items())
+        if account_id not in users and not _is_persistent(account_id)
+    )
     state = EngineState(
         accounts=tuple(
             AccountState(cred.account_id, maker, taker, balances.get(cred.account_id, {}))
             for cred, maker, taker in credentials
-        ),
+        )
+        + house,
         orders=tuple(orders),
         fills=tuple(fills),
         symbols=tuple(symbols),

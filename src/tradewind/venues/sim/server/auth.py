@@ -60,8 +60,12 @@ class ApiKeyStore:
     def all(self) -> list[ApiCredential]:
         return list(self._by_key.values())
 
+    def of_account(self, account_id: str) -> ApiCredential | None:
+        """The first key pair of ``account_id``, or None."""
+        return next((c for c in self._by_key.values() if c.account_id == account_id), None)
+
     def resolve(self, api_key: str | None) -> ApiCredential:
-        if not api_key or not _KEY_FORMAT.match(api_key):
+        if not api_key or not _KEY_FORMAT.fullmatch(api_key):
             raise SimError(-2014, "API-key format invalid.", 401)
         credential = self._by_key.get(api_key)
         if credential is None:

@@ -4,6 +4,10 @@ Every request goes through the same pipeline, in Binance's order: injected fault
 request weight, API key, signature and recvWindow, order count, then the handler. A rejection at
 any step is a Binance error body ``{"code", "msg"}`` with Binance's HTTP status, and the usage
 headers the client has earned so far.
+
+Reading the parameters is part of the pipeline: a query over ``MAX_QUERY_BYTES`` or a body over
+``MAX_BODY_BYTES`` (-1101), and bytes that are not UTF-8 once percent-decoded (-1100), are
+Binance errors charged the endpoint's weight, never a plain-text aiohttp answer or a 500.
 """
 
 from __future__ import annotations
@@ -83,14 +87,48 @@ def _json_response(status: int, body: bytes, headers: dict[str, str]) -> web.Res
     return web.Response(status=status, body=body, headers=headers, content_type="application/json")
 
 
+MAX_QUERY_BYTES = 8192
+MAX_BODY_BYTES = 65536
+HTTP_MAX_LINE_BYTES = 1 << 20
+"""What aiohttp's parser accepts in a request line, so that a query between MAX_QUERY_BYTES and
+this reaches the pipeline (and gets a Binance error) instead of aiohttp's plain-text 400."""
+
+_ILLEGAL = "Illegal characters found in a parameter."
+
+
+def _too_large(what: str, limit: int) -> SimError:
+    return SimError(-1101, f"Too many parameters; the {what} exceeds {limit} bytes.")
+
+
 def parse_params(query: str, body: str) -> dict[str, str]:
+    if len(query) > MAX_QUERY_BYTES:
+        raise _too_large("query string", MAX_QUERY_BYTES)
     params: dict[str, str] = {}
     for raw in (query, body):
-        for key, value in parse_qsl(raw, keep_blank_values=True):
+        try:
+            pairs = parse_qsl(raw, keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            raise SimError(-1100, _ILLEGAL) from None
+        for key, value in pairs:
             if key in params:
                 raise SimError(-1101, "Duplicate values for a parameter detected.")
             params[key] = value
     return params
+
+
+async def read_body(request: web.Request) -> str:
+    """The body as text: at most MAX_BODY_BYTES of UTF-8, else a Binance error."""
+    if not request.can_read_body:
+        return ""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise _too_large("body", MAX_BODY_BYTES)
+    raw = await request.content.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise _too_large("body", MAX_BODY_BYTES)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SimError(-1100, _ILLEGAL) from None
 
 
 class RestPipeline:
@@ -125,9 +163,10 @@ class RestPipeline:
         ip = request.remote or "unknown"
         headers: dict[str, str] = {}
         raw_query = request.rel_url.raw_query_string
-        raw_body = (await request.text()) if request.can_read_body else ""
+        raw_body = ""
         try:
             try:
+                raw_body = await read_body(request)
                 params = parse_params(raw_query, raw_body)
                 weight = endpoint.weight(params)
             except SimError:

@@ -1,5 +1,8 @@
 """Binance Spot wire formats: request parameters to engine values, engine values to Binance JSON.
 
+Numbers are strict: the whole value must match (``fullmatch``: a trailing newline, as in
+``price=91898.93%0A``, is illegal, where ``re.match`` with ``$`` would let it through).
+
 Binance prints prices and quantities as strings with 8 decimals; we do the same so clients that
 parse strictly (the official SDK's models) and loosely (CCXT) both read them.
 """
@@ -61,7 +64,7 @@ def parse_decimal(params: Mapping[str, str], name: str) -> Decimal | None:
     raw = params.get(name)
     if raw is None or raw == "":
         return None
-    if not _DECIMAL.match(raw):
+    if not _DECIMAL.fullmatch(raw):
         raise SimError(
             -1100,
             f"Illegal characters found in parameter '{name}'; "
@@ -74,7 +77,7 @@ def parse_int(params: Mapping[str, str], name: str, default: int | None = None) 
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    if not _INTEGER.match(raw):
+    if not _INTEGER.fullmatch(raw):
         raise SimError(
             -1100,
             f"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'.",
@@ -108,7 +111,7 @@ def parse_client_order_id(params: Mapping[str, str], name: str) -> str | None:
     raw = params.get(name)
     if raw is None or raw == "":
         return None
-    if not _CLIENT_ORDER_ID.match(raw):
+    if not _CLIENT_ORDER_ID.fullmatch(raw):
         raise SimError(
             -1100,
             f"Illegal characters found in parameter '{name}'; "
