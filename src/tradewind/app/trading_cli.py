@@ -52,15 +52,21 @@ _DEFAULT_URLS = {
 }
 
 
-def _sim_defaults() -> tuple[str, str, str, str]:
+def _sim_defaults(need_keys: bool) -> tuple[str, str, str | None, str | None]:
     """REST, WS, key, secret of a plain ``tradewind sim`` on this machine (its [sim] defaults;
-    the key pair from its database unless ``demo_seed`` fixes it)."""
-    from tradewind.common.config import SimConfig
+    the key pair, when ``need_keys``, from its database unless ``demo_seed`` fixes it)."""
+    from tradewind.common.config import ConfigError, SimConfig, load_config
     from tradewind.venues.sim.exchange import DEMO_ACCOUNT
     from tradewind.venues.sim.persistence import stored_credential
     from tradewind.venues.sim.server.auth import credential_from_seed
 
-    sim = SimConfig()
+    try:
+        sim = load_config().sim  # [sim] of $TRADEWIND_CONFIG and TRADEWIND_SIM__* as the sim reads
+    except ConfigError:
+        sim = SimConfig()
+    base = f"{sim.host}:{sim.port}"
+    if not need_keys:
+        return f"http://{base}", f"ws://{base}", None, None
     if sim.demo_seed:
         credential = credential_from_seed(sim.demo_seed, DEMO_ACCOUNT)
     else:
@@ -72,7 +78,6 @@ def _sim_defaults() -> tuple[str, str, str, str]:
                 "creates one), or pass --api-key/--api-secret"
             )
         credential = found
-    base = f"{sim.host}:{sim.port}"
     return f"http://{base}", f"ws://{base}", credential.api_key, credential.api_secret
 
 
@@ -104,7 +109,8 @@ def _settings(
 ) -> VenueSettings:
     default_rest, default_ws = _DEFAULT_URLS.get(venue, (None, None))
     if venue == "sim":
-        default_rest, default_ws, default_key, default_secret = _sim_defaults()
+        need_keys = not (key and secret)
+        default_rest, default_ws, default_key, default_secret = _sim_defaults(need_keys)
         key, secret = key or default_key, secret or default_secret
     rest, ws = rest_url or default_rest, ws_url or default_ws
     missing = [
@@ -344,10 +350,17 @@ def place(
     db: DbOption = None,
 ) -> None:
     """Place an order (limit with --price, else market) and print its state."""
-    settings = _settings(venue, rest_url, ws_url, api_key, api_secret)
     qty = _decimal("quantity", quantity)
     limit = _decimal("price", price)
     assert qty is not None
+    # one process per store, taken before the store is read or the venue asked
+    lock = lock_store(db) if db else None
+    try:
+        settings = _settings(venue, rest_url, ws_url, api_key, api_secret)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
     order_type = OrderType.MARKET if limit is None else OrderType.LIMIT
     cid = client_order_id(
         strategy_id="cli",
@@ -363,8 +376,6 @@ def place(
 
     async def work() -> None:
         reference: dict[str, Decimal | None] = {}
-        # one process per store, taken before the store is read
-        lock = lock_store(db) if db else None
         try:
             engine = await _engine(settings, db, reference_price=reference.get)
         except BaseException:

@@ -51,6 +51,8 @@ def sim_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
             "TRADEWIND_VENUE__REST_URL": f"{endpoints.rest_url}/api/v3",
             "TRADEWIND_VENUE__WS_URL": f"{endpoints.ws_url}/ws",
             "TRADEWIND_DB_URL": "",
+            # the sim's data directory, where `--venue sim` finds the demo key pair it generated
+            "TRADEWIND_SIM__DATABASE": str(database),
         }
 
 

@@ -22,7 +22,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from tradewind.core.clock import Clock
-from tradewind.gateway.fixjson.invoice_routes import RestError, _address
+from tradewind.gateway.fixjson.invoice_routes import (
+    ERROR_RESPONSES,
+    ErrorModel,
+    RestError,
+    _address,
+    check_chain_id,
+)
 from tradewind.gateway.fixjson.messages import CollateralModel, IndexPositionModel, OpenOrderModel
 from tradewind.gateway.fixjson.rejections import MessageRejected
 from tradewind.gateway.fixjson.signing import recover_signer, sign_message
@@ -76,18 +82,26 @@ def _check_signed(request: Request, address: str, clock: Clock, window_ns: int) 
         raise RestError(401, "signer_mismatch", f"signed by {signer}, not by {address}")
 
 
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorModel, "description": "Not signed by the account"},
+    **ERROR_RESPONSES,
+}
+
+
 def account_router(read: AccountReader, clock: Clock, window_ns: int) -> APIRouter:
     """The signed account routes over ``read``."""
     router = APIRouter(tags=["accounts"])
 
     async def fields(request: Request, chain_id: int, address: str) -> Mapping[str, Any]:
         checksummed = _address(address)
+        check_chain_id(chain_id)
         _check_signed(request, checksummed, clock, window_ns)
         return await read(chain_id, checksummed)
 
     @router.get(
         "/accounts/{chain_id}/{address}/collateral",
         response_model=list[CollateralModel],
+        responses=_RESPONSES,
         summary="The account's collateral per asset (signed)",
     )
     async def collateral(request: Request, chain_id: int, address: str) -> Any:
@@ -96,6 +110,7 @@ def account_router(read: AccountReader, clock: Clock, window_ns: int) -> APIRout
     @router.get(
         "/accounts/{chain_id}/{address}/positions",
         response_model=list[IndexPositionModel],
+        responses=_RESPONSES,
         summary="The account's index tokens per index (signed)",
     )
     async def positions(request: Request, chain_id: int, address: str) -> Any:
@@ -104,6 +119,7 @@ def account_router(read: AccountReader, clock: Clock, window_ns: int) -> APIRout
     @router.get(
         "/accounts/{chain_id}/{address}/open-orders",
         response_model=list[OpenOrderModel],
+        responses=_RESPONSES,
         summary="The account's open index orders (signed)",
     )
     async def open_orders(request: Request, chain_id: int, address: str) -> Any:

@@ -26,7 +26,13 @@ from tradewind.gateway.fixjson.protocols import InvoiceReader
 from tradewind.gateway.fixjson.wire_bodies import InvalidDeskValue, invoice_model
 from tradewind.gateway.fixjson.wire_types import MAX_CHAIN_ID, ns_from_wire_timestamp
 
-__all__ = ["ErrorModel", "RestError", "invoice_router"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "ErrorModel",
+    "RestError",
+    "check_chain_id",
+    "invoice_router",
+]
 
 _log = get_logger("gateway.fixjson.rest")
 
@@ -64,7 +70,7 @@ def _address(text: str) -> str:
     return text
 
 
-def _chain_id(value: int | None) -> int | None:
+def check_chain_id(value: int | None) -> int | None:
     if value is not None and not 1 <= value <= MAX_CHAIN_ID:
         raise RestError(422, "bad_chain_id", f"chain_id must be in 1..{MAX_CHAIN_ID}")
     return value
@@ -94,7 +100,8 @@ def _model(value: Any) -> MintInvoiceModel:
         raise RestError(500, "internal", "internal error") from None
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    # every REST error is an ErrorModel, validation errors of parameters too
     422: {"model": ErrorModel, "description": "Bad parameter"},
     500: {"model": ErrorModel, "description": "Internal error"},
 }
@@ -107,12 +114,12 @@ def invoice_router(reader: InvoiceReader, limits: GatewayLimits) -> APIRouter:
     @router.get(
         "/invoices/{chain_id}/{address}/{client_order_id}",
         response_model=MintInvoiceModel,
-        responses={404: {"model": ErrorModel, "description": "No such invoice"}, **_ERRORS},
+        responses={404: {"model": ErrorModel, "description": "No such invoice"}, **ERROR_RESPONSES},
         summary="The invoice of one order",
     )
     async def get_invoice(chain_id: int, address: str, client_order_id: str) -> Any:
         checksummed = _address(address)
-        _chain_id(chain_id)
+        check_chain_id(chain_id)
         found = await _resolved(reader.get(chain_id, checksummed, client_order_id))
         if found is None:
             raise RestError(
@@ -125,7 +132,7 @@ def invoice_router(reader: InvoiceReader, limits: GatewayLimits) -> APIRouter:
     @router.get(
         "/invoices",
         response_model=list[MintInvoiceModel],
-        responses=_ERRORS,
+        responses=ERROR_RESPONSES,
         summary="Invoices issued in a time range",
     )
     async def list_invoices(
@@ -138,7 +145,7 @@ def invoice_router(reader: InvoiceReader, limits: GatewayLimits) -> APIRouter:
         if end_ns <= start_ns:
             raise RestError(422, "bad_range", "end must be after start")
         checksummed = None if address is None else _address(address)
-        _chain_id(chain_id)
+        check_chain_id(chain_id)
         found: Iterable[Any] = await _resolved(
             reader.between(start_ns, end_ns, chain_id=chain_id, address=checksummed)
         )
