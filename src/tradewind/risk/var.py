@@ -90,7 +90,7 @@ def _sigma(weights: FloatArray, covariance: FloatArray) -> float:
     variance = float(w @ cov @ w)
     if variance < 0:
         raise ValueError("covariance is not positive semi-definite")
-    return variance**0.5
+    return float(variance**0.5)
 
 
 def parametric_var(
