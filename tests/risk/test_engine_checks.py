@@ -242,4 +242,4 @@ def test_limits_refuse_unknown_keys_and_bad_values() -> None:
     limits = RiskLimits.model_validate({"max_order_notional": "2.5", "max_position": {"BTC": 1}})
     assert limits.max_order_notional == Decimal("2.5") and limits.max_position["BTC"] == 1
     with pytest.raises(ValidationError):
-        limits.self_cross = False  # type: ignore[misc]
+        limits.self_cross = False

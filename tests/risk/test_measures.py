@@ -75,6 +75,9 @@ def test_monte_carlo_var_is_seeded_and_takes_perfect_correlation() -> None:
     one = monte_carlo_var(w, cov, paths=10_000, seed=3)
     assert one == monte_carlo_var(w, cov, paths=10_000, seed=3)
     assert one != monte_carlo_var(w, cov, paths=10_000, seed=4)
+    # the chunks' seeds do not depend on how many threads draw them
+    assert one == monte_carlo_var(w, cov, paths=10_000, seed=3, workers=1)
+    assert one == monte_carlo_var(w, cov, paths=10_000, seed=3, workers=3)
     assert one.var == pytest.approx(2.326 * 0.01, rel=0.08)
 
 

@@ -21,10 +21,14 @@ class NodeRiskView:
     def __init__(self, router: ExecutionRouter, cache: Cache) -> None:
         self._router = router
         self._cache = cache
+        self._instruments: dict[tuple[str, str], InstrumentId] = {}
 
     def open_orders(self) -> Iterator[Order]:
+        # unsorted, no copy: the risk check runs on every command
         for engine in self._router:
-            yield from engine.tracker.open_orders(engine.venue)
+            for order in engine.tracker:
+                if order.status.is_open:
+                    yield order
 
     def positions(self) -> Iterator[Position]:
         for engine in self._router:
@@ -37,7 +41,11 @@ class NodeRiskView:
 
     def reference_price(self, venue: str, symbol: str) -> Decimal | None:
         """The mid of the last top of book, or None without a two-sided book."""
-        top = self._cache.top(InstrumentId(symbol, venue))
+        key = (venue, symbol)
+        instrument = self._instruments.get(key)
+        if instrument is None:
+            instrument = self._instruments[key] = InstrumentId(symbol, venue)
+        top = self._cache.top(instrument)
         if top is None or top.best_bid is None or top.best_ask is None:
             return None
         return (top.best_bid + top.best_ask) / 2

@@ -22,6 +22,7 @@ The engine reads the node through ``RiskView``; it imports nothing above ``risk`
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -183,12 +184,14 @@ class RiskEngine:
     def effective(self, strategy_id: str, venue: str) -> tuple[TradingState, Scope]:
         """The strictest state over global, the venue and the strategy, and where it is set."""
         found, where = self._global, Scope.GLOBAL
-        for state, scope in (
-            (self._venues.get(venue, TradingState.ACTIVE), Scope.VENUE),
-            (self._strategies.get(strategy_id, TradingState.ACTIVE), Scope.STRATEGY),
-        ):
-            if _RANK[state] > _RANK[found]:
-                found, where = state, scope
+        if found is TradingState.HALTED:
+            return found, where
+        venue_state = self._venues.get(venue, TradingState.ACTIVE)
+        if _RANK[venue_state] > _RANK[found]:
+            found, where = venue_state, Scope.VENUE
+        strategy_state = self._strategies.get(strategy_id, TradingState.ACTIVE)
+        if _RANK[strategy_state] > _RANK[found]:
+            found, where = strategy_state, Scope.STRATEGY
         return found, where
 
     # -- the check -----------------------------------------------------------------------------
@@ -249,23 +252,14 @@ class RiskEngine:
     def _refuse(self, intent: _Intent) -> tuple[Refusal | None, bool]:
         """(refusal, counts as the strategy's breach)."""
         state, where = self.effective(intent.strategy_id, intent.venue)
-        label = {
-            Scope.GLOBAL: "global",
-            Scope.VENUE: f"venue {intent.venue}",
-            Scope.STRATEGY: f"strategy {intent.strategy_id}",
-        }[where]
         if state is TradingState.HALTED:
-            return Refusal("state", f"{label} is HALTED"), False
-        base = parse_symbol(intent.symbol)[0]
-        orders = [
-            o
-            for o in self._view.open_orders()
-            if o.client_order_id != intent.replaces and o.client_order_id != intent.client_order_id
-        ]
+            return Refusal("state", f"{_label(where, intent)} is HALTED"), False
+        base = _base(intent.symbol)
+        book = self._scan(intent, base)
         if state is TradingState.REDUCING:
-            refusal = self._reducing(intent, base, orders)
+            refusal = self._reducing(intent, base, book.same_side)
             if refusal is not None:
-                return Refusal("state", f"{label} is REDUCING: {refusal}"), (
+                return Refusal("state", f"{_label(where, intent)} is REDUCING: {refusal}"), (
                     where is Scope.STRATEGY
                 )
         limits = self.limits
@@ -292,21 +286,20 @@ class RiskEngine:
                 ), True
         cap = limits.max_position.get(base)
         if cap is not None:
-            worst = self._worst_position(intent.side, base, orders) + _signed(
-                intent.side, intent.quantity
-            )
+            # the position if every open order on this side in this asset, and this one, filled
+            added = book.same_side + intent.quantity
+            worst = self._net_position(base) + (added if intent.side is OrderSide.BUY else -added)
             if abs(worst) > cap:
                 return Refusal(
                     "position",
                     f"{base} position with open orders would reach {worst} (limit ±{cap})",
                 ), True
-        if limits.max_open_orders is not None:
-            mine = sum(1 for o in orders if o.strategy_id == intent.strategy_id)
-            if mine + 1 > limits.max_open_orders:
-                return Refusal(
-                    "open_orders",
-                    f"{intent.strategy_id} has {mine} open orders (limit {limits.max_open_orders})",
-                ), True
+        if limits.max_open_orders is not None and book.mine + 1 > limits.max_open_orders:
+            return Refusal(
+                "open_orders",
+                f"{intent.strategy_id} has {book.mine} open orders"
+                f" (limit {limits.max_open_orders})",
+            ), True
         if limits.max_orders_per_window is not None:
             recent = self._recent(intent.strategy_id)
             if recent >= limits.max_orders_per_window:
@@ -315,29 +308,45 @@ class RiskEngine:
                     f"{intent.strategy_id} placed {recent} orders in the last"
                     f" {limits.rate_window_ms} ms (limit {limits.max_orders_per_window})",
                 ), True
-        if limits.self_cross:
-            crossed = _crossing(intent, orders)
-            if crossed is not None:
-                return Refusal(
-                    "self_cross",
-                    f"{intent.side.name} at {intent.price or 'market'} would trade with our"
-                    f" {crossed.side.name} {crossed.client_order_id} at {crossed.price}",
-                ), True
+        crossed = book.crossed
+        if limits.self_cross and crossed is not None:
+            return Refusal(
+                "self_cross",
+                f"{intent.side.name} at {intent.price or 'market'} would trade with our"
+                f" {crossed.side.name} {crossed.client_order_id} at {crossed.price}",
+            ), True
         return None, False
 
-    def _reducing(self, intent: _Intent, base: str, orders: list[Order]) -> str | None:
+    def _scan(self, intent: _Intent, base: str) -> _Book:
+        # one pass over our open orders (the order a modify replaces left out): this
+        # strategy's count, the same side's open quantity in the asset, a crossing order
+        book = _Book()
+        buy = intent.side is OrderSide.BUY
+        price = intent.price
+        for order in self._view.open_orders():
+            cid = order.client_order_id
+            if cid == intent.replaces or cid == intent.client_order_id:
+                continue
+            if order.strategy_id == intent.strategy_id:
+                book.mine += 1
+            if order.side is intent.side:
+                if _base(order.symbol) == base:
+                    book.same_side += order.quantity - order.filled_qty
+            elif (
+                book.crossed is None
+                and order.price is not None
+                and order.symbol == intent.symbol
+                and order.venue == intent.venue
+                and (price is None or (price >= order.price if buy else price <= order.price))
+            ):
+                book.crossed = order
+        return book
+
+    def _reducing(self, intent: _Intent, base: str, pending: Decimal) -> str | None:
         held = self._net_position(base)
         if held == 0 or (held > 0) == (intent.side is OrderSide.BUY):
             return f"a {intent.side.name} does not reduce the {base} position {held}"
         # other open orders on the same side reduce it too: together they may not flip it
-        pending = sum(
-            (
-                o.leaves_qty
-                for o in orders
-                if o.side is intent.side and parse_symbol(o.symbol)[0] == base
-            ),
-            _ZERO,
-        )
         if pending + intent.quantity > abs(held):
             return (
                 f"{intent.side.name} {intent.quantity} with {pending} already open would flip"
@@ -346,18 +355,11 @@ class RiskEngine:
         return None
 
     def _net_position(self, base: str) -> Decimal:
-        return sum(
-            (p.quantity for p in self._view.positions() if parse_symbol(p.symbol)[0] == base),
-            _ZERO,
-        )
-
-    def _worst_position(self, side: OrderSide, base: str, orders: list[Order]) -> Decimal:
-        # the position if every open order on ``side`` in this asset filled
-        open_qty = sum(
-            (o.leaves_qty for o in orders if o.side is side and parse_symbol(o.symbol)[0] == base),
-            _ZERO,
-        )
-        return self._net_position(base) + _signed(side, open_qty)
+        held = _ZERO
+        for position in self._view.positions():
+            if _base(position.symbol) == base:
+                held += position.quantity
+        return held
 
     def _window(self, strategy_id: str) -> deque[int]:
         admitted = self._admitted.get(strategy_id)
@@ -391,20 +393,19 @@ class RiskEngine:
             )
 
 
-def _signed(side: OrderSide, quantity: Decimal) -> Decimal:
-    return quantity if side is OrderSide.BUY else -quantity
+@dataclass(slots=True)
+class _Book:
+    mine: int = 0  # open orders of the strategy
+    same_side: Decimal = _ZERO  # open quantity on the new order's side, in its base asset
+    crossed: Order | None = None  # our resting order the new one would trade with
 
 
-def _crossing(intent: _Intent, orders: list[Order]) -> Order | None:
-    for order in orders:
-        if order.venue != intent.venue or order.symbol != intent.symbol:
-            continue
-        if order.side is intent.side or order.price is None:
-            continue
-        if intent.price is None:
-            return order
-        if intent.side is OrderSide.BUY and intent.price >= order.price:
-            return order
-        if intent.side is OrderSide.SELL and intent.price <= order.price:
-            return order
-    return None
+def _label(scope: Scope, intent: _Intent) -> str:
+    if scope is Scope.GLOBAL:
+        return "global"
+    return f"venue {intent.venue}" if scope is Scope.VENUE else f"strategy {intent.strategy_id}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _base(symbol: str) -> str:
+    return parse_symbol(symbol)[0]

@@ -8,13 +8,14 @@ loss beyond it. Floats throughout: these are statistics, never amounts sent anyw
     historical   the (1 - c) empirical quantile of the portfolio's past returns
     parametric   z_c · sigma - mu, with sigma from the covariance matrix and the weights
     monte carlo  draws correlated Gaussian returns (Cholesky of the covariance), seeded, in
-                 chunks so 200 assets × 100,000 paths stay within a few hundred MB
+                 chunks on two threads, so 200 assets × 100,000 paths need ~20 MB
 
 Cost: historical O(n log n); parametric O(k²); Monte Carlo O(paths · k²) in BLAS.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -117,16 +118,21 @@ def monte_carlo_var(
     paths: int = 100_000,
     seed: int = 0,
     mean: FloatArray | None = None,
-    chunk: int = 25_000,
+    chunk: int = 12_500,
+    workers: int = 2,
 ) -> RiskEstimate:
     """VaR and ES from ``paths`` seeded draws of Gaussian asset returns N(mean, covariance).
 
-    Same seed, same answer. Draws are made in chunks of ``chunk`` paths (memory: chunk × assets
-    floats); only the portfolio return of each path is kept.
+    Same seed, same answer, whatever ``workers``: chunk i of ``chunk`` paths always draws from
+    the i-th child of ``SeedSequence(seed)``. Chunks run on ``workers`` threads (numpy drops the
+    GIL while it fills and multiplies); draws are float32 (memory: workers × chunk × assets × 4
+    bytes), and only each path's portfolio return is kept.
     """
     _check_confidence(confidence)
     if paths < 100:
         raise ValueError(f"at least 100 paths, got {paths}")
+    if chunk < 1 or workers < 1:
+        raise ValueError(f"chunk and workers must be ≥ 1, got {chunk} and {workers}")
     w = np.asarray(weights, dtype=np.float64)
     cov = np.asarray(covariance, dtype=np.float64)
     _sigma(w, cov)  # shape and sign checks
@@ -134,12 +140,23 @@ def monte_carlo_var(
     ridge = 1e-12 * max(float(np.trace(cov)), 1e-300)
     factor = np.linalg.cholesky(cov + ridge * np.eye(cov.shape[0]))
     # portfolio return of a path = w·(L z) = (Lᵀ w)·z: one matrix-vector product per chunk
-    loading = factor.T @ w
+    loading = (factor.T @ w).astype(np.float32)
     mu = 0.0 if mean is None else float(np.asarray(mean, dtype=np.float64) @ w)
-    rng = np.random.default_rng(seed)
+    starts = list(range(0, paths, chunk))
+    seeds = np.random.SeedSequence(seed).spawn(len(starts))
     results = np.empty(paths, dtype=np.float64)
-    for start in range(0, paths, chunk):
+
+    def run(index: int) -> None:
+        start = starts[index]
         stop = min(paths, start + chunk)
-        draws = rng.standard_normal((stop - start, w.shape[0]))
+        rng = np.random.default_rng(seeds[index])
+        draws = rng.standard_normal((stop - start, w.shape[0]), dtype=np.float32)
         results[start:stop] = draws @ loading
+
+    if workers == 1:
+        for index in range(len(starts)):
+            run(index)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run, range(len(starts))))
     return _tail(-(results + mu), confidence)
