@@ -111,8 +111,8 @@ async def bench_check(checks: int, resting: int) -> list[int]:
                            quantity=Decimal("0.01"), price=Decimal(price), ts_init=T0)  # fmt: skip
 
     for n in range(resting):  # our own resting bids and asks, away from each other
-        side, price = (OrderSide.BUY, "93000") if n % 2 else (OrderSide.SELL, "97000")
-        node.send(order(n, side, price))
+        ours, price = (OrderSide.BUY, "93000") if n % 2 else (OrderSide.SELL, "97000")
+        node.send(order(n, ours, price))
     await node.drain()
     assert len(node.cache.orders(open_only=True)) == resting, "the resting orders did not rest"
     command = order(-1, OrderSide.BUY, "93500")
