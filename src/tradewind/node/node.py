@@ -255,6 +255,7 @@ class TradingNode:
         for engine in self.router:
             for order in engine.tracker:
                 self._owners.setdefault(order.client_order_id, order.strategy_id)
+        self._risk_view.refresh()
         self._state(NodeState.RECONCILED)
 
     async def run(self) -> None:
@@ -526,13 +527,17 @@ class TradingNode:
                 await self.router.reject(cid, command.venue, command.symbol, str(refusal))
                 return
         if isinstance(command, SubmitOrder):
-            await self.router.submit(command)
+            placed = await self.router.submit(command)
         elif isinstance(command, CancelOrder):
             await self.router.cancel(command)
+            return
         elif isinstance(command, CancelAllOrders):
             await self.router.cancel_all(command)
+            return
         else:
-            await self.router.modify(command)
+            placed = await self.router.modify(command)
+        if placed is not None:
+            self._risk_view.track(placed)
 
     async def drain(self) -> None:
         """Wait until every queued command ran and every venue report received was applied."""

@@ -1,5 +1,11 @@
 """NodeRiskView: what the risk engine reads of the node — open orders, positions and orders
-from the venue engines, the reference price from the cache's last top of book (the mid)."""
+from the venue engines, the reference price from the cache's last top of book (the mid).
+
+Open orders: the engines' trackers keep every order ever placed, so scanning them per command
+would grow without bound. The view keeps the ids of the orders that may be open instead: every
+open order when it ``refresh``es (the node calls it after reconciling), plus each order the node
+places afterwards (``track``); an id whose order is no longer open is dropped when next read.
+"""
 
 from __future__ import annotations
 
@@ -22,13 +28,38 @@ class NodeRiskView:
         self._router = router
         self._cache = cache
         self._instruments: dict[tuple[str, str], InstrumentId] = {}
+        self._live: dict[str, str] | None = None  # client order id → venue, maybe open
+
+    def refresh(self) -> None:
+        """Rescan every tracker for open orders (after restore and reconciliation)."""
+        self._live = {
+            order.client_order_id: engine.venue
+            for engine in self._router
+            for order in engine.tracker
+            if order.is_open
+        }
+
+    def track(self, order: Order) -> None:
+        """An order the node just placed (a submit, or a modify's replacement)."""
+        if self._live is None:
+            self.refresh()
+        assert self._live is not None
+        self._live[order.client_order_id] = order.venue
 
     def open_orders(self) -> Iterator[Order]:
-        # unsorted, no copy: the risk check runs on every command
-        for engine in self._router:
-            for order in engine.tracker:
-                if order.status.is_open:
-                    yield order
+        if self._live is None:
+            self.refresh()
+        assert self._live is not None
+        closed = []
+        for client_order_id, venue in self._live.items():
+            engine = self._router.engine(venue)
+            order = None if engine is None else engine.tracker.get(client_order_id)
+            if order is None or not order.status.is_open:
+                closed.append(client_order_id)
+            else:
+                yield order
+        for client_order_id in closed:
+            del self._live[client_order_id]
 
     def positions(self) -> Iterator[Position]:
         for engine in self._router:
