@@ -17,6 +17,7 @@ from tradewind.core.orders import Order
 from tradewind.core.positions import Position
 from tradewind.node.cache import Cache
 from tradewind.node.router import ExecutionRouter
+from tradewind.oms.order_tracker import OrderTracker
 
 __all__ = ["NodeRiskView"]
 
@@ -28,12 +29,12 @@ class NodeRiskView:
         self._router = router
         self._cache = cache
         self._instruments: dict[tuple[str, str], InstrumentId] = {}
-        self._live: dict[str, str] | None = None  # client order id → venue, maybe open
+        self._live: dict[str, OrderTracker] | None = None  # id → its venue's, maybe open
 
     def refresh(self) -> None:
         """Rescan every tracker for open orders (after restore and reconciliation)."""
         self._live = {
-            order.client_order_id: engine.venue
+            order.client_order_id: engine.tracker
             for engine in self._router
             for order in engine.tracker
             if order.is_open
@@ -44,16 +45,17 @@ class NodeRiskView:
         if self._live is None:
             self.refresh()
         assert self._live is not None
-        self._live[order.client_order_id] = order.venue
+        engine = self._router.engine(order.venue)
+        if engine is not None:
+            self._live[order.client_order_id] = engine.tracker
 
     def open_orders(self) -> Iterator[Order]:
         if self._live is None:
             self.refresh()
         assert self._live is not None
         closed = []
-        for client_order_id, venue in self._live.items():
-            engine = self._router.engine(venue)
-            order = None if engine is None else engine.tracker.get(client_order_id)
+        for client_order_id, tracker in self._live.items():
+            order = tracker.get(client_order_id)
             if order is None or not order.status.is_open:
                 closed.append(client_order_id)
             else:

@@ -321,22 +321,23 @@ class RiskEngine:
         # one pass over our open orders (the order a modify replaces left out): this
         # strategy's count, the same side's open quantity in the asset, a crossing order
         book = _Book()
-        buy = intent.side is OrderSide.BUY
-        price = intent.price
+        side, price, symbol, venue = intent.side, intent.price, intent.symbol, intent.venue
+        buy = side is OrderSide.BUY
+        skip = (intent.replaces, intent.client_order_id)
+        strategy_id = intent.strategy_id
         for order in self._view.open_orders():
-            cid = order.client_order_id
-            if cid == intent.replaces or cid == intent.client_order_id:
+            if order.client_order_id in skip:
                 continue
-            if order.strategy_id == intent.strategy_id:
+            if order.strategy_id == strategy_id:
                 book.mine += 1
-            if order.side is intent.side:
-                if _base(order.symbol) == base:
+            if order.side is side:
+                if order.symbol == symbol or _base(order.symbol) == base:
                     book.same_side += order.quantity - order.filled_qty
             elif (
                 book.crossed is None
+                and order.symbol == symbol
+                and order.venue == venue
                 and order.price is not None
-                and order.symbol == intent.symbol
-                and order.venue == intent.venue
                 and (price is None or (price >= order.price if buy else price <= order.price))
             ):
                 book.crossed = order
