@@ -263,7 +263,9 @@ class RiskEngine:
                     where is Scope.STRATEGY
                 )
         limits = self.limits
-        mid = self._view.reference_price(intent.venue, intent.symbol)
+        mid = None
+        if limits.price_band_bps is not None or limits.max_order_notional is not None:
+            mid = self._view.reference_price(intent.venue, intent.symbol)
         if limits.price_band_bps is not None and intent.price is not None:
             if mid is None:
                 return Refusal("price_band", f"no reference price for {intent.symbol}"), True
