@@ -6,16 +6,18 @@ resting order is cancelled at the venue; the kill switch cancels everything and 
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from tests.node.inprocess_venue import T0, Venue
 
 from tradewind.core.clock import SECOND_NS, TestClock
-from tradewind.core.enums import OrderStatus
+from tradewind.core.enums import OrderSide, OrderStatus
 from tradewind.core.events import OrderEvent, OrderRejected
-from tradewind.node import NodeConfig, TradingNode
+from tradewind.node import NodeConfig, Strategy, TradingNode
 from tradewind.node.config import load_node_config
 from tradewind.node.examples.quoter import Quoter, QuoterConfig
 from tradewind.risk.engine import Scope, TradingState
+from tradewind.venues.inprocess import InProcessAdapter
 from tradewind.venues.sim.engine import Side
 
 
@@ -157,3 +159,33 @@ def test_the_node_config_takes_a_risk_table_and_refuses_unknown_keys() -> None:
         assert "risk.max_positon" in str(exc)
     else:
         raise AssertionError("an unknown risk key was accepted")
+
+
+class _OneBid(Strategy):
+    """Places one bid on start and leaves it resting when stopped."""
+
+    def on_start(self) -> None:
+        self.submit("BTC/USDT@inproc", OrderSide.BUY, Decimal("0.001"), Decimal(90000))
+
+
+async def test_orders_restored_from_the_store_are_seen_by_the_risk_engine(tmp_path: Path) -> None:
+    clock = TestClock(T0)
+    venue = Venue(clock)
+    config = load_node_config(
+        {"node": {"database": f"sqlite:///{tmp_path / 'node.sqlite'}"}}, environ={}
+    )
+    first = TradingNode(config, clock=clock, adapters={"inproc": venue.adapter})
+    first.add(_OneBid("bid"))
+    await first.start()
+    await first.drain()
+    await first.stop()
+    [(resting, _)] = venue.open_orders()
+
+    again = InProcessAdapter(venue.engine, "node", venue="inproc", clock=clock)
+    second = TradingNode(config, clock=clock, adapters={"inproc": again})
+    await second.start()
+    assert [o.client_order_id for o in second._risk_view.open_orders()] == [resting]
+    second.kill_switch("operator: test")
+    await second.drain()
+    assert venue.open_orders() == []
+    await second.stop()

@@ -508,12 +508,15 @@ class TradingNode:
         assert venue.queue is not None
         while True:
             command = await venue.queue.get()
-            if command is None:
-                return
             try:
+                if command is None:
+                    return
                 await self._execute(command)
             except Exception:
                 log.exception("command_failed", command=type(command).__name__)
+            finally:
+                # drain() joins the queue: a command counts as done once carried out
+                venue.queue.task_done()
 
     async def _execute(self, command: Command) -> None:
         if isinstance(command, SubmitOrder | ModifyOrder):
@@ -542,8 +545,9 @@ class TradingNode:
     async def drain(self) -> None:
         """Wait until every queued command ran and every venue report received was applied."""
         for venue in self._venues.values():
-            while venue.queue is not None and not venue.queue.empty():
-                await self.clock.sleep(0)
+            # join, not "queue empty": the command the worker is carrying out counts too
+            if venue.queue is not None and venue.worker is not None and not venue.worker.done():
+                await venue.queue.join()
             await venue.engine.drain()
 
     # -- handler calls and their failures ------------------------------------------------------
