@@ -28,6 +28,8 @@ class View:
     orders: list[Order] = field(default_factory=list)
     held: list[Position] = field(default_factory=list)
     mid: Decimal | None = Decimal(100)
+    bid: Decimal | None = None
+    ask: Decimal | None = None
 
     def open_orders(self) -> Iterable[Order]:
         return [o for o in self.orders if o.is_open]
@@ -40,6 +42,9 @@ class View:
 
     def reference_price(self, venue: str, symbol: str) -> Decimal | None:
         return self.mid
+
+    def touch(self, venue: str, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+        return self.bid, self.ask
 
 
 def resting(cid: str, side: OrderSide, qty: str, price: str, strategy: str = "s1") -> Order:
@@ -180,8 +185,14 @@ def test_self_cross_against_our_resting_orders_on_the_same_book() -> None:
     refusal = refused(risk, submit(BUY, "1", "101"))
     assert refusal is not None and refusal.rule == "self_cross"
     assert refusal.reason == "BUY at 101 would trade with our SELL a1 at 101"
+    # a market buy takes the best ask first: ours at 101 only when it is the best ask
+    view.bid, view.ask = Decimal("99"), Decimal("100.5")
+    assert risk.check(submit(BUY, "1", None)) is None
+    view.ask = Decimal(101)
     refusal = refused(risk, submit(BUY, "1", None))
-    assert refusal is not None and "at market" in refusal.reason
+    assert refusal.reason == "BUY at market would trade with our SELL a1 at 101"
+    view.bid = view.ask = None  # no book: any resting sell of ours may be hit
+    assert refused(risk, submit(BUY, "1", None)).rule == "self_cross"
     assert engine(view, self_cross=False).check(submit(BUY, "1", "101")) is None
 
 

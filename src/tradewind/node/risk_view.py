@@ -74,11 +74,16 @@ class NodeRiskView:
 
     def reference_price(self, venue: str, symbol: str) -> Decimal | None:
         """The mid of the last top of book, or None without a two-sided book."""
+        bid, ask = self.touch(venue, symbol)
+        if bid is None or ask is None:
+            return None
+        return (bid + ask) / 2
+
+    def touch(self, venue: str, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+        """Best bid and best ask of the last top of book (None where unknown)."""
         key = (venue, symbol)
         instrument = self._instruments.get(key)
         if instrument is None:
             instrument = self._instruments[key] = InstrumentId(symbol, venue)
         top = self._cache.top(instrument)
-        if top is None or top.best_bid is None or top.best_ask is None:
-            return None
-        return (top.best_bid + top.best_ask) / 2
+        return (None, None) if top is None else (top.best_bid, top.best_ask)

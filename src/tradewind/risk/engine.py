@@ -94,6 +94,10 @@ class RiskView(Protocol):
         """The reference price (quote per base) of the instrument, or None when unknown."""
         ...
 
+    def touch(self, venue: str, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+        """The best bid and best ask of the instrument (None where unknown)."""
+        ...
+
 
 @dataclass(slots=True)  # not frozen: built on every command, and frozen init costs ~1 us
 class _Intent:
@@ -325,6 +329,11 @@ class RiskEngine:
         book = _Book()
         side, price, symbol, venue = intent.side, intent.price, intent.symbol, intent.venue
         buy = side is OrderSide.BUY
+        if price is None and self.limits.self_cross:
+            # a market order takes the touch first: it trades with our resting order if ours is
+            # at the touch (a deeper sweep is not foreseen); no book → any order of ours counts
+            bid, ask = self._view.touch(venue, symbol)
+            price = ask if buy else bid
         skip = (intent.replaces, intent.client_order_id)
         strategy_id = intent.strategy_id
         for order in self._view.open_orders():
