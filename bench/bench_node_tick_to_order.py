@@ -6,9 +6,10 @@ a maker adds an ask level in the MatchingEngine → InProcessAdapter depth diff 
 ExecutionEngine (pre-trade, tracker, rate limiter, adapter.submit) → OrderAccepted on the bus →
 node → ``Strategy.on_order_event``. Measured from just before the maker's order reaches the
 engine to the strategy seeing OrderAccepted; the strategy then cancels, outside the span.
-Prints p50 / p90 / p99 / max in microseconds.
+Prints p50 / p90 / p99 / max in microseconds. Every command passes the node's risk engine;
+``--risk`` turns every pre-trade limit on (wide enough that none refuses).
 
-    .venv/bin/python bench/bench_node_tick_to_order.py --ticks 5000
+    .venv/bin/python bench/bench_node_tick_to_order.py --ticks 5000 [--risk]
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from decimal import Decimal
 
 from tradewind.core import BookUpdated, LiveClock, OrderAccepted, OrderEvent, OrderSide
 from tradewind.node import Strategy, TradingNode
+from tradewind.node.config import load_node_config
 from tradewind.venues.inprocess import InProcessAdapter
 from tradewind.venues.sim.clock import RealClock
 from tradewind.venues.sim.engine import MatchingEngine, NewOrder, Side, SymbolSpec, TimeInForce
@@ -65,7 +67,16 @@ class Bidder(Strategy):
             self.accepted.set_result(event.client_order_id)
 
 
-async def run(ticks: int, warmup: int) -> list[int]:
+RISK_LIMITS = {
+    "max_order_notional": "1000000",
+    "max_position": {"BTC": "1000"},
+    "max_open_orders": 1000,
+    "max_orders_per_window": 1_000_000_000,
+    "price_band_bps": 2000,
+}
+
+
+async def run(ticks: int, warmup: int, risk: bool = False) -> list[int]:
     clock = LiveClock()
     venue = MatchingEngine([SPEC], RealClock(clock).now_ms)
     for account, assets in (("maker", {"BTC": "1000", "USDT": "100000000"}),
@@ -79,7 +90,8 @@ async def run(ticks: int, warmup: int) -> list[int]:
         venue.place("maker", order)
 
     adapter = InProcessAdapter(venue, "kernel", venue="inprocess", clock=clock)
-    node = TradingNode(clock=clock, adapters={"inprocess": adapter})
+    config = load_node_config({"risk": RISK_LIMITS if risk else {}}, environ={})
+    node = TradingNode(config, clock=clock, adapters={"inprocess": adapter})
     bidder = Bidder()
     node.add(bidder)
     await node.start()
@@ -129,15 +141,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ticks", type=int, default=5000)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--risk", action="store_true", help="every pre-trade limit on")
     args = parser.parse_args()
     from tradewind.common.logging import configure_logging
 
     configure_logging("warning")
-    samples = asyncio.run(run(args.ticks, args.warmup))
+    samples = asyncio.run(run(args.ticks, args.warmup, args.risk))
     us = [s / 1000 for s in samples]
     p50, p90, p99 = (percentile(samples, pct) / 1000 for pct in (50, 90, 99))
+    limits = "on" if args.risk else "off"
     print(f"node tick-to-order (book → Strategy.on_book → submit → OrderAccepted → "
-          f"Strategy.on_order_event), {len(us)} ticks")  # fmt: skip
+          f"Strategy.on_order_event), {len(us)} ticks, risk limits {limits}")  # fmt: skip
     print(
         f"  p50 {p50:.1f} us   p90 {p90:.1f} us   p99 {p99:.1f} us   max {max(us):.1f} us"
         f"   mean {statistics.fmean(us):.1f} us"

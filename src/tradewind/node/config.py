@@ -12,6 +12,9 @@
     api_key = "..."                      # or TRADEWIND_VENUE_<NAME>_API_KEY in the environment
     api_secret = "..."
 
+    [risk]                               # pre-trade limits (tradewind.risk.limits); none by default
+    max_order_notional = "50000"
+
     [[strategies]]
     class = "tradewind.node.examples.quoter:Quoter"
     id = "quoter-1"
@@ -30,6 +33,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tradewind.risk.limits import RiskLimits
 
 __all__ = [
     "NodeConfig",
@@ -86,6 +91,7 @@ class NodeConfig(_Model):
     node: NodeSection = NodeSection()
     venues: dict[str, VenueEntry] = Field(default_factory=dict)
     strategies: tuple[StrategyEntry, ...] = ()
+    risk: RiskLimits = RiskLimits()
 
     @field_validator("venues")
     @classmethod

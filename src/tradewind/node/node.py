@@ -13,7 +13,10 @@
 Data flow: a venue's depth diffs → MarketDataService → top of book into the cache → on_book of
 the subscribed actors; public trades → cache (+ bars) → on_trade / on_bar; order events from the
 bus → on_order_event (+ on_fill) of the strategy that owns the order. Commands from strategies
-are queued per venue and carried out in order by one worker per venue, through the router.
+are queued per venue and carried out in order by one worker per venue: each submit and modify
+passes the RiskEngine (tradewind.risk.engine) first, a refused one becomes an OrderRejected
+"risk <rule>: ..." and reaches no engine; then the router. ``kill_switch`` halts all trading and
+cancels every open order.
 
 A handler that raises is logged with the actor id and handler; then, by ``on_handler_error``:
 "continue" (the default), "stop_strategy" (that actor is stopped, FAILED) or "halt" (every actor
@@ -26,7 +29,7 @@ import asyncio
 import contextlib
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -48,10 +51,12 @@ from tradewind.node.bars import BarAggregator
 from tradewind.node.cache import Cache, CacheFeed
 from tradewind.node.component import Component
 from tradewind.node.config import NodeConfig, NodeConfigError, load_node_config
+from tradewind.node.risk_view import NodeRiskView
 from tradewind.node.router import ExecutionRouter
 from tradewind.node.strategy import Actor, ActorState, Command, NodeServices
 from tradewind.node.venue_factory import VenueSettings, open_venue
 from tradewind.oms.rate_limiter import RateLimiter, provisional_limiter
+from tradewind.risk.engine import RiskEngine, Scope
 from tradewind.store.kernel_store import KernelStore
 from tradewind.venues.base import Subscription, VenueAdapter
 
@@ -75,13 +80,15 @@ class NodeState(StrEnum):
 @dataclass(frozen=True, slots=True)
 class NodeHealth:
     """A snapshot for probes and dashboards. ``venues``: per venue, instruments listed, open
-    orders, books synced / subscribed; ``actors``: each actor's state."""
+    orders, books synced / subscribed; ``actors``: each actor's state; ``risk``: the risk
+    engine's trading states ("global", "venue:<name>", "strategy:<id>")."""
 
     state: NodeState
     ready: bool
     venues: Mapping[str, Mapping[str, int]]
     actors: Mapping[str, str]
     detail: str = ""
+    risk: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -117,6 +124,9 @@ class TradingNode:
         self.router = ExecutionRouter(self.bus, self.clock)
         self.cache = Cache(self.router)
         self._feed = CacheFeed(self.cache)
+        self._risk_view = NodeRiskView(self.router, self.cache)
+        self.risk = RiskEngine(self.config.risk, self._risk_view, self.clock)
+        self.risk.on_halt(self._cancel_halted)
         self._given = dict(adapters or {})
         self._venues: dict[str, NodeVenue] = {}
         self._components: list[Component] = []
@@ -222,10 +232,7 @@ class TradingNode:
 
     def _mid(self, venue: str, symbol: str) -> Decimal | None:
         # a market order's notional is checked against the last top of book
-        top = self.cache.top(InstrumentId(symbol, venue))
-        if top is None or top.best_bid is None or top.best_ask is None:
-            return None
-        return (top.best_bid + top.best_ask) / 2
+        return self._risk_view.reference_price(venue, symbol)
 
     async def restore(self) -> None:
         """Every engine reloads its state from the store."""
@@ -248,6 +255,7 @@ class TradingNode:
         for engine in self.router:
             for order in engine.tracker:
                 self._owners.setdefault(order.client_order_id, order.strategy_id)
+        self._risk_view.refresh()
         self._state(NodeState.RECONCILED)
 
     async def run(self) -> None:
@@ -308,6 +316,34 @@ class TradingNode:
             self._stop_actor(actor, ActorState.STOPPED)
         self._state(NodeState.HALTED)
 
+    def kill_switch(self, reason: str) -> None:
+        """Halt all trading (the risk engine's global state) and cancel every open order on
+        every venue; ``self.risk.resume()`` lifts it. Actors keep running, their orders are
+        refused."""
+        self.risk.halt(reason)
+
+    def _cancel_halted(self, scope: Scope, key: str) -> None:
+        # a scope went HALTED: cancel its open orders at the venues, through the command queues
+        # so they run in order after whatever the venue's worker is doing
+        for order in list(self._risk_view.open_orders()):
+            if scope is Scope.STRATEGY and order.strategy_id != key:
+                continue
+            if scope is Scope.VENUE and order.venue != key:
+                continue
+            cancel = CancelOrder(
+                venue=order.venue,
+                symbol=order.symbol,
+                client_order_id=order.client_order_id,
+                venue_order_id=order.venue_order_id,
+                ts_init=self.clock.now_ns(),
+            )
+            venue = self._venues.get(order.venue)
+            if venue is not None and venue.queue is not None:
+                venue.queue.put_nowait(cancel)
+            else:
+                task = asyncio.get_running_loop().create_task(self._execute(cancel))
+                task.add_done_callback(_log_failure)
+
     def health(self) -> NodeHealth:
         venues: dict[str, dict[str, int]] = {}
         for name, venue in self._venues.items():
@@ -328,6 +364,7 @@ class TradingNode:
             venues=venues,
             actors={actor_id: str(actor.state) for actor_id, actor in self._actors.items()},
             detail=self.detail,
+            risk=self.risk.states(),
         )
 
     async def wait_books_synced(self, timeout_s: float = 10.0) -> None:
@@ -471,28 +508,46 @@ class TradingNode:
         assert venue.queue is not None
         while True:
             command = await venue.queue.get()
-            if command is None:
-                return
             try:
+                if command is None:
+                    return
                 await self._execute(command)
             except Exception:
                 log.exception("command_failed", command=type(command).__name__)
+            finally:
+                # drain() joins the queue: a command counts as done once carried out
+                venue.queue.task_done()
 
     async def _execute(self, command: Command) -> None:
+        if isinstance(command, SubmitOrder | ModifyOrder):
+            refusal = self.risk.check(command)
+            if refusal is not None:
+                cid = (
+                    command.client_order_id
+                    if isinstance(command, SubmitOrder)
+                    else command.new_client_order_id
+                )
+                await self.router.reject(cid, command.venue, command.symbol, str(refusal))
+                return
         if isinstance(command, SubmitOrder):
-            await self.router.submit(command)
+            placed = await self.router.submit(command)
         elif isinstance(command, CancelOrder):
             await self.router.cancel(command)
+            return
         elif isinstance(command, CancelAllOrders):
             await self.router.cancel_all(command)
+            return
         else:
-            await self.router.modify(command)
+            placed = await self.router.modify(command)
+        if placed is not None:
+            self._risk_view.track(placed)
 
     async def drain(self) -> None:
         """Wait until every queued command ran and every venue report received was applied."""
         for venue in self._venues.values():
-            while venue.queue is not None and not venue.queue.empty():
-                await self.clock.sleep(0)
+            # join, not "queue empty": the command the worker is carrying out counts too
+            if venue.queue is not None and venue.worker is not None and not venue.worker.done():
+                await venue.queue.join()
             await venue.engine.drain()
 
     # -- handler calls and their failures ------------------------------------------------------

@@ -68,7 +68,8 @@ class ExecutionRouter:
             return f"venue {venue!r} lists no instrument {symbol!r}"
         return None
 
-    async def _reject(self, client_order_id: str, venue: str, symbol: str, reason: str) -> None:
+    async def reject(self, client_order_id: str, venue: str, symbol: str, reason: str) -> None:
+        """Publish an ``OrderRejected`` for an order no engine saw (router or risk refusal)."""
         log.warning("command_rejected", client_order_id=client_order_id, reason=reason)
         now = self._clock.now_ns()
         await self._bus.publish(
@@ -86,7 +87,7 @@ class ExecutionRouter:
         """Place the order on its venue; None when refused (an OrderRejected says why)."""
         reason = self._unroutable(command.venue, command.symbol)
         if reason is not None:
-            await self._reject(command.client_order_id, command.venue, command.symbol, reason)
+            await self.reject(command.client_order_id, command.venue, command.symbol, reason)
             return None
         return await self._engines[command.venue].submit(command)
 
@@ -132,5 +133,5 @@ class ExecutionRouter:
             except UnknownOrder:
                 reason = f"no order {command.client_order_id!r} on venue {command.venue!r}"
         assert reason is not None
-        await self._reject(command.new_client_order_id, command.venue, command.symbol, reason)
+        await self.reject(command.new_client_order_id, command.venue, command.symbol, reason)
         return None

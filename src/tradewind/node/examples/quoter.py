@@ -12,6 +12,7 @@ from tradewind.core import (
     InstrumentId,
     OrderEvent,
     OrderFilled,
+    OrderRejected,
     OrderSide,
     TimeEvent,
     TradeTick,
@@ -63,8 +64,12 @@ class Quoter(Strategy):
 
     def on_order_event(self, event: OrderEvent) -> None:
         order = self.cache.order(event.client_order_id)
-        if event.client_order_id == self.quote and order is not None and not order.is_open:
-            self.quote = None  # filled, rejected or canceled: quote again on the next book
+        if event.client_order_id != self.quote:
+            return
+        if (order is not None and not order.is_open) or isinstance(event, OrderRejected):
+            # filled, rejected (by the venue, or by the router or risk engine before any venue
+            # saw it) or canceled: quote again on the next book
+            self.quote = None
 
     def on_fill(self, event: OrderFilled) -> None:
         self.fills += 1

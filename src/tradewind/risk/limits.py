@@ -1,0 +1,50 @@
+"""RiskLimits: the ``[risk]`` table of the node config (frozen; unknown keys are refused).
+
+    [risk]
+    max_order_notional = "50000"        # quote units per order (price, or mid for market orders)
+    max_open_orders = 20                # per strategy
+    max_orders_per_window = 50          # submits + modifies admitted per strategy ...
+    rate_window_ms = 1000               # ... in this sliding window
+    price_band_bps = 500                # a limit price at most this far from the cache mid
+    self_cross = true                   # refuse an order that would trade with our own resting one
+    breaches_to_halt = 3                # refusals of a strategy: 1st → REDUCING, this many → HALTED
+
+    [risk.max_position]                 # per base asset, absolute base units, across venues,
+    BTC = "2.5"                         # counting the open orders on the side of the new one
+
+A limit left out is not checked. Amounts are strings or integers in TOML and become Decimal.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = ["RiskLimits"]
+
+
+class RiskLimits(BaseModel):
+    """Pre-trade limits: notional in quote units, positions in base units, band in basis
+    points, the rate as orders per ``rate_window_ms``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_order_notional: Decimal | None = Field(default=None, gt=0)
+    max_position: dict[str, Decimal] = Field(default_factory=dict)
+    max_open_orders: int | None = Field(default=None, ge=1)
+    max_orders_per_window: int | None = Field(default=None, ge=1)
+    rate_window_ms: int = Field(default=1000, ge=1)
+    price_band_bps: Decimal | None = Field(default=None, gt=0)
+    self_cross: bool = True
+    breaches_to_halt: int = Field(default=3, ge=1)
+
+    @field_validator("max_position")
+    @classmethod
+    def _positive_positions(cls, limits: dict[str, Decimal]) -> dict[str, Decimal]:
+        for asset, limit in limits.items():
+            if not asset or asset != asset.upper():
+                raise ValueError(f"asset {asset!r}: upper-case symbol expected")
+            if not limit.is_finite() or limit < 0:
+                raise ValueError(f"max_position of {asset} must be ≥ 0, got {limit}")
+        return limits
