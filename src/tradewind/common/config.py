@@ -255,6 +255,12 @@ class ChainLinkConfig(_Section):
     poll_interval_ms: int = Field(
         default=200, ge=10, description="Milliseconds between polls of the chains."
     )
+    hot_daily_limit_usdc: Decimal = Field(
+        default=Decimal("10000000"),
+        ge=0,
+        description="USDC per UTC day the desk's hot wallet may move (routing, top-ups, "
+        "payouts) under custody's policy; a move over it is refused.",
+    )
 
 
 class PortfolioConfig(_Section):

@@ -9,6 +9,13 @@
 One TransactionManager per chain signs for the desk's hot key (router, minter and payer share
 it, so nonces never clash); every intent, route and follower cursor is kept in SQLite under
 ``state_dir``, so a restart resumes routes and settlements where they stopped.
+
+Every capital move (vault sweep, bridge deposit, transfer to the exchange, vault top-up,
+payout) passes custody's governance first (``DeskCapital``): the registry's vaults and spoke
+pools, the desk's wallet, the venue's deposit address (pinned the first time it is read in a
+process: a different one later is refused) and redeeming users are whitelisted, hot moves are
+capped at ``hot_daily_limit_usdc`` a day. Decisions go to ``custody-journal.jsonl`` and the
+Merkle audit log ``custody-audit.db`` (tenant ``custody``) in ``state_dir``.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from tradewind.chain.registry import DeploymentRegistry
 from tradewind.chain.tx import SqliteIntentStore, TransactionManager
 from tradewind.common.config import ChainLinkConfig
 from tradewind.common.logging import get_logger
+from tradewind.custody.governance import Governance
+from tradewind.desks.index.capital import DeskCapital, registry_policy
 from tradewind.desks.index.collateral_source import CollateralSource
 from tradewind.desks.index.conversion import ConvertingCollateralSource
 from tradewind.desks.index.desk import IndexDesk
@@ -36,6 +45,8 @@ from tradewind.desks.index.routing import (
     ChainCollateralSource,
     CollateralRouter,
     DeskWallet,
+    ExchangeCapital,
+    ExchangeDeposit,
     GasPricing,
     RouteContracts,
     RouterSettings,
@@ -45,6 +56,8 @@ from tradewind.desks.index.routing import (
     VenueCapital,
 )
 from tradewind.node.venue_factory import VenueSettings
+from tradewind.portfolio.audit.sink import audit_sink
+from tradewind.venues.base import DepositAddress
 
 __all__ = ["ChainLink", "PriceUnavailable"]
 
@@ -55,6 +68,28 @@ _USDC_UNITS = Decimal(10**6)
 
 class PriceUnavailable(RuntimeError):
     """No live book to convert gas or payouts with; the step is retried later."""
+
+
+class _PinnedExchange:
+    """The venue's deposit address, whitelisted in the desk's policy when first read (the
+    configured venue is trusted once); a different address later stays off the whitelist."""
+
+    def __init__(self, inner: ExchangeCapital, capital: DeskCapital, venue: str) -> None:
+        self._inner = inner
+        self._capital = capital
+        self._venue = venue
+        self._pinned: set[tuple[str, str]] = set()
+
+    async def deposit_address(self, coin: str, network: str) -> DepositAddress:
+        where = await self._inner.deposit_address(coin, network)
+        if (coin, network) not in self._pinned:
+            self._pinned.add((coin, network))
+            self._capital.allow(where.address, f"{self._venue} deposit {coin}/{network}")
+            log.info("exchange_deposit_address_pinned", coin=coin, network=network)
+        return where
+
+    async def deposit_history(self, coin: str) -> list[ExchangeDeposit]:
+        return await self._inner.deposit_history(coin)
 
 
 class ChainLink:
@@ -83,6 +118,7 @@ class ChainLink:
         self._routes: Any = None
         self._vault_cursor: Any = None
         self._returns_cursor: Any = None
+        self.capital: DeskCapital | None = None
 
     async def _store(self, kind: type[Any], name: str) -> Any:
         store = await kind.open(self._state / name)
@@ -107,6 +143,18 @@ class ChainLink:
         self._routes = await self._store(SqliteRouteStore, "routes.sqlite")
         self._vault_cursor = await self._store(SqliteFollowerStore, "vault-follower.sqlite")
         self._returns_cursor = await self._store(SqliteFollowerStore, "returns-follower.sqlite")
+        policy = registry_policy(
+            self.registry,
+            extra_destinations=[(self._key.address, "desk hot wallet")],
+            hot_daily_limit=self.config.hot_daily_limit_usdc,
+        )
+        audit = audit_sink(self._state / "custody-audit.db")
+        self.capital = DeskCapital(Governance(policy, self._state / "custody-journal.jsonl", audit))
+
+    def _exchange(self, venue: VenueCapital) -> ExchangeCapital:
+        if self.capital is None:
+            return venue
+        return _PinnedExchange(venue, self.capital, self._venue.name)
 
     def collateral_source(self, desk_parts: tuple[Any, Any]) -> CollateralSource:
         """The desk's collateral source: routed vault deposits, converted to the quote asset.
@@ -131,7 +179,7 @@ class ChainLink:
             contracts=RouteContracts.from_registry(
                 self.registry, origin=origin, destination=destination
             ),
-            exchange=VenueCapital(engine.adapter, self._history),
+            exchange=self._exchange(VenueCapital(engine.adapter, self._history)),
             fee_quote=BridgeFeeQuote(
                 bps=self.config.bridge_fee_bps,
                 fixed_units=int(self.config.bridge_fee_fixed_usdc * _USDC_UNITS),
@@ -143,6 +191,7 @@ class ChainLink:
                 fill_confirmations=self.config.confirmations,
                 poll_interval_s=self.config.poll_interval_ms / 1000,
             ),
+            capital=self.capital,
         )
         chain_source = ChainCollateralSource(
             self.router,
@@ -192,6 +241,7 @@ class ChainLink:
             token=vault_chain.address("MockUSDC"),
             usd_price=usd_price,
             reserve=unswept_deposits,
+            capital=self.capital,
         )
         desk.invoice_listeners.extend([self.minter, self.payer])
         self.watcher = TokenReturnWatcher(

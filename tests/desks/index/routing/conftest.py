@@ -26,6 +26,7 @@ from tradewind.chain.deploy import LocalChains
 from tradewind.chain.events import FollowerStore, InMemoryFollowerStore
 from tradewind.chain.keys import HotKey
 from tradewind.chain.tx import InMemoryIntentStore, IntentStore, TransactionManager
+from tradewind.desks.index.capital import DeskCapital
 from tradewind.desks.index.collateral_source import CollateralDeposit
 from tradewind.desks.index.routing import (
     BridgeFeeQuote,
@@ -122,6 +123,7 @@ class RouteHarness:
         routes: RouteStore | None = None,
         settings: RouterSettings | None = None,
         eth_usdt: Decimal = ETH_USDT,
+        capital: DeskCapital | None = None,
     ) -> CollateralRouter:
         store = intents if intents is not None else InMemoryIntentStore()
 
@@ -138,6 +140,7 @@ class RouteHarness:
             store=routes if routes is not None else InMemoryRouteStore(),
             settings=settings
             or RouterSettings(vault_confirmations=2, fill_confirmations=2, poll_interval_s=0.05),
+            capital=capital,
         )
 
     def source(

@@ -6,6 +6,7 @@ to the user on "base"; the routing fees on the invoice are what the chain and br
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -140,5 +141,17 @@ async def test_vault_deposit_to_minted_tokens_on_base(
         assert fees > 0
         ratio = fees / record.routing_fees
         assert Decimal("0.99") < ratio < Decimal("1.01")  # USDC/USDT ~ 1 on the sim
+
+        # each capital move of the route passed custody's governance, journaled as executed
+        journal = (tmp_path / "chain" / "custody-journal.jsonl").read_text().splitlines()
+        executed = {
+            doc["move_id"]: doc["tx_hash"]
+            for doc in map(json.loads, journal)
+            if doc["event"] == "executed"
+        }
+        for name in ("sweep", "bridge", "transfer"):
+            step = record.step(name)
+            assert step is not None
+            assert executed[f"route:42161:{vault_id}:{name}"] == step.tx_hash
     finally:
         await runtime.stop()

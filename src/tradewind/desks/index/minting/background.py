@@ -23,6 +23,7 @@ from web3.exceptions import ProviderConnectionError, TimeExhausted, Web3RPCError
 from tradewind.chain.tx import FeeCapExceededError, TransactionRejected
 from tradewind.common.logging import get_logger
 from tradewind.core.clock import LiveClock, TimerClock, seconds_to_ns
+from tradewind.desks.index.capital import CapitalMovePending
 from tradewind.desks.index.minting.errors import InvalidSettlementConfigError
 
 __all__ = ["TRANSIENT", "SettlementTasks"]
@@ -40,6 +41,7 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     TimeExhausted,
     TransactionRejected,
     FeeCapExceededError,
+    CapitalMovePending,  # custody waits for approvals: the retry sends it once they are in
 )
 """Failures worth waiting out: the node or the fee market, not the invoice."""
 

@@ -23,6 +23,10 @@ The chain float is the desk's own USDC on the vault chain. Its exchange-side USD
 sell's proceeds land) is rebalanced to that float out of band — by the operator, not automated
 here; when the hot wallet lacks the USDC for a top-up, the payout fails with
 ``chain.payout_float_short`` and is tried again by ``resume`` after the float is refilled.
+With ``capital`` (a ``DeskCapital``), the top-ups (kind ``top_up``, to the vault) and payouts
+(kind ``payout``, to the redeeming user, whom the invoice whitelists) pass custody's policy
+before they are sent; a refusal raises ``CapitalMoveRefused``, sends nothing and is retried by
+``resume``.
 ``reserve`` (optional) returns the vault USDC that payouts must leave alone, e.g. user deposits
 confirmed but not yet swept by the collateral router.
 """
@@ -41,9 +45,10 @@ from web3 import AsyncWeb3
 from tradewind.chain.bridge.spoke_pool import Erc20Contract
 from tradewind.chain.contracts import event_abi, load_artifact
 from tradewind.chain.registry import DeploymentRegistry
-from tradewind.chain.tx import TransactionWouldRevert, TxBuilder, TxRequest
+from tradewind.chain.tx import SentTransaction, TransactionWouldRevert, TxBuilder, TxRequest
 from tradewind.common.logging import get_logger
 from tradewind.core.enums import OrderSide
+from tradewind.desks.index.capital import DeskCapital
 from tradewind.desks.index.minting.amounts import floor_units, invoice_reference
 from tradewind.desks.index.minting.background import SettlementTasks
 from tradewind.desks.index.minting.errors import (
@@ -200,6 +205,7 @@ class CollateralPayer:
         on_paid: SettledCallback | None = None,
         retry_delay_s: float = 0.5,
         max_retry_delay_s: float = 10.0,
+        capital: DeskCapital | None = None,
     ) -> None:
         for name, address in (("vault", vault), ("token", token)):
             if not isinstance(address, str) or not is_address(address):
@@ -212,6 +218,7 @@ class CollateralPayer:
         self._on_paid = on_paid
         self._decimals: int | None = None
         self._lock = asyncio.Lock()
+        self._capital = capital
         self._tasks: SettlementTasks[Payout] = SettlementTasks(
             action="payout", retry_delay_s=retry_delay_s, max_retry_delay_s=max_retry_delay_s
         )
@@ -226,6 +233,7 @@ class CollateralPayer:
         usd_price: UsdPrice | None = None,
         reserve: VaultReserve | None = None,
         on_paid: SettledCallback | None = None,
+        capital: DeskCapital | None = None,
     ) -> CollateralPayer:
         """The payer of the vault on ``wallet``'s chain, paying in the token ``token_key``."""
         try:
@@ -240,6 +248,7 @@ class CollateralPayer:
             usd_price=usd_price,
             reserve=reserve,
             on_paid=on_paid,
+            capital=capital,
         )
 
     @property
@@ -334,7 +343,16 @@ class CollateralPayer:
                 request = self._vault.withdraw(user, self.token, units, ref)
             else:
                 request = record.request  # stored: send() follows it, never builds again
-            sent = await self._wallet.tx.send(intent, _fixed(request))
+            if self._capital is not None:
+                # the redeeming user is the payout's destination: whitelisted by the invoice
+                self._capital.allow(user, f"redeemer {invoice.invoice_id}")
+            sent = await self._send(
+                intent,
+                request,
+                kind="payout",
+                amount_units=self._vault.withdraw_amount(request),
+                destination=user,
+            )
         payout = Payout(
             invoice_id=invoice.invoice_id,
             chain_id=self.chain_id,
@@ -402,8 +420,12 @@ class CollateralPayer:
             shortfall = units - max(free, 0)
             intent = payout_float_intent(invoice_id, top_up)
             try:
-                sent = await self._wallet.tx.send(
-                    intent, _fixed(self._token.transfer(self.vault, shortfall))
+                sent = await self._send(
+                    intent,
+                    self._token.transfer(self.vault, shortfall),
+                    kind="top_up",
+                    amount_units=shortfall,
+                    destination=self.vault,
                 )
             except TransactionWouldRevert as exc:
                 hot = await self._token.balance_of(self._wallet.address)
@@ -430,6 +452,25 @@ class CollateralPayer:
             )
         raise PayoutFloatShortError(
             f"invoice {invoice_id}: the vault still lacks USDC after {_MAX_TOP_UPS} top-ups"
+        )
+
+    async def _send(
+        self, intent: str, request: TxRequest, *, kind: str, amount_units: int, destination: str
+    ) -> SentTransaction:
+        """Send a capital move, through custody's policy when the payer has one (a refusal
+        raises ``CapitalMoveRefused`` and sends nothing)."""
+        if self._capital is None:
+            return await self._wallet.tx.send(intent, _fixed(request))
+        if self._decimals is None:
+            self._decimals = await self._token.decimals()
+        return await self._capital.send(
+            self._wallet.tx,
+            intent,
+            _fixed(request),
+            kind=kind,
+            amount_units=amount_units,
+            decimals=self._decimals,
+            destination=destination,
         )
 
     async def _report(self, payout: Payout) -> Payout:

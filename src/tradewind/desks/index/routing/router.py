@@ -57,6 +57,7 @@ from tradewind.chain.tx import (
 )
 from tradewind.common.logging import get_logger
 from tradewind.core.clock import LiveClock, TimerClock, seconds_to_ns
+from tradewind.desks.index.capital import CapitalMovePending, DeskCapital
 from tradewind.desks.index.collateral_source import CollateralDeposit, DepositSink
 from tradewind.desks.index.routing.exchange import ExchangeCapital, find_deposit
 from tradewind.desks.index.routing.fees import BridgeFeeQuote, GasPricing, units_to_decimal
@@ -88,6 +89,7 @@ _TRANSIENT: tuple[type[BaseException], ...] = (
     FeeCapExceededError,
     VenueUnavailable,
     RateLimitedByVenue,
+    CapitalMovePending,  # waits for approvals; executes when retried after them
 )
 
 
@@ -213,6 +215,7 @@ class CollateralRouter:
         store: RouteStore | None = None,
         settings: RouterSettings | None = None,
         clock: TimerClock | None = None,
+        capital: DeskCapital | None = None,
     ) -> None:
         if origin.chain_id == destination.chain_id:
             raise InvalidRouteConfigError("origin and destination must be different chains")
@@ -234,6 +237,7 @@ class CollateralRouter:
         self._dest_pool = SpokePoolContract(destination.w3, contracts.destination_spoke_pool)
         self._fill_decoder = LogDecoder(destination.chain_id, [self._dest_pool.filled_filter()])
         self._approval_lock = asyncio.Lock()
+        self._capital = capital
 
     # -- one deposit ---------------------------------------------------------------------------
 
@@ -294,9 +298,28 @@ class CollateralRouter:
         return record
 
     async def _send(
-        self, wallet: DeskWallet, record: RoutingRecord, name: str, build: TxBuilder
+        self,
+        wallet: DeskWallet,
+        record: RoutingRecord,
+        name: str,
+        build: TxBuilder,
+        *,
+        amount_units: int,
+        destination: str,
     ) -> RoutingStep:
-        sent = await wallet.tx.send(f"route:{record.deposit_id}:{name}", build)
+        intent = f"route:{record.deposit_id}:{name}"
+        if self._capital is None:
+            sent = await wallet.tx.send(intent, build)
+        else:  # custody's policy first: a refusal fails the route with its reason, sends nothing
+            sent = await self._capital.send(
+                wallet.tx,
+                intent,
+                build,
+                kind=f"route_{name}",
+                amount_units=amount_units,
+                decimals=record.decimals,
+                destination=destination,
+            )
         log.info(
             "chain.route_step",
             deposit_id=record.deposit_id,
@@ -313,7 +336,14 @@ class CollateralRouter:
 
     async def _sweep(self, record: RoutingRecord) -> RoutingRecord:
         request = self.vault.sweep(record.token, self.origin.address, record.amount_units)
-        step = await self._send(self.origin, record, "sweep", _fixed(request))
+        step = await self._send(
+            self.origin,
+            record,
+            "sweep",
+            _fixed(request),
+            amount_units=record.amount_units,
+            destination=self.origin.address,
+        )
         return await self._save(record.with_step(step, stage=RouteStage.SWEPT))
 
     async def _approve(self, record: RoutingRecord) -> RoutingRecord:
@@ -380,7 +410,14 @@ class CollateralRouter:
                 fill_deadline=now + self.settings.fill_deadline_s,
             )
 
-        step = await self._send(self.origin, record, "bridge", build)
+        step = await self._send(
+            self.origin,
+            record,
+            "bridge",
+            build,
+            amount_units=record.amount_units,
+            destination=self._origin_pool.address,
+        )
         spoke_id, deadline = await self._bridge_deposit(step.tx_hash, record)
         log.info(
             "chain.route_bridged",
@@ -519,7 +556,14 @@ class CollateralRouter:
             )
         assert record.exchange_address is not None and record.output_units is not None
         request = self._dest_token.transfer(record.exchange_address, record.output_units)
-        step = await self._send(self.destination, record, "transfer", _fixed(request))
+        step = await self._send(
+            self.destination,
+            record,
+            "transfer",
+            _fixed(request),
+            amount_units=record.output_units,
+            destination=record.exchange_address,
+        )
         return await self._save(record.with_step(step, stage=RouteStage.TRANSFERRED))
 
     async def _await_credit(self, record: RoutingRecord) -> RoutingRecord:
