@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -29,6 +28,7 @@ from eth_utils import to_checksum_address
 from tradewind.chain.registry import DeploymentRegistry
 from tradewind.chain.tx import SentTransaction, TransactionManager, TxBuilder
 from tradewind.common.logging import get_logger
+from tradewind.core.clock import Clock, LiveClock
 from tradewind.custody.errors import CustodyError
 from tradewind.custody.gate import CapitalGate, MoveStatus
 from tradewind.custody.governance import CapitalMove, Governance
@@ -103,13 +103,19 @@ def registry_policy(
 class DeskCapital:
     """Puts the desk's on-chain capital moves through custody's gate (hot tier, ``asset``)."""
 
-    def __init__(self, governance: Governance, *, asset: str = "USDC") -> None:
+    def __init__(
+        self, governance: Governance, *, asset: str = "USDC", clock: Clock | None = None
+    ) -> None:
         self.governance = governance
         self.asset = asset
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: dict[str, tuple[TransactionManager, str, TxBuilder]] = {}
         self._sent: dict[str, SentTransaction] = {}
-        self._gate = CapitalGate(governance, self._send_now, _now_ms, tier=Tier.HOT)
+        # governance dates its decisions (per-day limits, timelocks) in ms by the desk's clock
+        wall = clock or LiveClock()
+        self._gate = CapitalGate(
+            governance, self._send_now, lambda: wall.now_ns() // 1_000_000, tier=Tier.HOT
+        )
 
     def allow(self, address: str, label: str) -> None:
         """Whitelist ``address`` for the desk's asset (a redeeming user's payout address)."""
@@ -174,7 +180,3 @@ class DeskCapital:
         sent = asyncio.run_coroutine_threadsafe(tx.send(intent, build), self._loop).result()
         self._sent[move.move_id] = sent
         return sent.tx_hash
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
