@@ -58,6 +58,8 @@ TxBuilder = Callable[[], Awaitable[TxRequest]]
 
 _log = get_logger("chain.tx")
 _NS = 1_000_000_000
+_CONSUMED_AFTER_POLLS = 3
+"""Polls in a row our nonce must look taken by another transaction before the intent fails."""
 _FIRST_BROADCAST_TRIES = 3
 
 
@@ -412,6 +414,9 @@ class TransactionManager:
             return self._finished_result(record)
         # A known intent may have left the mempool (restart, node restart): send it again once.
         rebroadcast_due = not just_sent
+        # polls in a row that saw our nonce used with no receipt of ours: a node can count a
+        # mined transaction before it serves its receipt, so one sighting is not proof
+        unexplained = 0
         while True:
             receipt = await self._find_receipt(record)
             if receipt is not None:
@@ -440,7 +445,8 @@ class TransactionManager:
                 )
                 await self._store.put(record)
                 rebroadcast_due = True
-            if await self._nonce_taken_elsewhere(record):
+            unexplained = unexplained + 1 if await self._nonce_taken_elsewhere(record) else 0
+            if unexplained >= _CONSUMED_AFTER_POLLS:
                 record = record.with_changes(
                     status=IntentStatus.FAILED,
                     updated_ns=self._clock.now_ns(),
