@@ -21,29 +21,14 @@ import statistics
 import time
 from decimal import Decimal
 
+from bench_common import SPEC, percentile
 from tradewind.core import BookUpdated, LiveClock, OrderAccepted, OrderEvent, OrderSide
 from tradewind.node import Strategy, TradingNode
 from tradewind.node.config import load_node_config
 from tradewind.venues.inprocess import InProcessAdapter
 from tradewind.venues.sim.clock import RealClock
-from tradewind.venues.sim.engine import MatchingEngine, NewOrder, Side, SymbolSpec, TimeInForce
+from tradewind.venues.sim.engine import MatchingEngine, NewOrder, Side, TimeInForce
 from tradewind.venues.sim.engine import OrderType as SimType
-
-SPEC = SymbolSpec(
-    symbol="BTCUSDT",
-    base_asset="BTC",
-    quote_asset="USDT",
-    tick_size=Decimal("0.01"),
-    step_size=Decimal("0.00001"),
-    min_qty=Decimal("0.00001"),
-    min_notional=Decimal("5"),
-    max_num_orders=100_000,
-)
-
-
-def percentile(samples: list[int], pct: float) -> int:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 class Bidder(Strategy):

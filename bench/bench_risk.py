@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from bench_common import SPEC, percentile
 from tradewind.core import OrderSide, OrderType, SubmitOrder
 from tradewind.core.clock import TestClock
 from tradewind.node import Strategy, TradingNode
@@ -29,20 +30,10 @@ from tradewind.node.config import load_node_config
 from tradewind.risk.var import monte_carlo_var, parametric_var
 from tradewind.venues.inprocess import InProcessAdapter
 from tradewind.venues.sim.clock import ManualClock
-from tradewind.venues.sim.engine import MatchingEngine, NewOrder, Side, SymbolSpec, TimeInForce
+from tradewind.venues.sim.engine import MatchingEngine, NewOrder, Side, TimeInForce
 from tradewind.venues.sim.engine import OrderType as SimType
 
 T0 = 1_700_000_000_000_000_000
-SPEC = SymbolSpec(
-    symbol="BTCUSDT",
-    base_asset="BTC",
-    quote_asset="USDT",
-    tick_size=Decimal("0.01"),
-    step_size=Decimal("0.00001"),
-    min_qty=Decimal("0.00001"),
-    min_notional=Decimal("5"),
-    max_num_orders=100_000,
-)
 LIMITS = {
     "max_order_notional": "1000000",
     "max_position": {"BTC": "1000"},
@@ -52,11 +43,6 @@ LIMITS = {
     "price_band_bps": 1000,
     "self_cross": True,
 }
-
-
-def percentile(samples: list[int], pct: float) -> int:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def bench_var(runs: int) -> list[float]:

@@ -19,6 +19,7 @@ import statistics
 import time
 from decimal import Decimal
 
+from bench_common import SPEC, percentile
 from tradewind.bus import InProcessMessageBus
 from tradewind.core import (
     BookSyncLost,
@@ -34,24 +35,8 @@ from tradewind.execution.engine import ExecutionEngine
 from tradewind.execution.market_data import MarketDataService
 from tradewind.oms import RateLimit, RateLimiter, RateLimitKind, client_order_id
 from tradewind.venues.inprocess import InProcessAdapter
-from tradewind.venues.sim.engine import MatchingEngine, NewOrder, Side, SymbolSpec, TimeInForce
+from tradewind.venues.sim.engine import MatchingEngine, NewOrder, Side, TimeInForce
 from tradewind.venues.sim.engine import OrderType as SimType
-
-SPEC = SymbolSpec(
-    symbol="BTCUSDT",
-    base_asset="BTC",
-    quote_asset="USDT",
-    tick_size=Decimal("0.01"),
-    step_size=Decimal("0.00001"),
-    min_qty=Decimal("0.00001"),
-    min_notional=Decimal("5"),
-    max_num_orders=100_000,
-)
-
-
-def percentile(samples: list[int], pct: float) -> int:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 async def run(ticks: int, warmup: int) -> list[int]:
