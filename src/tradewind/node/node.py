@@ -57,6 +57,7 @@ from tradewind.node.strategy import Actor, ActorState, Command, NodeServices
 from tradewind.node.venue_factory import VenueSettings, open_venue
 from tradewind.oms.rate_limiter import RateLimiter, provisional_limiter
 from tradewind.risk.engine import RiskEngine, Scope
+from tradewind.risk.readings import MeasureReading, MeasureSource
 from tradewind.store.kernel_store import KernelStore
 from tradewind.venues.base import Subscription, VenueAdapter
 
@@ -130,6 +131,7 @@ class TradingNode:
         self._given = dict(adapters or {})
         self._venues: dict[str, NodeVenue] = {}
         self._components: list[Component] = []
+        self._measure_sources: list[MeasureSource] = []
         self._store: StoreWriter | None = None
         self._actors: dict[str, Actor] = {}
         self._owners: dict[str, str] = {}  # client order id → actor id
@@ -170,6 +172,14 @@ class TradingNode:
         if self.state not in (NodeState.CREATED, NodeState.BUILT):
             raise RuntimeError(f"add components before restore(); the node is {self.state}")
         self._components.append(component)
+
+    def add_measure_source(self, source: MeasureSource) -> None:
+        """Publish ``source``'s measures: ``/metrics``, the dashboard and action plans read them."""
+        self._measure_sources.append(source)
+
+    def measure_readings(self) -> list[MeasureReading]:
+        """What every measure source on this node reads now, in the order they were added."""
+        return [reading for source in self._measure_sources for reading in source.readings()]
 
     def venue(self, name: str) -> NodeVenue:
         """The kernel parts of venue ``name`` (after build); KeyError if there is none."""
