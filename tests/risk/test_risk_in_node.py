@@ -17,6 +17,7 @@ from tradewind.node import NodeConfig, Strategy, TradingNode
 from tradewind.node.config import load_node_config
 from tradewind.node.examples.quoter import Quoter, QuoterConfig
 from tradewind.risk.engine import Scope, TradingState
+from tradewind.risk.readings import MeasureReading
 from tradewind.venues.inprocess import InProcessAdapter
 from tradewind.venues.sim.engine import Side
 
@@ -189,3 +190,77 @@ async def test_orders_restored_from_the_store_are_seen_by_the_risk_engine(tmp_pa
     await second.drain()
     assert venue.open_orders() == []
     await second.stop()
+
+
+class _Measure:
+    """A measure source the test sets: net delta of the quoter, as a fraction."""
+
+    def __init__(self, clock: TestClock) -> None:
+        self.clock = clock
+        self.value: float | None = None
+
+    def readings(self) -> list[MeasureReading]:
+        return [
+            MeasureReading(
+                "net_delta", "strategy:quoter", self.value, "ratio", None, self.clock.now_ns()
+            )
+        ]
+
+
+async def test_action_plans_take_a_strategy_over_its_limit_to_reducing_then_halted() -> None:
+    clock = TestClock(T0)
+    venue = Venue(clock)
+    plans = [
+        {
+            "name": "reduce",
+            "measure": "net_delta",
+            "scope": "strategy:*",
+            "above": 0.02,
+            "release": 0.01,
+            "release_after": 2,
+            "actions": [{"kind": "unwind"}],
+        },
+        {
+            "name": "halt",
+            "measure": "net_delta",
+            "scope": "strategy:*",
+            "above": 0.05,
+            "release": 0.03,
+            "release_after": 2,
+            "actions": [{"kind": "halt_quoting"}],
+        },
+    ]
+    node, quoter = _node(
+        clock,
+        venue,
+        {"supervisor": {"interval_ms": 1000, "default_plans": False}, "plans": plans},
+    )
+    measure = _Measure(clock)
+    node.add_measure_source(measure)
+    await node.start()
+    await node.wait_books_synced()
+    await node.drain()
+    [(first, _)] = venue.open_orders()
+
+    measure.value = 0.03
+    clock.advance_by(SECOND_NS)
+    await node.drain()
+    assert node.risk.state(Scope.STRATEGY, "quoter") is TradingState.REDUCING
+    measure.value = 0.06
+    clock.advance_by(SECOND_NS)
+    await node.drain()
+    assert node.risk.state(Scope.STRATEGY, "quoter") is TradingState.HALTED
+    assert venue.open_orders() == []  # cancelled at the venue
+    order = node.cache.order(first)
+    assert order is not None and order.status is OrderStatus.CANCELED
+    assert node.health().risk["strategy:quoter"] == "halted"
+
+    # back under both release levels for two evaluations: ACTIVE, and the quoter quotes again
+    measure.value = 0.0
+    clock.advance_by(2 * SECOND_NS)
+    await node.drain()
+    assert node.risk.state(Scope.STRATEGY, "quoter") is TradingState.ACTIVE
+    venue.place(Side.BUY, "94010", "1")
+    await node.drain()
+    assert len(venue.open_orders()) == 1 and quoter.quote is not None
+    await node.stop()

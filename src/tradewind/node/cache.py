@@ -2,7 +2,8 @@
 
     engines (orders, fills, balances)  ─┐
     market data (books, top of book)   ─┼─▶ Cache (read-only API) ◀── strategies, desks
-    trades and bars (fed by the node)  ─┘
+    trades and bars (fed by the node)  ─┤
+    quote controls (risk supervisor)   ─┘
 
 Orders, fills and balances are read from the venue engines, which own them (restored from the
 store and reconciled with the venue), so the cache never disagrees with them. Books come from each
@@ -31,6 +32,7 @@ from tradewind.core.orders import Order
 from tradewind.core.positions import Position
 from tradewind.execution.market_data import MarketDataService
 from tradewind.node.router import ExecutionRouter
+from tradewind.risk.actions import NORMAL, QuoteControls
 
 __all__ = ["Cache", "CacheFeed"]
 
@@ -47,6 +49,7 @@ class Cache:
         self._trades: dict[_Key, deque[TradeTick]] = {}
         self._bars: dict[_Key, Bar] = {}
         self._trades_kept = trades_kept
+        self._controls: dict[str, QuoteControls] = {}
 
     # -- instruments ---------------------------------------------------------------------------
 
@@ -146,6 +149,13 @@ class Cache:
     def last_bar(self, instrument: InstrumentId) -> Bar | None:
         return self._bars.get((instrument.venue, instrument.symbol))
 
+    # -- risk ----------------------------------------------------------------------------------
+
+    def quote_controls(self, strategy_id: str) -> QuoteControls:
+        """What the risk supervisor's action plans ask of this strategy's quotes: spread and
+        size factors, and whether to quote (normal: 1, 1, True)."""
+        return self._controls.get(strategy_id, NORMAL)
+
 
 class CacheFeed:
     """The node's write side of a Cache."""
@@ -168,6 +178,12 @@ class CacheFeed:
 
     def bar(self, bar: Bar) -> None:
         self._cache._bars[(bar.venue, bar.symbol)] = bar
+
+    def quote_controls(self, strategy_id: str, controls: QuoteControls) -> None:
+        if controls == NORMAL:
+            self._cache._controls.pop(strategy_id, None)
+        else:
+            self._cache._controls[strategy_id] = controls
 
     def trades(self, ticks: Iterable[TradeTick]) -> None:
         for tick in ticks:

@@ -16,7 +16,8 @@ bus → on_order_event (+ on_fill) of the strategy that owns the order. Commands
 are queued per venue and carried out in order by one worker per venue: each submit and modify
 passes the RiskEngine (tradewind.risk.engine) first, a refused one becomes an OrderRejected
 "risk <rule>: ..." and reaches no engine; then the router. ``kill_switch`` halts all trading and
-cancels every open order.
+cancels every open order. ``supervisor`` (tradewind.node.risk_supervisor) runs the action plans
+and circuit breakers of ``[risk]`` when configured.
 
 A handler that raises is logged with the actor id and handler; then, by ``on_handler_error``:
 "continue" (the default), "stop_strategy" (that actor is stopped, FAILED) or "halt" (every actor
@@ -51,6 +52,7 @@ from tradewind.node.bars import BarAggregator
 from tradewind.node.cache import Cache, CacheFeed
 from tradewind.node.component import Component
 from tradewind.node.config import NodeConfig, NodeConfigError, load_node_config
+from tradewind.node.risk_supervisor import RiskSupervisor
 from tradewind.node.risk_view import NodeRiskView
 from tradewind.node.router import ExecutionRouter
 from tradewind.node.strategy import Actor, ActorState, Command, NodeServices
@@ -143,6 +145,9 @@ class TradingNode:
         self.state = NodeState.CREATED
         self.detail = ""
         self.handler_errors = 0
+        # action plans and breakers; idle unless [risk] configures them
+        self.supervisor = RiskSupervisor(self)
+        self._components.append(self.supervisor)
 
     @classmethod
     def from_toml(cls, path: Path | str, **kwargs: Any) -> TradingNode:

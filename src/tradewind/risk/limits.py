@@ -13,6 +13,28 @@
     BTC = "2.5"                         # counting the open orders on the side of the new one
 
 A limit left out is not checked. Amounts are strings or integers in TOML and become Decimal.
+
+Action plans and circuit breakers (tradewind.risk.actions, .breakers) run in the node's risk
+supervisor when ``[risk.supervisor] enabled = true`` or a ``[[risk.plans]]`` or
+``[[risk.breakers]]`` entry is given:
+
+    [risk.supervisor]
+    enabled = true
+    interval_ms = 5000                  # how often plans are evaluated ...
+    fast_interval_ms = 1000             # ... while a "raise_monitoring" action is fired
+    default_plans = true                # the brief's plans (a [[risk.plans]] of the same name
+                                        # replaces one)
+    hedge_clip = "0.1"                  # most base units one unwind order may carry
+
+    [[risk.plans]]
+    name = "btc_delta"
+    measure = "net_delta"
+    scope = "asset:BTC"
+    above = 0.05
+    absolute = true
+    release = 0.03
+    release_after = 3
+    actions = [{ kind = "widen_spreads", factor = "2" }, { kind = "unwind" }]
 """
 
 from __future__ import annotations
@@ -21,7 +43,22 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["RiskLimits"]
+from tradewind.risk.actions import PlanConfig
+from tradewind.risk.breakers import BreakerConfig
+
+__all__ = ["RiskLimits", "SupervisorConfig"]
+
+
+class SupervisorConfig(BaseModel):
+    """How the risk supervisor runs: intervals in ms, ``hedge_clip`` in base units."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = False
+    interval_ms: int = Field(default=5000, ge=1)
+    fast_interval_ms: int = Field(default=1000, ge=1)
+    default_plans: bool = True
+    hedge_clip: Decimal | None = Field(default=None, gt=0)
 
 
 class RiskLimits(BaseModel):
@@ -38,6 +75,14 @@ class RiskLimits(BaseModel):
     price_band_bps: Decimal | None = Field(default=None, gt=0)
     self_cross: bool = True
     breaches_to_halt: int = Field(default=3, ge=1)
+    supervisor: SupervisorConfig = SupervisorConfig()
+    plans: tuple[PlanConfig, ...] = ()
+    breakers: tuple[BreakerConfig, ...] = ()
+
+    @property
+    def supervised(self) -> bool:
+        """Whether the node runs the risk supervisor (plans, breakers)."""
+        return self.supervisor.enabled or bool(self.plans) or bool(self.breakers)
 
     @field_validator("max_position")
     @classmethod

@@ -1,4 +1,9 @@
-"""The example strategy of docs/strategies.md: one bid under the best bid, kept in place."""
+"""The example strategy of docs/strategies.md: one bid under the best bid, kept in place.
+
+It honours the risk supervisor's quote controls (``cache.quote_controls``): the spread times
+``spread_factor``, the size times ``size_factor`` (rounded down to the step), and no new quote
+while ``quoting`` is off (its resting bid is cancelled).
+"""
 
 from __future__ import annotations
 
@@ -52,15 +57,26 @@ class Quoter(Strategy):
 
     def on_book(self, event: BookUpdated) -> None:
         if self.quote is None and event.best_bid is not None:
-            price = self.price_under(event.best_bid)
-            self.quote = self.submit(self.instrument, OrderSide.BUY, self.config.quantity, price)
+            if not self.cache.quote_controls(self.id).quoting:
+                return
+            size = self.size()
+            if size > 0:
+                price = self.price_under(event.best_bid)
+                self.quote = self.submit(self.instrument, OrderSide.BUY, size, price)
 
     def on_timer(self, event: TimeEvent) -> None:
         top, order = self.cache.top(self.instrument), self.cache.order(self.quote or "")
         if top is None or top.best_bid is None or order is None or not order.is_open:
             return
-        if order.price != self.price_under(top.best_bid):
-            self.quote = self.modify(order.client_order_id, price=self.price_under(top.best_bid))
+        if not self.cache.quote_controls(self.id).quoting:
+            self.cancel(order.client_order_id)
+            return
+        price, size = self.price_under(top.best_bid), self.size()
+        if size <= 0:
+            self.cancel(order.client_order_id)
+        elif order.price != price or order.quantity != size:
+            quantity = None if order.quantity == size else size
+            self.quote = self.modify(order.client_order_id, price=price, quantity=quantity)
 
     def on_order_event(self, event: OrderEvent) -> None:
         order = self.cache.order(event.client_order_id)
@@ -84,9 +100,21 @@ class Quoter(Strategy):
         self.cancel_all(self.instrument)
 
     def price_under(self, best_bid: Decimal) -> Decimal:
-        """``spread_bps`` under ``best_bid``, rounded down to the instrument's tick."""
+        """``spread_bps`` × the spread factor under ``best_bid``, rounded down to the tick."""
         instrument = self.cache.instrument(self.instrument)
         assert instrument is not None, f"{self.instrument} is not listed"
         tick = instrument.filters.tick_size
-        raw = best_bid * (1 - self.config.spread_bps / 10_000)
+        spread = self.config.spread_bps * self.cache.quote_controls(self.id).spread_factor
+        raw = best_bid * (1 - spread / 10_000)
         return (raw / tick).to_integral_value(ROUND_DOWN) * tick
+
+    def size(self) -> Decimal:
+        """``quantity`` × the size factor, rounded down to the step (0 under the minimum)."""
+        instrument = self.cache.instrument(self.instrument)
+        assert instrument is not None, f"{self.instrument} is not listed"
+        factor = self.cache.quote_controls(self.id).size_factor
+        if factor == 1:
+            return self.config.quantity
+        step = instrument.filters.step_size
+        size = (self.config.quantity * factor / step).to_integral_value(ROUND_DOWN) * step
+        return size if size >= instrument.filters.min_qty else Decimal(0)
