@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from tradewind.common.logging import get_logger
 from tradewind.core.clock import Clock
 
@@ -28,7 +30,10 @@ __all__ = [
     "Alert",
     "AlertChannel",
     "AlertDispatcher",
+    "AlertsConfig",
+    "EmailConfig",
     "Severity",
+    "WebhookConfig",
 ]
 
 log = get_logger("risk.alerts")
@@ -158,3 +163,55 @@ class AlertDispatcher:
         except Exception as exc:
             self.failures += 1
             log.error("alert_failed", channel=channel.name, key=alert.key, error=repr(exc))
+
+
+class WebhookConfig(BaseModel):
+    """An HTTP endpoint that gets each alert as a JSON POST; times in ms."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: str = Field(pattern=r"^https?://")
+    timeout_ms: int = Field(default=5000, ge=1)
+    retries: int = Field(default=2, ge=0)  # after the first attempt
+    retry_delay_ms: int = Field(default=500, ge=0)  # doubled after each failure
+    headers: dict[str, str] = Field(default_factory=dict, repr=False)
+
+
+class EmailConfig(BaseModel):
+    """An SMTP server and who gets the alerts (the password is kept out of repr)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = Field(min_length=1)
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    to: tuple[str, ...] = Field(min_length=1)
+    starttls: bool = False
+    username: str = ""
+    password: str = Field(default="", repr=False)
+    timeout_ms: int = Field(default=10_000, ge=1)
+
+
+class AlertsConfig(BaseModel):
+    """The node TOML's ``[alerts]`` table: channels, deduplication and rate limit.
+
+    [alerts]
+    log = true                     # every alert as a structured log line
+    dedupe_ms = 300000             # a repeat of the same alert within this is dropped
+    max_per_minute = 20            # per channel
+    [[alerts.webhooks]]
+    url = "https://hooks.example/tradewind"
+    [alerts.email]
+    host = "127.0.0.1"
+    port = 25
+    sender = "tradewind@example.com"
+    to = ["desk@example.com"]
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    log: bool = True
+    dedupe_ms: int = Field(default=300_000, ge=0)
+    max_per_minute: int = Field(default=20, ge=1)
+    webhooks: tuple[WebhookConfig, ...] = ()
+    email: EmailConfig | None = None

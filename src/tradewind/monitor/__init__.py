@@ -1,0 +1,1 @@
+"""Monitoring: alert channels, the risk control API, dashboards and metrics."""
