@@ -79,6 +79,10 @@ def _register_desks() -> None:
         custody_app, name="custody", help="Custody: keys, offline signing (prepare/sign/submit)."
     )
     app.add_typer(otc_app, name="otc", help="OTC escrow deals in a 2-of-3 Safe.")
+    from tradewind.app.risk_cli import node_app, risk_app
+
+    app.add_typer(node_app, name="node", help="Run a trading node from its TOML config.")
+    app.add_typer(risk_app, name="risk", help="Risk states, halt, resume, kill switch of a node.")
 
 
 ConfigOption = Annotated[

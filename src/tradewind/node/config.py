@@ -15,6 +15,14 @@
     [risk]                               # pre-trade limits (tradewind.risk.limits); none by default
     max_order_notional = "50000"
 
+    [control]                            # the risk control API (tradewind node run serves it)
+    listen = "127.0.0.1:8787"            # loopback unless allow_remote (which needs a token)
+    token = "..."                        # bearer token, or TRADEWIND_CONTROL_TOKEN
+
+    [alerts]                             # alert channels (tradewind.risk.alerts.AlertsConfig)
+    [[alerts.webhooks]]
+    url = "https://hooks.example/tradewind"
+
     [[strategies]]
     class = "tradewind.node.examples.quoter:Quoter"
     id = "quoter-1"
@@ -34,9 +42,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tradewind.risk.alerts import AlertsConfig
 from tradewind.risk.limits import RiskLimits
 
 __all__ = [
+    "ControlSection",
     "NodeConfig",
     "NodeConfigError",
     "NodeSection",
@@ -63,6 +73,44 @@ class NodeSection(_Model):
     database: str = ""
     on_handler_error: Literal["continue", "stop_strategy", "halt"] = "continue"
     bar_check_interval_ms: int = Field(default=1000, ge=1)
+    audit_log: str = ""  # SQLite file of the hash-chained log of risk actions ("" = none)
+
+
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+class ControlSection(_Model):
+    """The risk control API: ``listen`` "host:port" (port 0 picks one), bearer ``token``
+    (kept out of repr). A non-loopback host needs ``allow_remote`` and a token."""
+
+    listen: str = "127.0.0.1:8787"
+    token: str = Field(default="", repr=False)
+    allow_remote: bool = False
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, listen: str) -> str:
+        host, _, port = listen.rpartition(":")
+        if not host or not port.isdigit() or int(port) > 65535:
+            raise ValueError(f"listen {listen!r}: host:port expected, e.g. 127.0.0.1:8787")
+        return listen
+
+    def model_post_init(self, context: Any) -> None:
+        if self.host not in _LOOPBACK:
+            if not self.allow_remote:
+                raise ValueError(
+                    f"control listen {self.listen!r} is not loopback: set allow_remote = true"
+                )
+            if not self.token:
+                raise ValueError("a control API listening beyond loopback needs a token")
 
 
 class VenueEntry(_Model):
@@ -92,6 +140,8 @@ class NodeConfig(_Model):
     venues: dict[str, VenueEntry] = Field(default_factory=dict)
     strategies: tuple[StrategyEntry, ...] = ()
     risk: RiskLimits = RiskLimits()
+    control: ControlSection | None = None
+    alerts: AlertsConfig = AlertsConfig()
 
     @field_validator("venues")
     @classmethod
@@ -111,6 +161,9 @@ class NodeConfig(_Model):
 
 
 def _with_env_keys(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    control = data.get("control")
+    if isinstance(control, dict) and "TRADEWIND_CONTROL_TOKEN" in environ:
+        control["token"] = environ["TRADEWIND_CONTROL_TOKEN"]
     venues = data.get("venues")
     if not isinstance(venues, dict):
         return data
@@ -129,7 +182,8 @@ def load_node_config(
 ) -> NodeConfig:
     """A NodeConfig from a TOML file (or an already parsed mapping); NodeConfigError if bad.
 
-    ``TRADEWIND_VENUE_<NAME>_API_KEY`` / ``_API_SECRET`` override a venue's keys.
+    ``TRADEWIND_VENUE_<NAME>_API_KEY`` / ``_API_SECRET`` override a venue's keys,
+    ``TRADEWIND_CONTROL_TOKEN`` the control API's token.
     """
     environ = os.environ if environ is None else environ
     where = "mapping"
