@@ -278,3 +278,41 @@ async def test_a_volatility_jump_trips_the_breaker_and_it_resets_after_the_coold
     await node.drain()
     assert len(venue.open_orders()) == 1
     await node.stop()
+
+
+async def test_backup_data_moves_the_books_to_the_backup_source_and_back() -> None:
+    clock = TestClock(T0)
+    venue = Venue(clock)
+    backup = Venue(clock)  # the same venue's data from another source: a higher bid there
+    backup.place(Side.BUY, "94500", "1")
+    plan = _plan("feed", 0.5, 0.2, "backup_data")
+    node, quoter, source, recorder, _ = _node(clock, venue, {"plans": [plan]})
+    node.market_data.add_backup("inproc", backup.adapter)
+    await node.start()
+    await node.wait_books_synced()
+    await node.drain()
+    top = node.cache.top(quoter.instrument)
+    assert top is not None and top.best_bid == Decimal(94000)
+
+    source.set("m", "strategy:quoter", 0.9)
+    await _tick(node, clock)
+    await node.market_data.settle()
+    await node.wait_books_synced()
+    assert node.market_data.on_backup == {"inproc"}
+    top = node.cache.top(quoter.instrument)
+    assert top is not None and top.best_bid == Decimal(94500)
+    await _tick(node, clock)  # the quoter re-prices on the backup's book; orders still go
+    [(_, price)] = venue.open_orders()  # to the primary venue
+    assert price == Decimal("93555.00")
+
+    source.set("m", "strategy:quoter", 0.1)
+    await _tick(node, clock, 2)
+    await node.market_data.settle()
+    await node.wait_books_synced()
+    assert node.market_data.on_backup == set()
+    venue.place(Side.BUY, "94001", "1")  # a book change on the primary reaches the cache again
+    await node.drain()
+    top = node.cache.top(quoter.instrument)
+    assert top is not None and top.best_bid == Decimal(94001)
+    assert [(r.name, r.fired) for r in recorder.records] == [("feed", True), ("feed", False)]
+    await node.stop()

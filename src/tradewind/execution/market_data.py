@@ -82,6 +82,16 @@ class MarketDataService:
         """Call ``listener`` with every BookUpdated / BookSyncLost (synchronously, in order)."""
         self._listeners.append(listener)
 
+    @property
+    def listeners(self) -> tuple[BookListener, ...]:
+        """The ``on_book`` listeners (a replacement service takes them over)."""
+        return tuple(self._listeners)
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """The symbols subscribed."""
+        return tuple(self._feeds)
+
     async def subscribe(self, instrument: Instrument) -> None:
         """Start the diff stream of ``instrument`` and sync its book in the background."""
         symbol = instrument.symbol

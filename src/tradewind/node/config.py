@@ -121,6 +121,9 @@ class VenueEntry(_Model):
     ws_url: str = Field(min_length=1)
     api_key: str = Field(default="", repr=False)
     api_secret: str = Field(default="", repr=False)
+    # a backup market data source of the same kind (the risk supervisor's "backup_data")
+    backup_rest_url: str = ""
+    backup_ws_url: str = ""
 
 
 class StrategyEntry(_Model):

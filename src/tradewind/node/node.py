@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ from tradewind.node.bars import BarAggregator
 from tradewind.node.cache import Cache, CacheFeed
 from tradewind.node.component import Component
 from tradewind.node.config import NodeConfig, NodeConfigError, load_node_config
+from tradewind.node.data_switch import MarketDataSwitch
 from tradewind.node.risk_supervisor import RiskSupervisor
 from tradewind.node.risk_view import NodeRiskView
 from tradewind.node.router import ExecutionRouter
@@ -148,6 +150,9 @@ class TradingNode:
         # action plans and breakers; idle unless [risk] configures them
         self.supervisor = RiskSupervisor(self)
         self._components.append(self.supervisor)
+        # a venue's backup market data source, switched to by the "backup_data" action
+        self.market_data = MarketDataSwitch(self)
+        self.supervisor.add_data_switch(self.market_data)
 
     @classmethod
     def from_toml(cls, path: Path | str, **kwargs: Any) -> TradingNode:
@@ -222,6 +227,19 @@ class TradingNode:
             limiter = provisional_limiter(self.clock, name)
             adapters[name] = open_venue(entry.kind, settings, limiter=limiter, clock=self.clock)
             self._venues[name] = self._venue(adapters[name], limiter)
+            if entry.backup_rest_url and entry.backup_ws_url:
+                backup = dataclasses.replace(
+                    settings, rest_url=entry.backup_rest_url, ws_url=entry.backup_ws_url
+                )
+                self.market_data.add_backup(
+                    name,
+                    open_venue(
+                        entry.kind,
+                        backup,
+                        limiter=provisional_limiter(self.clock, f"{name}-backup"),
+                        clock=self.clock,
+                    ),
+                )
         for name, adapter in self._given.items():
             if adapter.name != name:
                 raise NodeConfigError(f"adapter for {name!r} names itself {adapter.name!r}")
@@ -314,9 +332,11 @@ class TradingNode:
         for stream in self._streams:
             with contextlib.suppress(Exception):
                 await stream.close()
+        await self.market_data.settle()
         for venue in self._venues.values():
             await venue.books.close()
             await venue.engine.stop()
+        await self.market_data.close()
         if self._store is not None:
             await self._store.close()
         self._state(NodeState.STOPPED)
