@@ -25,6 +25,8 @@ The default plans (``default_plans()``) follow the PMM monitoring framework of o
 from __future__ import annotations
 
 import fnmatch
+import functools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -141,9 +143,7 @@ class PlanConfig(_Model):
         return self
 
     def matches(self, reading: MeasureReading) -> bool:
-        return fnmatch.fnmatchcase(reading.name, self.measure) and fnmatch.fnmatchcase(
-            reading.scope, self.scope
-        )
+        return _match(self.measure, reading.name) and _match(self.scope, reading.scope)
 
     def triggered(self, reading: MeasureReading) -> bool | None:
         """True past the trigger, False not; None without a value."""
@@ -252,16 +252,19 @@ class ActivePlan:
     value: float | None
     calm_count: int = 0  # evaluations in a row past the release level
     calm_since_ns: int | None = None
+    _actions: tuple[Action, ...] = ()
 
     @property
     def target(self) -> str:
         return self.plan.target or self.scope
 
     def actions(self) -> tuple[Action, ...]:
-        return tuple(
-            Action(spec.kind, self.target, self.plan.name, self.plan.priority, spec.factor)
-            for spec in self.plan.actions
-        )
+        if not self._actions:
+            self._actions = tuple(
+                Action(spec.kind, self.target, self.plan.name, self.plan.priority, spec.factor)
+                for spec in self.plan.actions
+            )
+        return self._actions
 
 
 class ActionPlans:
@@ -273,13 +276,20 @@ class ActionPlans:
             raise ValueError(f"plan names repeat: {sorted(names)}")
         self.plans = tuple(plans)
         self._active: dict[tuple[str, str], ActivePlan] = {}
+        self._posture: Posture | None = None  # until the next fire or release
 
     def evaluate(self, readings: Iterable[MeasureReading], now_ns: int) -> list[PlanChange]:
         """Fire and release plans on these readings; the changes, highest priority first."""
         changes: list[PlanChange] = []
         readings = list(readings)
+        by_name: dict[str, list[MeasureReading]] = {}
+        for reading in readings:
+            by_name.setdefault(reading.name, []).append(reading)
         for plan in self.plans:
-            for reading in readings:
+            # most plans name one measure: look it up instead of matching every reading
+            exact = not _WILD.search(plan.measure)
+            candidates = by_name.get(plan.measure, []) if exact else readings
+            for reading in candidates:
                 if not plan.matches(reading):
                     continue
                 key = (plan.name, reading.scope)
@@ -308,6 +318,8 @@ class ActionPlans:
                     del self._active[key]
                     changes.append(_change(active, reading, False, now_ns))
         changes.sort(key=lambda change: -change.priority)
+        if changes:
+            self._posture = None
         return changes
 
     def active(self) -> list[ActivePlan]:
@@ -315,7 +327,12 @@ class ActionPlans:
         return sorted(self._active.values(), key=lambda a: (-a.plan.priority, a.plan.name))
 
     def posture(self) -> Posture:
-        """What the fired plans ask for together."""
+        """What the fired plans ask for together (kept until a plan fires or releases)."""
+        if self._posture is None:
+            self._posture = self._combine()
+        return self._posture
+
+    def _combine(self) -> Posture:
         controls: dict[str, QuoteControls] = {}
         halts: set[str] = set()
         unwinds: set[str] = set()
@@ -362,6 +379,22 @@ class ActionPlans:
             fast,
             tuple(every),
         )
+
+
+_WILD = re.compile(r"[*?\[]")
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern(pattern: str) -> re.Pattern[str] | None:
+    # None: the pattern has no wildcard and matches only itself
+    return re.compile(fnmatch.translate(pattern)) if _WILD.search(pattern) else None
+
+
+def _match(pattern: str, text: str) -> bool:
+    if pattern == "*":
+        return True
+    compiled = _pattern(pattern)
+    return text == pattern if compiled is None else compiled.match(text) is not None
 
 
 def _change(active: ActivePlan, reading: MeasureReading, fired: bool, now_ns: int) -> PlanChange:
