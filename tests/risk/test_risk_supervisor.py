@@ -316,3 +316,26 @@ async def test_backup_data_moves_the_books_to_the_backup_source_and_back() -> No
     assert top is not None and top.best_bid == Decimal(94001)
     assert [(r.name, r.fired) for r in recorder.records] == [("feed", True), ("feed", False)]
     await node.stop()
+
+
+async def test_a_strategy_breaching_its_limits_is_recorded_and_alerted() -> None:
+    clock = TestClock(T0)
+    venue = Venue(clock)
+    limits = {"max_orders_per_window": 1, "rate_window_ms": 60_000, "breaches_to_halt": 2}
+    node, _, _, recorder, channel = _node(clock, venue, limits)
+    await node.start()
+    await node.wait_books_synced()
+    await node.drain()
+    venue.place(Side.BUY, "95000", "1")  # the quoter re-prices on its timer: over the rate
+    await _tick(node, clock)
+    venue.place(Side.BUY, "95100", "1")  # REDUCING and flat: its next bid is a breach too
+    await node.drain()
+    await node.supervisor.flush()
+    assert node.risk.state(Scope.STRATEGY, "quoter") is TradingState.HALTED
+    assert [(r.kind, r.name, r.scope) for r in recorder.records] == [
+        ("limit", "reducing", "strategy:quoter"),
+        ("limit", "halted", "strategy:quoter"),
+    ]
+    assert recorder.records[0].reason.startswith("breach 1 of 2: risk order_rate:")
+    assert [a.severity for a in channel.alerts] == ["warning", "critical"]
+    await node.stop()

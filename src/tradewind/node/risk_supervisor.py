@@ -17,8 +17,9 @@ Trading states set here are released here: when no plan or breaker asks for a sc
 more it goes back to what it was, unless someone else (an operator, a breach) changed it since.
 
 Every fire, release, trip and reset is an ``ActionRecord`` for the recorder (the audit log) and
-an ``Alert`` for the dispatcher; operators' halts and resumes through the control API are too
-(``operator_action``). Recording and alerting run as tasks; ``flush`` waits for them.
+an ``Alert`` for the dispatcher; so are operators' halts and resumes through the control API
+(``operator_action``) and the REDUCING / HALTED a strategy's limit breaches put it in.
+Recording and alerting run as tasks; ``flush`` waits for them.
 """
 
 from __future__ import annotations
@@ -93,6 +94,8 @@ class RiskSupervisor:
         self._tasks: set[asyncio.Task[None]] = set()
         self._running = False
         self.evaluations = 0
+        # a strategy's limit breaches move its state too: recorded and alerted like any action
+        node.risk.on_change(self._on_state_change)
 
     # -- wiring --------------------------------------------------------------------------------
 
@@ -336,6 +339,18 @@ class RiskSupervisor:
         )
         severity = Severity.CRITICAL if fired else Severity.INFO
         self._announce(record, severity)
+
+    def _on_state_change(
+        self, scope: Scope, key: str, before: TradingState, after: TradingState, reason: str
+    ) -> None:
+        if not reason.startswith("breach"):
+            return  # plans, breakers and operators announce their own
+        where = "global" if scope is Scope.GLOBAL else f"{scope}:{key}"
+        record = ActionRecord(
+            "limit", str(after), where, True, reason, (str(after),), self._node.clock.now_ns()
+        )
+        severity = Severity.CRITICAL if after is TradingState.HALTED else Severity.WARNING
+        self._announce(record, severity, before=str(before))
 
     def _announce_change(self, change: PlanChange) -> None:
         record = ActionRecord(

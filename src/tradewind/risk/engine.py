@@ -113,6 +113,8 @@ class _Intent:
 
 
 HaltListener = Callable[[Scope, str], None]
+# (scope, key, before, after, reason) of every change of a scope's state
+ChangeListener = Callable[[Scope, str, "TradingState", "TradingState", str], None]
 
 
 class RiskEngine:
@@ -128,6 +130,7 @@ class RiskEngine:
         self._breaches: dict[str, int] = {}
         self._admitted: dict[str, deque[int]] = {}  # strategy → ts of admitted orders
         self._listeners: list[HaltListener] = []
+        self._change_listeners: list[ChangeListener] = []
         self.refusals = 0
 
     # -- states --------------------------------------------------------------------------------
@@ -135,6 +138,10 @@ class RiskEngine:
     def on_halt(self, listener: HaltListener) -> None:
         """Call ``listener(scope, key)`` whenever a scope goes HALTED (key "" for global)."""
         self._listeners.append(listener)
+
+    def on_change(self, listener: ChangeListener) -> None:
+        """Call ``listener(scope, key, before, after, reason)`` on every change of a state."""
+        self._change_listeners.append(listener)
 
     def state(self, scope: Scope = Scope.GLOBAL, key: str = "") -> TradingState:
         """The state set on one scope (not the effective one)."""
@@ -172,6 +179,8 @@ class RiskEngine:
                 after=str(state),
                 reason=reason,
             )
+            for changed in self._change_listeners:
+                changed(scope, key, before, state, reason)
             if state is TradingState.HALTED:
                 for listener in self._listeners:
                     listener(scope, key)
