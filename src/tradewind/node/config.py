@@ -11,6 +11,8 @@
     ws_url = "ws://127.0.0.1:8090"
     api_key = "..."                      # or TRADEWIND_VENUE_<NAME>_API_KEY in the environment
     api_secret = "..."
+    backup_rest_url = "http://..."       # optional backup market data source (same kind)
+    backup_ws_url = "ws://..."
 
     [risk]                               # pre-trade limits (tradewind.risk.limits); none by default
     max_order_notional = "50000"
