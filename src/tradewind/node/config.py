@@ -127,6 +127,12 @@ class VenueEntry(_Model):
     backup_rest_url: str = ""
     backup_ws_url: str = ""
 
+    def model_post_init(self, context: Any) -> None:
+        if bool(self.backup_rest_url) != bool(self.backup_ws_url):
+            raise ValueError(
+                "a backup market data source needs both backup_rest_url and backup_ws_url"
+            )
+
 
 class StrategyEntry(_Model):
     """A strategy or actor to put on the node: ``class`` is "module:ClassName"."""
