@@ -5,11 +5,13 @@ release level; several plans combine (strongest control wins, priorities order t
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from tradewind.core.clock import SECOND_NS, TestClock
+from tradewind.node.config import NodeConfigError, load_node_config
 from tradewind.risk.actions import (
     ActionKind,
     ActionPlans,
@@ -182,3 +184,44 @@ def test_plans_come_from_the_risk_table_and_bad_ones_are_refused() -> None:
         ActionSpec(kind=ActionKind.UNWIND, factor=Decimal(2))
     with pytest.raises(ValueError, match="plan names repeat"):
         ActionPlans([default_plans()[0], default_plans()[0]])
+
+
+def test_plans_breakers_alerts_and_control_load_from_the_node_toml(tmp_path: Path) -> None:
+    path = tmp_path / "node.toml"
+    path.write_text(
+        """
+[risk.supervisor]
+interval_ms = 2000
+default_plans = false
+
+[[risk.plans]]
+name = "btc_delta"
+measure = "net_delta"
+scope = "asset:BTC"
+above = 0.05
+absolute = true
+release = 0.03
+actions = [{ kind = "repay_borrowed" }, { kind = "widen_spreads", factor = "2.5" }]
+
+[[risk.breakers]]
+instrument = "BTC/USDT@sim"
+max_move = 0.02
+
+[control]
+listen = "127.0.0.1:9100"
+
+[[alerts.webhooks]]
+url = "http://127.0.0.1:9200/hook"
+""",
+        encoding="utf-8",
+    )
+    config = load_node_config(path, environ={"TRADEWIND_CONTROL_TOKEN": "from-env"})
+    [plan] = config.risk.plans
+    assert plan.actions[1].factor == Decimal("2.5") and plan.absolute
+    assert config.risk.breakers[0].max_move == 0.02 and config.risk.supervised
+    assert config.control is not None and config.control.port == 9100
+    assert config.control.token == "from-env" and "from-env" not in repr(config.control)
+    assert config.alerts.webhooks[0].retries == 2
+    path.write_text('[[risk.plans]]\nname = "x"\nmeasure = "m"\nbelow = 1\n', encoding="utf-8")
+    with pytest.raises(NodeConfigError, match=r"risk\.plans\.0\.actions: Field required"):
+        load_node_config(path, environ={})
