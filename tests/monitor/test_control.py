@@ -75,6 +75,7 @@ async def test_status_halt_resume_and_kill(
         "node": "running",
         "states": {"global": "active"},
         "open_orders": {"inproc": 1},
+        "actions": {"plans": [], "breakers": [], "backup_data": [], "interval_ms": 5000},
     }
 
     answer = await client.post(

@@ -152,6 +152,8 @@ async def test_quote_controls_widen_and_shrink_the_quote_and_release_back() -> N
     order = node.cache.order(cid)
     assert order is not None and order.quantity == Decimal("0.0005")
 
+    [fired] = node.supervisor.status()["plans"]  # type: ignore[index]
+    assert (fired["plan"], fired["scope"], fired["value"]) == ("wide", "strategy:quoter", 1.5)
     source.set("m", "strategy:quoter", 0.7)  # between trigger and release: holds
     await _tick(node, clock, 3)
     assert venue.open_orders()[0][1] == Decimal("92120.00")
@@ -265,6 +267,9 @@ async def test_a_volatility_jump_trips_the_breaker_and_it_resets_after_the_coold
     await node.supervisor.flush()
     assert node.risk.state(Scope.STRATEGY, "quoter") is TradingState.HALTED
     assert venue.open_orders() == []  # its bid is cancelled at the venue
+    assert node.supervisor.status()["breakers"] == [
+        {"instrument": "BTC/USDT@inproc", "until_ns": T0 + 11 * SECOND_NS}
+    ]
     [trip] = recorder.records
     assert trip.kind == "breaker" and trip.fired and "moved 0.79%" in trip.reason
     assert channel.alerts[0].severity == "critical"

@@ -130,6 +130,13 @@ def _show(answer: dict[str, Any]) -> None:
         typer.echo(f"{scope}: {state}")
     for venue, count in sorted(answer["open_orders"].items()):
         typer.echo(f"open orders on {venue}: {count}")
+    actions = answer.get("actions") or {}
+    for plan in actions.get("plans", []):
+        typer.echo(f"plan fired: {plan['plan']} on {plan['scope']} (value {plan['value']})")
+    for breaker in actions.get("breakers", []):
+        typer.echo(f"breaker tripped: {breaker['instrument']}")
+    for target in actions.get("backup_data", []):
+        typer.echo(f"backup data: {target}")
 
 
 def _call(method: str, url: str, path: str, token: str, body: Any) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The risk control API: trading states, halt, resume and the kill switch over HTTP.
 
-    GET  /api/risk                                      {"node", "states", "open_orders"}
+    GET  /api/risk                          {"node", "states", "open_orders", "actions"}
     POST /api/risk/halt    {"scope", "key", "reason"}   scope: global | venue | strategy
     POST /api/risk/resume  {"scope", "key"}
     POST /api/risk/kill    {"reason"}                   global HALT + cancel every open order
@@ -132,6 +132,7 @@ def _status(node: TradingNode) -> dict[str, Any]:
         "node": str(health.state),
         "states": dict(health.risk),
         "open_orders": {name: venue["open_orders"] for name, venue in health.venues.items()},
+        "actions": node.supervisor.status(),
     }
 
 

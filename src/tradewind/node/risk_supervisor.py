@@ -149,6 +149,28 @@ class RiskSupervisor:
         if self._running:
             self.evaluate()
 
+    def status(self) -> dict[str, object]:
+        """What acts now: fired plans (plan, scope, since_ns, value), tripped breakers
+        (instrument, until_ns), venues on backup data, the evaluation interval."""
+        return {
+            "plans": [
+                {
+                    "plan": active.plan.name,
+                    "scope": active.scope,
+                    "since_ns": active.since_ns,
+                    "value": active.value,
+                }
+                for active in self.plans.active()
+            ],
+            "breakers": [
+                {"instrument": name, "until_ns": breaker.tripped_until}
+                for name, breaker in sorted(self.breakers.items())
+                if breaker.tripped_until is not None
+            ],
+            "backup_data": sorted(self._backups),
+            "interval_ms": self.interval_ms,
+        }
+
     # -- evaluation ----------------------------------------------------------------------------
 
     def evaluate(self) -> list[PlanChange]:
