@@ -344,3 +344,38 @@ async def test_a_strategy_breaching_its_limits_is_recorded_and_alerted() -> None
     assert recorder.records[0].reason.startswith("breach 1 of 2: risk order_rate:")
     assert [a.severity for a in channel.alerts] == ["warning", "critical"]
     await node.stop()
+
+
+async def test_the_default_delta_plan_acts_on_the_strategies_quoting_that_asset() -> None:
+    clock = TestClock(T0)
+    venue = Venue(clock)
+    node, quoter, source, recorder, _ = _node(
+        clock, venue, {"supervisor": {"enabled": True, "interval_ms": 1000}}
+    )
+    await node.start()
+    await node.wait_books_synced()
+    await node.drain()
+
+    source.set("net_delta", "asset:BTC", -0.03)  # |delta| > 2 %: delta_moderate
+    await _tick(node, clock)
+    assert node.cache.quote_controls("quoter") == QuoteControls(spread_factor=Decimal("1.5"))
+    assert quoter.calls == [("repay", "asset:BTC")]
+    source.set("net_delta", "asset:BTC", -0.08)  # > 5 %: delta_high on top
+    await _tick(node, clock)
+    assert node.cache.quote_controls("quoter") == QuoteControls(Decimal(2), Decimal(1), False)
+    assert node.risk.state(Scope.STRATEGY, "quoter") is TradingState.REDUCING
+    assert quoter.calls[-1] == ("repay", "asset:BTC")
+    source.set("net_delta", "asset:BTC", 0.03)  # under delta_high's release 4 %, over 1.5 %
+    await _tick(node, clock, 3)
+    assert node.risk.state(Scope.STRATEGY, "quoter") is TradingState.ACTIVE
+    assert node.cache.quote_controls("quoter") == QuoteControls(spread_factor=Decimal("1.5"))
+    source.set("net_delta", "asset:BTC", 0.01)
+    await _tick(node, clock, 3)
+    assert node.cache.quote_controls("quoter") == QuoteControls()
+    assert [(r.name, r.fired) for r in recorder.records] == [
+        ("delta_moderate", True),
+        ("delta_high", True),
+        ("delta_high", False),
+        ("delta_moderate", False),
+    ]
+    await node.stop()
