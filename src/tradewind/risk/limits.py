@@ -9,6 +9,9 @@
     self_cross = true                   # refuse an order that would trade with our own resting one
     breaches_to_halt = 3                # refusals of a strategy: 1st → REDUCING, this many → HALTED
 
+    [risk.measures]                     # live measures' thresholds (tradewind.risk.live.settings)
+    var_99_1d = 0.03
+
     [risk.max_position]                 # per base asset, absolute base units, across venues,
     BTC = "2.5"                         # counting the open orders on the side of the new one
 
@@ -20,6 +23,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tradewind.risk.live.settings import MeasureSettings
 
 __all__ = ["RiskLimits"]
 
@@ -38,6 +43,7 @@ class RiskLimits(BaseModel):
     price_band_bps: Decimal | None = Field(default=None, gt=0)
     self_cross: bool = True
     breaches_to_halt: int = Field(default=3, ge=1)
+    measures: MeasureSettings = MeasureSettings()
 
     @field_validator("max_position")
     @classmethod
