@@ -40,6 +40,7 @@ def _register_desks() -> None:
     # take the whole command line down silently: an ImportError surfaces at start.
     from tradewind.app.custody_cli import move_app
     from tradewind.app.index_cli import index_app
+    from tradewind.app.node_cli import node_app
     from tradewind.app.store_views import (
         fills_command,
         order_history_command,
@@ -59,6 +60,7 @@ def _register_desks() -> None:
     app.command("fills")(fills_command)
     app.command("positions")(positions_command)
     app.add_typer(index_app, name="index")
+    app.add_typer(node_app, name="node")
     app.command("balances")(balances_command)
     app.add_typer(
         portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."

@@ -15,6 +15,9 @@
     [risk]                               # pre-trade limits (tradewind.risk.limits); none by default
     max_order_notional = "50000"
 
+    [monitor]                            # the live web dashboard (tradewind.monitor.web)
+    listen = "127.0.0.1:8080"            # "" (the default): no dashboard
+
     [[strategies]]
     class = "tradewind.node.examples.quoter:Quoter"
     id = "quoter-1"
@@ -37,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tradewind.risk.limits import RiskLimits
 
 __all__ = [
+    "MonitorSection",
     "NodeConfig",
     "NodeConfigError",
     "NodeSection",
@@ -75,6 +79,13 @@ class VenueEntry(_Model):
     api_secret: str = Field(default="", repr=False)
 
 
+class MonitorSection(_Model):
+    """Monitoring of the node: ``listen`` is the dashboard's HOST:PORT ("" = none; port 0
+    picks a free one). The app wiring serves it: the node package cannot import monitor."""
+
+    listen: str = Field(default="", pattern=r"^$|^\[?[\w.:-]+\]?:\d{1,5}$")
+
+
 class StrategyEntry(_Model):
     """A strategy or actor to put on the node: ``class`` is "module:ClassName"."""
 
@@ -92,6 +103,7 @@ class NodeConfig(_Model):
     venues: dict[str, VenueEntry] = Field(default_factory=dict)
     strategies: tuple[StrategyEntry, ...] = ()
     risk: RiskLimits = RiskLimits()
+    monitor: MonitorSection = MonitorSection()
 
     @field_validator("venues")
     @classmethod
