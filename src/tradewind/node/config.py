@@ -83,7 +83,15 @@ class MonitorSection(_Model):
     """Monitoring of the node: ``listen`` is the dashboard's HOST:PORT ("" = none; port 0
     picks a free one). The app wiring serves it: the node package cannot import monitor."""
 
-    listen: str = Field(default="", pattern=r"^$|^\[?[\w.:-]+\]?:\d{1,5}$")
+    listen: str = ""
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, listen: str) -> str:
+        host, sep, port = listen.rpartition(":")
+        if listen and (not sep or not host or not port.isdigit() or int(port) > 65535):
+            raise ValueError(f"{listen!r}: expected HOST:PORT, e.g. 127.0.0.1:8080")
+        return listen
 
 
 class StrategyEntry(_Model):
