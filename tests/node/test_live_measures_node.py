@@ -43,9 +43,11 @@ class _Gas:
 
 
 async def _running(
-    clock: TestClock, venue: Venue, **providers: object
+    clock: TestClock, venue: Venue, window_s: float = 86_400, **providers: object
 ) -> tuple[TradingNode, LiveMeasures]:
-    config = load_node_config({"risk": {"measures": {"sample_interval_s": 1}}}, environ={})
+    config = load_node_config(
+        {"risk": {"measures": {"sample_interval_s": 1, "window_s": window_s}}}, environ={}
+    )
     node = TradingNode(config, clock=clock, adapters={"inproc": venue.adapter})
     node.add(
         Quoter(
@@ -114,7 +116,7 @@ async def test_measures_follow_a_fill_of_the_quoter() -> None:
 
 async def test_inputs_the_node_lacks_read_unknown_then_come_from_providers_and_desks() -> None:
     clock = TestClock(T0)
-    node, measures = await _running(clock, Venue(clock))
+    node, measures = await _running(clock, Venue(clock), window_s=60)
     try:
         readings = _by_key(node.measure_readings())
         for name in (
@@ -148,6 +150,15 @@ async def test_inputs_the_node_lacks_read_unknown_then_come_from_providers_and_d
         assert readings[("settlement_success", "global")].band is Band.CRITICAL
         with pytest.raises(ValueError, match="never recorded"):
             measures.record_quote_filled("q9")
+        # a minute later (the window) the first quotes have left it
+        clock.advance_by(60 * SECOND_NS + 1)
+        later = clock.now_ns()
+        measures.record_quote("q3", later - 50_000_000, later)
+        readings = _by_key(node.measure_readings())
+        assert readings[("quote_acceptance", "global")].value == 0.0
+        assert readings[("quote_response_ms", "global")].value == pytest.approx(50.0)
+        with pytest.raises(ValueError, match="never recorded"):
+            measures.record_quote_filled("q1")
         with pytest.raises(ValueError, match="non-negative"):
             measures.record_gas_spent(Decimal(-1))
     finally:

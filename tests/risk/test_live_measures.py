@@ -258,3 +258,13 @@ def test_the_measures_table_of_the_node_config_is_checked() -> None:
         load_node_config({"risk": {"measures": {"var_99_1dd": 0.05}}}, environ={})
     with pytest.raises(NodeConfigError, match="upper-case"):
         load_node_config({"risk": {"measures": {"inventory_targets": {"btc": "1"}}}}, environ={})
+
+
+def test_uptime_keeps_one_span_per_stretch_of_the_same_state() -> None:
+    uptime = UptimeTracker(window_ns=10_000)
+    for ts in range(0, 1_000, 10):  # asked a hundred times while up
+        uptime.observe(ts, True)
+    uptime.observe(1_000, False)
+    uptime.observe(1_100, True)
+    assert len(uptime._spans) == 2  # up 0-1000, down 1000-1100
+    assert uptime.uptime(1_100) == pytest.approx(1_000 / 1_100)

@@ -32,7 +32,13 @@ from urllib.parse import urlsplit
 from tradewind.bus.interface import Subscription
 from tradewind.common.logging import get_logger
 from tradewind.core.clock import TimeEvent, seconds_to_ns
-from tradewind.core.events import BalanceUpdated, OrderAccepted, OrderFilled, OrderSubmitted
+from tradewind.core.events import (
+    BalanceUpdated,
+    OrderAccepted,
+    OrderFilled,
+    OrderRejected,
+    OrderSubmitted,
+)
 from tradewind.core.identifiers import InstrumentId, parse_symbol
 from tradewind.node.node import NodeState, TradingNode
 from tradewind.risk.exposure import max_drawdown
@@ -141,6 +147,7 @@ class LiveMeasures:
             bus.subscribe(OrderFilled, self._on_fill),
             bus.subscribe(OrderSubmitted, self._on_submitted),
             bus.subscribe(OrderAccepted, self._on_accepted),
+            bus.subscribe(OrderRejected, self._on_rejected),
         ]
 
     async def start(self) -> None:
@@ -173,6 +180,17 @@ class LiveMeasures:
             raise ValueError(f"quote {quote_id}: quoted before it was requested")
         self._quote_response.add(quoted_ns, (quoted_ns - received_ns) / _MS)
         self._quotes[quote_id] = quoted_ns
+        self._forget_old_quotes(quoted_ns)
+
+    def _forget_old_quotes(self, now_ns: int) -> None:
+        # quotes are recorded in time order, so the oldest are first
+        cutoff = now_ns - seconds_to_ns(self.settings.window_s)
+        while self._quotes:
+            oldest, at = next(iter(self._quotes.items()))
+            if at >= cutoff:
+                break
+            del self._quotes[oldest]
+            self._quotes_filled.discard(oldest)
 
     def record_quote_filled(self, quote_id: str) -> None:
         """A counterparty executed quote ``quote_id``."""
@@ -228,6 +246,9 @@ class LiveMeasures:
 
     def _on_submitted(self, event: OrderSubmitted) -> None:
         self._submitted[event.client_order_id] = event.ts_init
+
+    def _on_rejected(self, event: OrderRejected) -> None:
+        self._submitted.pop(event.client_order_id, None)  # never acknowledged: no latency
 
     def _on_accepted(self, event: OrderAccepted) -> None:
         sent = self._submitted.pop(event.client_order_id, None)

@@ -76,7 +76,12 @@ class UptimeTracker:
             if ts_ns < since:
                 raise ValueError("observations must not go back in time")
             if ts_ns > since:
-                self._spans.append((since, ts_ns, was_up))
+                if self._spans and self._spans[-1][1] == since and self._spans[-1][2] == was_up:
+                    # one span per stretch of the same state: memory follows state changes,
+                    # not how often someone asks
+                    self._spans[-1] = (self._spans[-1][0], ts_ns, was_up)
+                else:
+                    self._spans.append((since, ts_ns, was_up))
         self._last = (ts_ns, up)
 
     def uptime(self, now_ns: int) -> float | None:
@@ -84,9 +89,12 @@ class UptimeTracker:
         cutoff = now_ns - self._window_ns
         while self._spans and self._spans[0][1] <= cutoff:
             self._spans.popleft()
+        if self._spans and self._spans[0][0] < cutoff:
+            start, end, was_up = self._spans[0]
+            self._spans[0] = (cutoff, end, was_up)
         observed = up = 0
         for start, end, was_up in self._spans:
-            length = end - max(start, cutoff)
+            length = end - start
             observed += length
             up += length if was_up else 0
         return None if observed == 0 else up / observed
