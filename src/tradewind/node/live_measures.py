@@ -40,7 +40,7 @@ from tradewind.core.events import (
     OrderSubmitted,
 )
 from tradewind.core.identifiers import InstrumentId, parse_symbol
-from tradewind.node.node import NodeState, TradingNode
+from tradewind.node.node import NodeHealth, NodeState, TradingNode
 from tradewind.risk.exposure import max_drawdown
 from tradewind.risk.live.inventory import (
     Holding,
@@ -104,6 +104,7 @@ class LiveMeasures:
         self._probe_network = probe_network
         s = self.settings
         window_ns = seconds_to_ns(s.window_s)
+        self._thresholds = s.thresholds()
         self._cash = frozenset(s.cash_assets)
         self._unit = s.cash_assets[0] if s.cash_assets else "quote"
         self._balances: dict[tuple[str, str], Decimal] = {}  # (venue, asset) → quantity
@@ -335,13 +336,7 @@ class LiveMeasures:
                 await writer.wait_closed()
 
     def _observe_uptime(self, now: int) -> None:
-        self._uptime.observe(now, self._is_up())
-
-    def _is_up(self) -> bool:
-        health = self._node.health()
-        if health.state is not NodeState.RUNNING:
-            return False
-        return all(v["books_synced"] >= v["books"] for v in health.venues.values())
+        self._uptime.observe(now, _is_up(self._node.health()))
 
     # -- snapshots -----------------------------------------------------------------------------
 
@@ -408,7 +403,7 @@ class LiveMeasures:
         out: list[MeasureReading] = []
 
         def add(name: str, value: float | None, unit: str, scope: str = "global") -> None:
-            out.append(MeasureReading(name, scope, value, unit, s.threshold(name), now))
+            out.append(MeasureReading(name, scope, value, unit, self._thresholds.get(name), now))
 
         # position
         for asset, delta in net_deltas(snapshot).items():
@@ -475,19 +470,12 @@ class LiveMeasures:
             if execution is not None
             else (network, s.network_latency_ms)
         )
-        add("node_health", node_health(self._sync_share(), latency, limit), "ratio")
+        health = self._node.health()
+        add("node_health", node_health(_sync_share(health), latency, limit), "ratio")
         if self._started:
-            self._observe_uptime(now)
+            self._uptime.observe(now, _is_up(health))
         add("uptime", self._uptime.uptime(now), "ratio")
         return out
-
-    def _sync_share(self) -> float | None:
-        health = self._node.health()
-        if health.state is not NodeState.RUNNING:
-            return 0.0
-        books = sum(v["books"] for v in health.venues.values())
-        synced = sum(v["books_synced"] for v in health.venues.values())
-        return 1.0 if books == 0 else synced / books
 
 
 def attach_live_measures(
@@ -503,6 +491,21 @@ def attach_live_measures(
     node.add_component(measures)
     node.add_measure_source(measures)
     return measures
+
+
+def _is_up(health: NodeHealth) -> bool:
+    if health.state is not NodeState.RUNNING:
+        return False
+    return all(v["books_synced"] >= v["books"] for v in health.venues.values())
+
+
+def _sync_share(health: NodeHealth) -> float:
+    # the share of subscribed books in sync; a node not running has none
+    if health.state is not NodeState.RUNNING:
+        return 0.0
+    books = sum(v["books"] for v in health.venues.values())
+    synced = sum(v["books_synced"] for v in health.venues.values())
+    return 1.0 if books == 0 else synced / books
 
 
 def _non_negative(what: str, value: Decimal) -> Decimal:

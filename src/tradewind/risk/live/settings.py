@@ -83,6 +83,10 @@ class MeasureSettings(BaseModel):
         """The Threshold of measure ``name`` (None for a measure without one)."""
         return _thresholds(self).get(name)
 
+    def thresholds(self) -> dict[str, Threshold]:
+        """Every measure's Threshold by name (build once, read often)."""
+        return _thresholds(self)
+
 
 def _thresholds(s: MeasureSettings) -> dict[str, Threshold]:
     found = {
