@@ -12,7 +12,8 @@ from web3 import AsyncHTTPProvider, AsyncWeb3
 from tradewind.chain.anvil_dev_keys import ANVIL_DEV_ACCOUNTS
 from tradewind.chain.contracts import load_artifact
 from tradewind.chain.nodes import AnvilNode
-from tradewind.node.chain_wallets import ChainWallets, WatchedToken
+from tradewind.node.chain_wallets import ChainWallets, WatchedToken, wallets_from_config
+from tradewind.node.config import NodeConfigError, load_node_config
 from tradewind.risk.live.inventory import Holding, InventorySnapshot, on_chain_share
 
 
@@ -90,3 +91,47 @@ def test_a_watched_token_is_checked() -> None:
         WatchedToken("USDC", "0x1234", 6)
     with pytest.raises(ValueError, match="no wallet"):
         ChainWallets("base", "http://127.0.0.1:1", [])
+
+
+async def test_the_node_config_lists_the_wallets_the_measures_read(anvil_base: AnvilNode) -> None:
+    wallet = ANVIL_DEV_ACCOUNTS[7].address
+    usdc = await _deploy_usdc(anvil_base, wallet, 5_000_000)  # 5 USDC
+    config = load_node_config(
+        {
+            "chain_wallets": {
+                "base": {
+                    "rpc_url": anvil_base.rpc_url,
+                    "wallets": [wallet],
+                    "gas_price": True,
+                    "tokens": {"USDC": {"address": usdc, "decimals": 6}},
+                }
+            }
+        },
+        environ={},
+    )
+    wallets, gas = wallets_from_config(config.chain_wallets)
+    assert wallets is not None and gas is not None
+    try:
+        held = {h.asset: h.quantity for h in await wallets.holdings()}
+        assert held["USDC"] == Decimal(5)
+        assert held["ETH"] > 0
+        assert await gas.gas_price_wei() > 0
+    finally:
+        await wallets.close()
+    assert wallets_from_config({}) == (None, None)
+
+
+def test_chain_wallets_tables_are_checked() -> None:
+    good = {"rpc_url": "http://127.0.0.1:8545", "wallets": ["0x" + "ab" * 20]}
+    for bad, message in (
+        ({**good, "wallets": ["0x1234"]}, "20-byte hex address"),
+        ({**good, "wallets": []}, "at least 1 item"),
+        ({**good, "tokens": {"usdc": {"address": "0x" + "11" * 20, "decimals": 6}}}, "upper-case"),
+        ({**good, "tokens": {"USDC": {"address": "0x11", "decimals": 6}}}, "address"),
+        ({**good, "colour": "blue"}, "Extra inputs"),
+    ):
+        with pytest.raises(NodeConfigError, match=message):
+            load_node_config({"chain_wallets": {"base": bad}}, environ={})
+    two = {"a": {**good, "gas_price": True}, "b": {**good, "gas_price": True}}
+    with pytest.raises(NodeConfigError, match="watch one network"):
+        load_node_config({"chain_wallets": two}, environ={})

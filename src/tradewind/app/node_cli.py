@@ -22,6 +22,7 @@ from tradewind.common.logging import configure_logging
 from tradewind.monitor.web import DashboardServer
 from tradewind.monitor.web.server import parse_listen
 from tradewind.node import NodeConfigError, TradingNode, load_node_config
+from tradewind.node.chain_wallets import WalletSet, wallets_from_config
 from tradewind.node.live_measures import attach_live_measures
 
 __all__ = ["build_node", "node_app", "run_node"]
@@ -36,8 +37,9 @@ node_app = typer.Typer(
 def build_node(
     config: Path, dashboard: str | None = None
 ) -> tuple[TradingNode, DashboardServer | None]:
-    """The node of ``config`` with its strategies and live measures, and its dashboard
-    (``dashboard`` overrides ``[monitor] listen``; None when neither is set)."""
+    """The node of ``config`` with its strategies, its live measures (fed by the
+    ``[chain_wallets]`` it lists) and its dashboard (``dashboard`` overrides
+    ``[monitor] listen``; None when neither is set)."""
     loaded = load_node_config(config)
     listen = dashboard if dashboard is not None else loaded.monitor.listen
     if listen:
@@ -46,12 +48,33 @@ def build_node(
         except ValueError as exc:
             raise NodeConfigError(f"dashboard: {exc}") from exc
     node = TradingNode.from_toml(config)
-    attach_live_measures(node)
+    wallets, gas_price = wallets_from_config(node.config.chain_wallets)
+    attach_live_measures(node, on_chain=wallets, gas_price=gas_price)
+    if wallets is not None:
+        node.add_component(_Closing(wallets))
     server = None
     if listen:
         server = DashboardServer(node, listen)
         node.add_component(server)
     return node, server
+
+
+class _Closing:
+    """Closes the wallets' RPC connections when the node stops."""
+
+    name = "chain_wallets"
+
+    def __init__(self, wallets: WalletSet) -> None:
+        self._wallets = wallets
+
+    async def restore(self) -> None:
+        return None
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        await self._wallets.close()
 
 
 async def run_node(config: Path, dashboard: str | None = None) -> None:

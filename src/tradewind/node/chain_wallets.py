@@ -13,7 +13,7 @@ One RPC call per wallet and token per sample; they run concurrently.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal
 from typing import Any
@@ -21,9 +21,10 @@ from typing import Any
 from eth_utils import to_checksum_address
 from web3 import AsyncHTTPProvider, AsyncWeb3
 
+from tradewind.node.config import ChainWalletsEntry
 from tradewind.risk.live.inventory import Holding
 
-__all__ = ["ChainWallets", "WatchedToken"]
+__all__ = ["ChainWallets", "WalletSet", "WatchedToken", "wallets_from_config"]
 
 _EXACT = Context(prec=80)  # a uint256 has at most 78 digits: scaling never rounds
 
@@ -112,3 +113,41 @@ class ChainWallets:
     def _holding(self, asset: str, units: int, decimals: int, wallet: str) -> Holding:
         quantity = Decimal(units).scaleb(-decimals, _EXACT)
         return Holding(asset, quantity, f"wallet:{self.network}:{wallet}", on_chain=True)
+
+
+class WalletSet:
+    """Every configured network's wallets as one OnChainBalanceProvider."""
+
+    def __init__(self, networks: Sequence[ChainWallets]) -> None:
+        self.networks = tuple(networks)
+
+    async def holdings(self) -> list[Holding]:
+        found = await asyncio.gather(*(network.holdings() for network in self.networks))
+        return [holding for held in found for holding in held]
+
+    async def close(self) -> None:
+        for network in self.networks:
+            await network.close()
+
+
+def wallets_from_config(
+    entries: Mapping[str, ChainWalletsEntry],
+) -> tuple[WalletSet | None, ChainWallets | None]:
+    """The node config's ``[chain_wallets.<network>]`` tables as an on-chain balance provider
+    and the gas price provider (the network with ``gas_price = true``); None where none."""
+    if not entries:
+        return None, None
+    networks: list[ChainWallets] = []
+    gas: ChainWallets | None = None
+    for name, entry in entries.items():
+        tokens = [
+            WatchedToken(asset, token.address, token.decimals)
+            for asset, token in entry.tokens.items()
+        ]
+        network = ChainWallets(
+            name, entry.rpc_url, entry.wallets, native_asset=entry.native_asset, tokens=tokens
+        )
+        networks.append(network)
+        if entry.gas_price:
+            gas = network
+    return WalletSet(networks), gas
