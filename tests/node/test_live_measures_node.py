@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from tests.node.inprocess_venue import T0, Venue
 
+from tradewind.core import OrderSide, OrderType, SubmitOrder
 from tradewind.core.clock import SECOND_NS, TestClock
-from tradewind.node import TradingNode
+from tradewind.node import Strategy, TradingNode
 from tradewind.node.config import load_node_config
 from tradewind.node.examples.quoter import Quoter, QuoterConfig
 from tradewind.node.live_measures import LiveMeasures, attach_live_measures
@@ -211,5 +212,70 @@ async def test_var_and_correlation_appear_once_enough_prices_were_sampled() -> N
             var = readings[(f"var_99_1d_{method}", "global")]
             assert var.value is not None and var.value >= 0, method
         assert readings[("max_drawdown", "global")].value == pytest.approx(0.0)
+    finally:
+        await node.stop()
+
+
+class _Books(Strategy):
+    """Subscribes both venues' books (the oracle prices); places nothing itself."""
+
+    def __init__(self) -> None:
+        super().__init__("hedger")
+        self.subscribe_book("BTC/USDT@inproc")
+        self.subscribe_book("BTC/USDT@hedge")
+
+
+async def test_a_sale_on_the_hedge_venue_covers_the_exposure_it_offsets() -> None:
+    clock = TestClock(T0)
+    main, hedge = Venue(clock), Venue(clock, name="hedge")
+    # exposure: 10 BTC held on the main venue against a target of 9.98 = 0.02 BTC
+    config = load_node_config(
+        {"risk": {"measures": {"hedge_venues": ["hedge"], "inventory_targets": {"BTC": "9.98"}}}},
+        environ={},
+    )
+    node = TradingNode(
+        config, clock=clock, adapters={"inproc": main.adapter, "hedge": hedge.adapter}
+    )
+    node.add(_Books())
+    attach_live_measures(node)
+    await node.start()
+    await node.wait_books_synced()
+    try:
+        before = _by_key(node.measure_readings())
+        assert before[("hedge_coverage", "asset:BTC")].value == 0.0
+        node.send(
+            SubmitOrder(
+                strategy_id="hedger",
+                client_order_id="h1",
+                venue="hedge",
+                symbol="BTC/USDT",
+                side=OrderSide.SELL,
+                order_type=OrderType.LIMIT,
+                quantity=Decimal("0.01"),
+                price=Decimal(94_000),
+                ts_init=clock.now_ns(),
+            )
+        )
+        await node.drain()
+        clock.advance_by(SECOND_NS)
+        await node.drain()
+        [fill] = node.cache.fills()
+        after = _by_key(node.measure_readings())
+        # the 0.01 BTC sold on the hedge venue covers half of the 0.02 exposure
+        assert after[("hedge_coverage", "asset:BTC")].value == pytest.approx(0.5)
+        assert after[("hedge_coverage", "global")].band is Band.CRITICAL
+        # hedged share: the hedge venue's holdings over all of them, at the mid of the book
+        # the measures price BTC from (the main venue's, bid 94000 / ask 96000 → 95,000)
+        hedge_btc = Decimal(10) - fill.qty - (fill.fee if fill.fee_asset == "BTC" else 0)
+        hedge_usdt = (
+            Decimal(10_000_000) + fill.notional - (fill.fee if fill.fee_asset == "USDT" else 0)
+        )
+        mid = Decimal(95_000)
+        hedged = hedge_btc * mid + hedge_usdt
+        total = hedged + Decimal(10) * mid + Decimal(10_000_000)
+        assert after[("hedged_share", "global")].value == pytest.approx(float(hedged / total))
+        # net delta counts every holding against the target, the hedge venue's too
+        delta = (Decimal(10) + hedge_btc - Decimal("9.98")) * mid / total
+        assert after[("net_delta", "asset:BTC")].value == pytest.approx(float(delta))
     finally:
         await node.stop()
