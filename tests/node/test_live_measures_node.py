@@ -108,6 +108,7 @@ async def test_measures_follow_a_fill_of_the_quoter() -> None:
         pnl = fill.qty * (mid - fill.price) - fee_value
         assert after[("pnl_total", "global")].value == pytest.approx(float(pnl), abs=1e-6)
         assert after[("pnl", "asset:BTC")].value == pytest.approx(float(pnl), abs=1e-6)
+        assert after[("uptime", "global")].value == pytest.approx(1.0)
         # turnover: 93.06 traded over the average inventory value sampled so far
         turnover = after[("turnover", "global")].value
         assert turnover is not None and 0 < turnover < 93.06 / 10_000_000
@@ -277,5 +278,26 @@ async def test_a_sale_on_the_hedge_venue_covers_the_exposure_it_offsets() -> Non
         # net delta counts every holding against the target, the hedge venue's too
         delta = (Decimal(10) + hedge_btc - Decimal("9.98")) * mid / total
         assert after[("net_delta", "asset:BTC")].value == pytest.approx(float(delta))
+    finally:
+        await node.stop()
+
+
+async def test_uptime_counts_from_the_first_time_up_and_a_halt_is_downtime() -> None:
+    clock = TestClock(T0)
+    node, _ = await _running(clock, Venue(clock))
+    try:
+        clock.advance_by(99 * SECOND_NS)
+        await node.drain()
+        readings = _by_key(node.measure_readings())
+        assert readings[("uptime", "global")].value == pytest.approx(1.0)
+        node.halt("test: handler failed")  # the node stops trading: down from now
+        clock.advance_by(2 * SECOND_NS)
+        readings = _by_key(node.measure_readings())
+        uptime = readings[("uptime", "global")]
+        # sampled each second: the halt is seen at the next tick (100 s), so the second it
+        # happened in counts as up: 100 s up of 101 observed
+        assert uptime.value == pytest.approx(100 / 101)
+        assert uptime.band is Band.WARNING  # 98 % ≤ uptime < 99.5 %
+        assert readings[("node_health", "global")].value == pytest.approx(0.3)  # no sync
     finally:
         await node.stop()

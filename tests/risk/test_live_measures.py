@@ -268,3 +268,16 @@ def test_uptime_keeps_one_span_per_stretch_of_the_same_state() -> None:
     uptime.observe(1_100, True)
     assert len(uptime._spans) == 2  # up 0-1000, down 1000-1100
     assert uptime.uptime(1_100) == pytest.approx(1_000 / 1_100)
+
+
+def test_concentration_is_unknown_when_only_cash_has_a_price() -> None:
+    only_btc = InventorySnapshot(
+        holdings=(Holding("BTC", D(1), "venue:cex"), Holding("USDT", D(5), "venue:cex")),
+        prices={},
+        cash_assets=CASH,
+    )
+    assert concentration_share(only_btc) is None
+    cash = InventorySnapshot(
+        holdings=(Holding("USDT", D(5), "venue:cex"),), prices={}, cash_assets=CASH
+    )
+    assert concentration_share(cash) == ("", 0.0)

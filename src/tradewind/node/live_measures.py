@@ -78,6 +78,8 @@ log = get_logger("live_measures")
 _ZERO = Decimal(0)
 _MS = 1_000_000
 _TIMER = "live_measures:sample"
+_UPTIME_TIMER = "live_measures:uptime"
+_UPTIME_EVERY_NS = 1_000_000_000  # a state change is placed to within a second
 
 
 class LiveMeasures:
@@ -127,6 +129,7 @@ class LiveMeasures:
         self._execution = TimedSamples(window_ns)
         self._submitted: dict[str, int] = {}  # client order id → ts_init of OrderSubmitted
         self._uptime = UptimeTracker(window_ns)
+        self._was_up = False
         self._flash_known = self._gas_known = False
         self._var: VarReadings | None = None
         self._correlations: dict[tuple[str, str], float] = {}
@@ -161,10 +164,12 @@ class LiveMeasures:
         self._started = True
         interval = seconds_to_ns(self.settings.sample_interval_s)
         self._node.clock.set_timer(_TIMER, interval, self._on_timer)
+        self._node.clock.set_timer(_UPTIME_TIMER, _UPTIME_EVERY_NS, self._on_uptime_timer)
         await self.sample()
 
     async def stop(self) -> None:
         self._node.clock.cancel_timer(_TIMER)
+        self._node.clock.cancel_timer(_UPTIME_TIMER)
         for subscription in self._subscriptions:
             self._node.bus.unsubscribe(subscription)
         for task in list(self._tasks):
@@ -335,8 +340,15 @@ class LiveMeasures:
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
 
-    def _observe_uptime(self, now: int) -> None:
-        self._uptime.observe(now, _is_up(self._node.health()))
+    def _on_uptime_timer(self, event: TimeEvent) -> None:
+        self._observe_uptime(event.ts_event)
+
+    def _observe_uptime(self, now: int, up: bool | None = None) -> None:
+        # start-up is not downtime: the clock starts at the first time the node is up
+        up = _is_up(self._node.health()) if up is None else up
+        if up or self._was_up:
+            self._was_up = True
+            self._uptime.observe(now, up)
 
     # -- snapshots -----------------------------------------------------------------------------
 
@@ -473,7 +485,7 @@ class LiveMeasures:
         health = self._node.health()
         add("node_health", node_health(_sync_share(health), latency, limit), "ratio")
         if self._started:
-            self._uptime.observe(now, _is_up(health))
+            self._observe_uptime(now, _is_up(health))
         add("uptime", self._uptime.uptime(now), "ratio")
         return out
 

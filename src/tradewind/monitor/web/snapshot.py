@@ -125,7 +125,7 @@ class DashboardState:
                         "venue": position.venue,
                         "symbol": position.symbol,
                         "quantity": str(position.quantity),
-                        "avg_price": _text(position.avg_price),
+                        "avg_price": _rounded(position.avg_price),
                         "mark": _text(mark),
                         "realised": str(position.realised_pnl),
                         "unrealised": _text(unrealised),
@@ -241,6 +241,13 @@ def _measure(reading: MeasureReading) -> dict[str, Any]:
         "limit": None if threshold is None else threshold.limit,
         "warning": None if threshold is None else threshold.warning,
     }
+
+
+def _rounded(value: Decimal | None) -> str | None:
+    # an average price is a division: shown to 10 decimals, trailing zeros dropped
+    if value is None:
+        return None
+    return f"{value.quantize(Decimal('1e-10')).normalize():f}"
 
 
 def _text(value: Decimal | None) -> str | None:

@@ -124,7 +124,9 @@ def concentration_share(snapshot: InventorySnapshot) -> tuple[str, float] | None
             continue
         values[holding.asset] = values.get(holding.asset, _ZERO) + snapshot.value(holding)
     if not values:
-        return ("", 0.0)
+        # nothing but cash is priced: no concentration if nothing else is held, else unknown
+        held = [a for a in snapshot.unpriced if a not in snapshot.cash_assets]
+        return None if held else ("", 0.0)
     asset = max(sorted(values), key=lambda name: values[name])
     return asset, float(values[asset] / total)
 
