@@ -124,7 +124,7 @@ async def test_a_fill_and_a_halt_are_pushed_over_the_websocket(running: _Running
             Decimal("0.001"),
         )
         [position] = pushed["positions"]
-        assert position["symbol"] == "BTC/USDT" and Decimal(position["avg_price"]) == 93060
+        assert position["symbol"] == "BTC/USDT" and position["avg_price"] == "93060"
 
         running.node.kill_switch("test: operator")
         running.clock.advance_by(SECOND_NS)
