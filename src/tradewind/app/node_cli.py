@@ -43,10 +43,20 @@ def build_node(
     loaded = load_node_config(config)
     listen = dashboard if dashboard is not None else loaded.monitor.listen
     if listen:
+        # a bad or busy address fails now, not after the venues reconciled
         try:
-            parse_listen(listen)  # a bad address fails before minutes of start-up
+            host, port = parse_listen(listen)
         except ValueError as exc:
             raise NodeConfigError(f"dashboard: {exc}") from exc
+        from tradewind.app.cli import _check_port_free
+
+        try:
+            _check_port_free(host, port)
+        except OSError as exc:
+            raise NodeConfigError(
+                f"dashboard: cannot listen on {listen}: {exc.strerror or exc}; choose another "
+                "address (--dashboard HOST:PORT or [monitor] listen; port 0 picks a free one)"
+            ) from exc
     node = TradingNode.from_toml(config)
     wallets, gas_price = wallets_from_config(node.config.chain_wallets)
     attach_live_measures(node, on_chain=wallets, gas_price=gas_price)

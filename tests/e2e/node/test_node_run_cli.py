@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -134,3 +135,26 @@ def test_a_bad_node_config_is_one_line_and_status_2(tmp_path: Path) -> None:
     )
     assert done.returncode == 2 and "expected HOST:PORT" in done.stderr
     assert json.dumps(done.stderr).count("\\n") == 1  # one line
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tradewind.app.cli",
+                "node",
+                "run",
+                "--config",
+                str(empty),
+                "--dashboard",
+                f"127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: dashboard: cannot listen on 127.0.0.1:{port}")
+    assert len(done.stderr.strip().splitlines()) == 1
