@@ -4,6 +4,8 @@ node lacks read UNKNOWN; RFQ figures come from what a desk records."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from decimal import Decimal
 
 import pytest
@@ -301,3 +303,30 @@ async def test_uptime_counts_from_the_first_time_up_and_a_halt_is_downtime() -> 
         assert readings[("node_health", "global")].value == pytest.approx(0.3)  # no sync
     finally:
         await node.stop()
+
+
+async def test_network_latency_is_a_tcp_handshake_with_each_venue_and_rebalances_count() -> None:
+    server = await asyncio.start_server(lambda _r, w: w.close(), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    with socket.socket() as closed:  # a port nobody listens on: no figure, not a made-up one
+        closed.bind(("127.0.0.1", 0))
+        dead = closed.getsockname()[1]
+    venues = {
+        name: {"rest_url": f"http://127.0.0.1:{p}", "ws_url": f"ws://127.0.0.1:{p}"}
+        for name, p in (("up", port), ("down", dead))
+    }
+    node = TradingNode(load_node_config({"venues": venues}, environ={}))  # not started
+    measures = LiveMeasures(node)
+    try:
+        await measures.sample()
+        measures.record_rebalance()
+        measures.record_rebalance()
+        readings = _by_key(measures.readings())
+        latency = readings[("network_latency_ms", "global")]
+        assert latency.value is not None and 0 <= latency.value < 200
+        assert measures._network.count(node.clock.now_ns()) == 1  # only the listening venue
+        assert readings[("rebalance_count", "global")].value == 2.0
+        assert readings[("rebalance_count", "global")].band is Band.OK  # no tolerance set
+    finally:
+        server.close()
+        await server.wait_closed()
