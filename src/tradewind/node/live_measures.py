@@ -264,9 +264,16 @@ class LiveMeasures:
     # -- sampling ------------------------------------------------------------------------------
 
     def _on_timer(self, _event: TimeEvent) -> None:
-        task = asyncio.get_running_loop().create_task(self.sample())
+        task = asyncio.get_running_loop().create_task(self._sample_logged())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _sample_logged(self) -> None:
+        try:
+            await self.sample()
+        except Exception:
+            # a failed sample leaves the last figures; the next one tries again
+            log.exception("live_measures_sample_failed")
 
     async def sample(self) -> None:
         """Ask the providers, probe the venues, then sample prices, equity and uptime."""
