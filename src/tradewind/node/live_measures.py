@@ -272,7 +272,7 @@ class LiveMeasures:
         try:
             await self.sample()
         except Exception:
-            # a failed sample leaves the last figures; the next one tries again
+            # what the failed sample could not compute reads UNKNOWN until the next one
             log.exception("live_measures_sample_failed")
 
     async def sample(self) -> None:
