@@ -258,6 +258,13 @@ def test_the_measures_table_of_the_node_config_is_checked() -> None:
         load_node_config({"risk": {"measures": {"var_99_1dd": 0.05}}}, environ={})
     with pytest.raises(NodeConfigError, match="upper-case"):
         load_node_config({"risk": {"measures": {"inventory_targets": {"btc": "1"}}}}, environ={})
+    for wrong, message in (
+        ({"net_delta": 0.05, "net_delta_warning": 0.06}, "must be under net_delta"),
+        ({"uptime_critical": 0.99, "uptime_warning": 0.98}, "at or over uptime_critical"),
+        ({"returns_window": 10, "min_returns": 20}, "more than returns_window"),
+    ):
+        with pytest.raises(NodeConfigError, match=message):
+            load_node_config({"risk": {"measures": wrong}}, environ={})
 
 
 def test_uptime_keeps_one_span_per_stretch_of_the_same_state() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tradewind.risk.readings import Threshold
 
@@ -78,6 +78,25 @@ class MeasureSettings(BaseModel):
             if not target.is_finite():
                 raise ValueError(f"inventory target of {asset} must be a number, got {target}")
         return targets
+
+    @model_validator(mode="after")
+    def _warnings_before_limits(self) -> MeasureSettings:
+        # a warning line is an earlier line on the same side as its limit
+        if self.net_delta_warning is not None and self.net_delta_warning >= self.net_delta:
+            raise ValueError(
+                f"net_delta_warning {self.net_delta_warning} must be under net_delta "
+                f"{self.net_delta}"
+            )
+        if self.uptime_warning < self.uptime_critical:
+            raise ValueError(
+                f"uptime_warning {self.uptime_warning} must be at or over uptime_critical "
+                f"{self.uptime_critical}"
+            )
+        if self.min_returns > self.returns_window:
+            raise ValueError(
+                f"min_returns {self.min_returns} is more than returns_window {self.returns_window}"
+            )
+        return self
 
     def threshold(self, name: str) -> Threshold | None:
         """The Threshold of measure ``name`` (None for a measure without one)."""
