@@ -40,6 +40,7 @@ def _register_desks() -> None:
     # take the whole command line down silently: an ImportError surfaces at start.
     from tradewind.app.custody_cli import move_app
     from tradewind.app.index_cli import index_app
+    from tradewind.app.node_cli import node_app
     from tradewind.app.store_views import (
         fills_command,
         order_history_command,
@@ -59,6 +60,7 @@ def _register_desks() -> None:
     app.command("fills")(fills_command)
     app.command("positions")(positions_command)
     app.add_typer(index_app, name="index")
+    app.add_typer(node_app, name="node")
     app.command("balances")(balances_command)
     app.add_typer(
         portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."
@@ -79,9 +81,8 @@ def _register_desks() -> None:
         custody_app, name="custody", help="Custody: keys, offline signing (prepare/sign/submit)."
     )
     app.add_typer(otc_app, name="otc", help="OTC escrow deals in a 2-of-3 Safe.")
-    from tradewind.app.risk_cli import node_app, risk_app
+    from tradewind.app.risk_cli import risk_app
 
-    app.add_typer(node_app, name="node", help="Run a trading node from its TOML config.")
     app.add_typer(risk_app, name="risk", help="Risk states, halt, resume, kill switch of a node.")
 
 

@@ -1,7 +1,6 @@
-"""``tradewind node run`` (a node from its TOML, with its control API) and ``tradewind risk``
-(status, halt, resume, kill through a running node's control API).
+"""``tradewind risk``: status, halt, resume and kill through a running node's control API
+(``tradewind node run`` serves it on ``[control] listen``).
 
-    tradewind node run node.toml
     tradewind risk status --url http://127.0.0.1:8787 --token ...
     tradewind risk halt --scope strategy --key quoter --reason "desk review"
     tradewind risk resume --scope strategy --key quoter
@@ -15,16 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
-from pathlib import Path
 from typing import Annotated, Any
 
 import aiohttp
 import typer
 
-__all__ = ["node_app", "risk_app"]
+__all__ = ["risk_app"]
 
-node_app = typer.Typer(help="Run a trading node from its TOML config.", no_args_is_help=True)
 risk_app = typer.Typer(
     help="Trading states, halt, resume and the kill switch of a running node.",
     no_args_is_help=True,
@@ -44,43 +40,6 @@ ScopeOption = Annotated[str, typer.Option("--scope", help="global, venue or stra
 KeyOption = Annotated[str, typer.Option("--key", help="The venue or strategy (not for global).")]
 
 _DEFAULT_URL = "http://127.0.0.1:8787"
-
-
-@node_app.command("run")
-def run_node(
-    config: Annotated[Path, typer.Argument(help="Node TOML ([node], [venues.*], [[strategies]]).")],
-) -> None:
-    """Run the node until interrupted: venues, strategies, risk supervisor, control API.
-    Prints one JSON line {"event": "ready", "control": URL} once running."""
-    from tradewind.common.logging import configure_logging
-    from tradewind.node import NodeConfigError
-
-    configure_logging("warning")
-    try:
-        asyncio.run(_run_node(config))
-    except NodeConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-
-
-async def _run_node(path: Path) -> None:
-    from tradewind.app.risk_wiring import wire_risk
-    from tradewind.node import TradingNode
-
-    node = TradingNode.from_toml(path)
-    control = wire_risk(node)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await node.start()
-        ready: dict[str, Any] = {"event": "ready", "venues": list(node.router.venues)}
-        ready["control"] = control.url if control is not None else None
-        typer.echo(json.dumps(ready))
-        await stop.wait()
-    finally:
-        await node.stop()
 
 
 @risk_app.command("status")

@@ -11,6 +11,7 @@ import errno
 
 from tradewind.common.config import ConfigError
 from tradewind.execution.engine import UnknownInstrument, WrongVenue
+from tradewind.node.config import NodeConfigError
 from tradewind.store.exclusive import StoreLocked
 from tradewind.venues.base import VenueError, VenueUnavailable
 from tradewind.venues.sim.market.replay import ReplayFileError
@@ -37,7 +38,7 @@ def user_message(exc: BaseException) -> str | None:
             f"cannot listen: {_reason(exc)}; another process holds that port: stop it or choose "
             "another (--port, or the config's port key; 0 picks a free one)"
         )
-    if isinstance(exc, StoreLocked | ConfigError):
+    if isinstance(exc, StoreLocked | ConfigError | NodeConfigError):
         return str(exc)
     if isinstance(exc, VenueUnavailable):
         return f"{exc}; is the venue running at that URL (`tradewind sim` prints it)?"

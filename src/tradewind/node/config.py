@@ -24,6 +24,15 @@
     [alerts]                             # alert channels (tradewind.risk.alerts.AlertsConfig)
     [[alerts.webhooks]]
     url = "https://hooks.example/tradewind"
+    [monitor]                            # the live web dashboard (tradewind.monitor.web)
+    listen = "127.0.0.1:8080"            # "" (the default): no dashboard
+
+    [chain_wallets.base]                 # on-chain wallets the live measures read (per network)
+    rpc_url = "http://127.0.0.1:8545"
+    wallets = ["0xf39F..."]
+    native_asset = "ETH"
+    gas_price = true                     # this network's gas price feeds gas_price_variation
+    tokens = { USDC = { address = "0x...", decimals = 6 } }
 
     [[strategies]]
     class = "tradewind.node.examples.quoter:Quoter"
@@ -48,12 +57,15 @@ from tradewind.risk.alerts import AlertsConfig
 from tradewind.risk.limits import RiskLimits
 
 __all__ = [
+    "ChainWalletsEntry",
     "ControlSection",
+    "MonitorSection",
     "NodeConfig",
     "NodeConfigError",
     "NodeSection",
     "StrategyEntry",
     "VenueEntry",
+    "WatchedTokenEntry",
     "load_node_config",
 ]
 
@@ -134,6 +146,55 @@ class VenueEntry(_Model):
             )
 
 
+class MonitorSection(_Model):
+    """Monitoring of the node: ``listen`` is the dashboard's HOST:PORT ("" = none; port 0
+    picks a free one). The app wiring serves it: the node package cannot import monitor."""
+
+    listen: str = ""
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, listen: str) -> str:
+        host, sep, port = listen.rpartition(":")
+        if listen and (not sep or not host or not port.isdigit() or int(port) > 65535):
+            raise ValueError(f"{listen!r}: expected HOST:PORT, e.g. 127.0.0.1:8080")
+        return listen
+
+
+class WatchedTokenEntry(_Model):
+    """An ERC-20 held in the wallets: contract ``address`` and ``decimals``."""
+
+    address: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    decimals: int = Field(ge=0, le=36)
+
+
+class ChainWalletsEntry(_Model):
+    """Our wallets on one EVM network: JSON-RPC ``rpc_url``, addresses, the native asset and
+    the ERC-20 ``tokens`` (asset → entry); ``gas_price``: watch this network's gas price."""
+
+    rpc_url: str = Field(min_length=1)
+    wallets: tuple[str, ...] = Field(min_length=1)
+    native_asset: str = Field(default="ETH", pattern=r"^[A-Z0-9]{1,20}$")
+    tokens: dict[str, WatchedTokenEntry] = Field(default_factory=dict)
+    gas_price: bool = False
+
+    @field_validator("wallets")
+    @classmethod
+    def _addresses(cls, wallets: tuple[str, ...]) -> tuple[str, ...]:
+        for wallet in wallets:
+            if not re.fullmatch(r"0x[0-9a-fA-F]{40}", wallet):
+                raise ValueError(f"wallet {wallet!r}: a 0x-prefixed 20-byte hex address expected")
+        return wallets
+
+    @field_validator("tokens")
+    @classmethod
+    def _token_assets(cls, tokens: dict[str, WatchedTokenEntry]) -> dict[str, WatchedTokenEntry]:
+        for asset in tokens:
+            if not re.fullmatch(r"[A-Z0-9]{1,20}", asset):
+                raise ValueError(f"token {asset!r}: upper-case symbol expected")
+        return tokens
+
+
 class StrategyEntry(_Model):
     """A strategy or actor to put on the node: ``class`` is "module:ClassName"."""
 
@@ -153,6 +214,8 @@ class NodeConfig(_Model):
     risk: RiskLimits = RiskLimits()
     control: ControlSection | None = None
     alerts: AlertsConfig = AlertsConfig()
+    monitor: MonitorSection = MonitorSection()
+    chain_wallets: dict[str, ChainWalletsEntry] = Field(default_factory=dict)
 
     @field_validator("venues")
     @classmethod
@@ -161,6 +224,14 @@ class NodeConfig(_Model):
             if not _VENUE_NAME.match(name):
                 raise ValueError(f"venue name {name!r}: letters, digits, '-' or '_' only")
         return venues
+
+    @field_validator("chain_wallets")
+    @classmethod
+    def _one_gas_price(cls, entries: dict[str, ChainWalletsEntry]) -> dict[str, ChainWalletsEntry]:
+        watched = [name for name, entry in entries.items() if entry.gas_price]
+        if len(watched) > 1:
+            raise ValueError(f"gas_price is set on {watched}: watch one network's gas price")
+        return entries
 
     @field_validator("strategies")
     @classmethod

@@ -9,6 +9,9 @@
     self_cross = true                   # refuse an order that would trade with our own resting one
     breaches_to_halt = 3                # refusals of a strategy: 1st → REDUCING, this many → HALTED
 
+    [risk.measures]                     # live measures' thresholds (tradewind.risk.live.settings)
+    var_99_1d = 0.03
+
     [risk.max_position]                 # per base asset, absolute base units, across venues,
     BTC = "2.5"                         # counting the open orders on the side of the new one
 
@@ -45,6 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tradewind.risk.actions import PlanConfig
 from tradewind.risk.breakers import BreakerConfig
+from tradewind.risk.live.settings import MeasureSettings
 
 __all__ = ["RiskLimits", "SupervisorConfig"]
 
@@ -78,6 +82,7 @@ class RiskLimits(BaseModel):
     supervisor: SupervisorConfig = SupervisorConfig()
     plans: tuple[PlanConfig, ...] = ()
     breakers: tuple[BreakerConfig, ...] = ()
+    measures: MeasureSettings = MeasureSettings()
 
     @property
     def supervised(self) -> bool:

@@ -82,9 +82,10 @@ config = {{ instrument = "BTC/USDT@sim", quantity = "0.001", spread_bps = 100 }}
     )  # fmt: skip
     try:
         assert node.stdout is not None
-        ready = json.loads(node.stdout.readline())
-        assert ready["event"] == "ready" and ready["venues"] == ["sim"]
-        url = ready["control"]
+        printed = [node.stdout.readline() for _ in range(2)]
+        assert printed[0].startswith("control: http://127.0.0.1:"), printed
+        assert printed[1].startswith("node running: 1 venue(s)"), printed
+        url = printed[0].removeprefix("control: ").strip()
         venue = VenueTruth(sim, account.api_key, account.api_secret)
         _wait(lambda: len(venue.open_orders()) == 1, "the quoter's bid at the sim")
 
