@@ -393,6 +393,7 @@ class _InvoiceFields(WireModel):
     position: DecimalText
     tx_hash: str | None = None
     ts: WireTimestamp
+    reason: str | None = None  # why the desk ended the order short of its amount
 
 
 class MintInvoiceModel(_InvoiceFields):

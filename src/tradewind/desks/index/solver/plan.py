@@ -5,8 +5,11 @@
       ├─ target_units    order key → cumulative index quantity the order reaches if targets fill
       ├─ targets         order key → constituent → base units this batch adds (inventory included)
       ├─ inventory_use   order key → constituent → base units handed from house inventory first
+      ├─ house_fills     sell legs under the venue's minimums the house takes at the reference
+      │                  price instead (it holds the asset), per constituent
       ├─ skipped         order key → why the batch gives the order nothing
-      └─ exhausted       orders that cannot fill one more quantity step at all (done)
+      ├─ exhausted       orders that cannot fill one more quantity step at all (done)
+      └─ dead_ends       order key → why no batch can make it progress (end it with that reason)
 
 Every order passed to the planner is in exactly one of ``target_units`` and ``skipped``.
 """
@@ -14,13 +17,13 @@ Every order passed to the planner is in exactly one of ``target_units`` and ``sk
 from __future__ import annotations
 
 from collections.abc import ItemsView, Iterator, Mapping, ValuesView
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
 from tradewind.core.enums import OrderSide
 from tradewind.desks.index.solver.grid import EXACT
 
-__all__ = ["BatchPlan", "PlannedLeg", "ScaledUnits"]
+__all__ = ["BatchPlan", "HouseFill", "PlannedLeg", "ScaledUnits"]
 
 
 class ScaledUnits(Mapping[str, Decimal]):
@@ -88,6 +91,17 @@ class PlannedLeg:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HouseFill:
+    """A sell leg the venue would refuse as under its minimums, taken by the house instead:
+    ``quantity`` base units of ``symbol`` bought by the house's inventory at ``price`` (the
+    reference price, quote per base); the batch's targets share it out like a venue fill."""
+
+    symbol: str
+    quantity: Decimal
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BatchPlan:
     """One batch: legs plus per-order targets. Quantities in base units of each constituent,
     index quantities in index tokens (multiples of the basket's ``quantity_step``)."""
@@ -98,6 +112,8 @@ class BatchPlan:
     inventory_use: Mapping[str, Mapping[str, Decimal]]
     skipped: Mapping[str, str]
     exhausted: frozenset[str] = frozenset()
+    house_fills: tuple[HouseFill, ...] = ()
+    dead_ends: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def notional(self) -> Decimal:

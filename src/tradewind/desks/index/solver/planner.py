@@ -18,6 +18,12 @@ added in flight), ``no_liquidity:SYM`` (nothing within the limit), ``leg_refused
 (the leg cannot meet the venue's filters), ``not_allocated`` (the allocator preferred others),
 ``batch_cap`` (even the smallest valid legs would not fit the batch or in-flight cap),
 ``unplannable`` (the rounds did not settle; nothing is sent this batch).
+
+A sell leg under the venue's minimums that house inventory cannot pad up is taken by the house
+instead when it holds the asset (``BatchPlan.house_fills``: bought at the reference price, the
+book's mid); otherwise, when even every open sell's whole remaining need of that constituent is
+under the minimums, no batch can make those orders progress and they are named in
+``BatchPlan.dead_ends`` with the reason (the desk ends them at once).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from decimal import Decimal, localcontext
 
 from tradewind.common.logging import get_logger
 from tradewind.core.enums import OrderSide
-from tradewind.core.instruments import Instrument
+from tradewind.core.instruments import Instrument, InstrumentFilters
 from tradewind.desks.index.solver.allocation import Allocator
 from tradewind.desks.index.solver.config import SolverConfig
 from tradewind.desks.index.solver.demand import SlotRefusal, group_slots, order_slot
@@ -42,7 +48,7 @@ from tradewind.desks.index.solver.inputs import BookLevels, IndexBasket, OrderDe
 from tradewind.desks.index.solver.legs import LegRefusal, padding_bound, size_leg
 from tradewind.desks.index.solver.limits import ConstituentLimit, constituent_limit
 from tradewind.desks.index.solver.optimiser import OptimalAllocator
-from tradewind.desks.index.solver.plan import BatchPlan, PlannedLeg, ScaledUnits
+from tradewind.desks.index.solver.plan import BatchPlan, HouseFill, PlannedLeg, ScaledUnits
 from tradewind.desks.index.solver.problem import (
     Allocation,
     AllocationProblem,
@@ -64,11 +70,21 @@ MAX_ROUNDS = 8
 class _Legs:
     """One round's legs and what went wrong with them."""
 
-    __slots__ = ("inventory_use", "legs", "notional", "padding_bounds", "refused")
+    __slots__ = (
+        "dead_ends",
+        "house_fills",
+        "inventory_use",
+        "legs",
+        "notional",
+        "padding_bounds",
+        "refused",
+    )
 
     def __init__(self) -> None:
         self.legs: list[PlannedLeg] = []
         self.refused: dict[CapacityKey, str] = {}
+        self.house_fills: list[HouseFill] = []
+        self.dead_ends: dict[str, str] = {}
         self.inventory_use: dict[str, dict[str, Decimal]] = {}
         self.notional = ZERO
         self.padding_bounds: dict[CapacityKey, Decimal] = {}
@@ -151,10 +167,13 @@ class BatchPlanner:
         # has pushed a batch over the cap, that much is held back for every leg seen so far
         reserved: dict[CapacityKey, Decimal] = {}
         batch_cap = headroom
+        dead_ends: dict[str, str] = {}
         for _ in range(MAX_ROUNDS):
             problem = self._problem(groups, limits, inventory, unavailable, batch_cap)
             allocation = self._allocator.allocate(problem)
-            sized = self._legs(problem, allocation, instruments, inventory)
+            sized = self._legs(problem, allocation, instruments, inventory, mids)
+            for order_key, reason in sized.dead_ends.items():
+                dead_ends.setdefault(order_key, reason)
             if sized.refused:
                 for key, reason in sized.refused.items():
                     unavailable[key] = f"leg_refused:{key[0]}:{reason}"
@@ -167,12 +186,13 @@ class BatchPlanner:
                 # even the smallest valid legs do not fit what may still be put in flight
                 for slot in slots:
                     skipped[slot.demand.key] = "batch_cap"
-                return _plan_of((), {}, {}, skipped, exhausted)
+                return _plan_of((), {}, {}, skipped, exhausted, dead_ends=dead_ends)
+            sized.dead_ends = dead_ends
             return self._outputs(problem, allocation, sized, skipped, exhausted)
         log.warning("solver_unplannable", orders=len(slots), rounds=MAX_ROUNDS)
         for slot in slots:
             skipped[slot.demand.key] = "unplannable"
-        return _plan_of((), {}, {}, skipped, exhausted)
+        return _plan_of((), {}, {}, skipped, exhausted, dead_ends=dead_ends)
 
     def _price_basket(
         self,
@@ -242,6 +262,7 @@ class BatchPlanner:
         allocation: Allocation,
         instruments: Mapping[str, Instrument],
         inventory: Mapping[str, Decimal],
+        mids: Mapping[str, Decimal],
     ) -> _Legs:
         sized = _Legs()
         totals = constituent_totals(problem, allocation)
@@ -293,6 +314,18 @@ class BatchPlanner:
                 spare_inventory=spare,
             )
             if isinstance(size, LegRefusal):
+                if side is OrderSide.SELL and size.below_minimum:
+                    if inventory.get(symbol, ZERO) > 0:
+                        # the house holds this asset: it takes what the venue would refuse,
+                        # at the reference price, and the orders' other legs go ahead
+                        price = mids.get(symbol, capacity.limit_price)
+                        sized.house_fills.append(
+                            HouseFill(symbol=symbol, quantity=needed, price=price)
+                        )
+                        continue
+                    ends = self._dead_ends(problem, capacity, instruments[symbol].filters, spare)
+                    for order_key, reason in ends.items():
+                        sized.dead_ends.setdefault(order_key, reason)  # the first leg says why
                 sized.refused[key] = size.reason
                 continue
             leg = PlannedLeg(
@@ -308,6 +341,55 @@ class BatchPlanner:
                 instruments[symbol].filters, capacity.limit_price, self._config.min_notional_padding
             )
         return sized
+
+    def _dead_ends(
+        self,
+        problem: AllocationProblem,
+        capacity: Capacity,
+        filters: InstrumentFilters,
+        spare: Decimal,
+    ) -> dict[str, str]:
+        """The sells no batch can make progress: those needing ``capacity``'s constituent when
+        even all open sells' whole remaining need of it (their caps) is under the venue's
+        minimums and house inventory cannot pad it. Waiting changes none of that; a larger
+        need (a new order) would, and is planned for when it comes."""
+        symbol = capacity.symbol
+        full = ZERO
+        keys: list[str] = []
+        for group in problem.groups:
+            unit = group.basket.units.get(symbol)
+            if group.side is not OrderSide.SELL or unit is None:
+                continue
+            for slot in group.members:
+                need = order_need(slot, symbol, unit, slot.cap)
+                if need > 0:
+                    full += need
+                    keys.append(slot.demand.key)
+        if not keys:
+            return {}
+        size = size_leg(
+            OrderSide.SELL,
+            full,
+            capacity.limit_price,
+            filters,
+            padding=self._config.min_notional_padding,
+            net_factor=Decimal(1),
+            spare_inventory=spare,
+        )
+        if not isinstance(size, LegRefusal) or not size.below_minimum:
+            return {}
+        base, _, quote = symbol.partition("/")
+        price = capacity.limit_price
+        padding = self._config.min_notional_padding
+        smallest = EXACT.divide(padding_bound(filters, price, padding), price)
+        reason = (
+            f"no batch can sell its {symbol} leg: {full.normalize():f} {base} at "
+            f"{price.normalize():f} is under the smallest sell the venue takes there, "
+            f"{smallest.normalize():f} {base} (min_qty {filters.min_qty.normalize():f}, "
+            f"min_notional {filters.min_notional.normalize():f} {quote} plus a "
+            f"{(padding * 100).normalize():f}% margin), and the house holds no {base} to take it"
+        )
+        return dict.fromkeys(keys, reason)
 
     def _outputs(
         self,
@@ -348,7 +430,16 @@ class BatchPlanner:
             legs=len(legs),
             notional=str(sum((leg.notional for leg in legs), ZERO)),
         )
-        return _plan_of(legs, targets, target_units, skipped, exhausted, sized.inventory_use)
+        return _plan_of(
+            legs,
+            targets,
+            target_units,
+            skipped,
+            exhausted,
+            sized.inventory_use,
+            house_fills=tuple(sized.house_fills),
+            dead_ends=sized.dead_ends,
+        )
 
 
 def _plan_of(
@@ -358,6 +449,9 @@ def _plan_of(
     skipped: dict[str, str],
     exhausted: set[str],
     inventory_use: Mapping[str, Mapping[str, Decimal]] | None = None,
+    *,
+    house_fills: tuple[HouseFill, ...] = (),
+    dead_ends: Mapping[str, str] | None = None,
 ) -> BatchPlan:
     return BatchPlan(
         legs=legs,
@@ -366,6 +460,8 @@ def _plan_of(
         inventory_use=dict(inventory_use or {}),
         skipped=skipped,
         exhausted=frozenset(exhausted),
+        house_fills=house_fills,
+        dead_ends=dict(dead_ends or {}),
     )
 
 
