@@ -27,7 +27,13 @@ from tradewind.desks.index.solver.limits import (
     price_limit,
 )
 from tradewind.desks.index.solver.optimiser import OptimalAllocator
-from tradewind.desks.index.solver.plan import BatchPlan, HouseFill, PlannedLeg, ScaledUnits
+from tradewind.desks.index.solver.plan import (
+    BatchPlan,
+    HouseFill,
+    LackingUnits,
+    PlannedLeg,
+    ScaledUnits,
+)
 from tradewind.desks.index.solver.planner import BatchPlanner
 from tradewind.desks.index.solver.problem import Allocation, AllocationProblem, check
 from tradewind.desks.index.solver.proportional import ProportionalAllocator
@@ -45,6 +51,7 @@ __all__ = [
     "ConstituentLimit",
     "HouseFill",
     "IndexBasket",
+    "LackingUnits",
     "Level",
     "MissingInstrumentError",
     "OptimalAllocator",

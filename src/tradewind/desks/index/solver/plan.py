@@ -23,7 +23,7 @@ from decimal import Decimal, localcontext
 from tradewind.core.enums import OrderSide
 from tradewind.desks.index.solver.grid import EXACT
 
-__all__ = ["BatchPlan", "HouseFill", "PlannedLeg", "ScaledUnits"]
+__all__ = ["BatchPlan", "HouseFill", "LackingUnits", "PlannedLeg", "ScaledUnits"]
 
 
 class ScaledUnits(Mapping[str, Decimal]):
@@ -65,6 +65,56 @@ class ScaledUnits(Mapping[str, Decimal]):
 
     def __repr__(self) -> str:
         return f"ScaledUnits({self._made()!r})"
+
+
+class LackingUnits(Mapping[str, Decimal]):
+    """What an order holding ``assigned`` lacks of a basket's units times an index quantity:
+    the targets of a partly filled order (only constituents it lacks, base units).
+
+    Like ScaledUnits, built in O(1) and worked out exactly the first time it is read, so a plan
+    for many partly filled orders does not pay for targets no one reads.
+    """
+
+    __slots__ = ("_assigned", "_quantity", "_units", "_values")
+
+    def __init__(
+        self, units: Mapping[str, Decimal], quantity: Decimal, assigned: Mapping[str, Decimal]
+    ) -> None:
+        self._units = units
+        self._quantity = quantity
+        self._assigned = assigned
+        self._values: dict[str, Decimal] | None = None
+
+    def _made(self) -> dict[str, Decimal]:
+        if self._values is None:
+            quantity = self._quantity
+            assigned = self._assigned
+            values: dict[str, Decimal] = {}
+            with localcontext(EXACT):
+                for symbol, unit in self._units.items():
+                    need = quantity * unit - assigned.get(symbol, Decimal(0))
+                    if need > 0:
+                        values[symbol] = need
+            self._values = values
+        return self._values
+
+    def __getitem__(self, symbol: str) -> Decimal:
+        return self._made()[symbol]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())
+
+    def items(self) -> ItemsView[str, Decimal]:
+        return self._made().items()
+
+    def values(self) -> ValuesView[Decimal]:
+        return self._made().values()
+
+    def __repr__(self) -> str:
+        return f"LackingUnits({self._made()!r})"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
