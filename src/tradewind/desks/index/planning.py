@@ -230,19 +230,20 @@ class BatchPlanning:
         reasons = {keys[key]: reason for key, reason in ended.items()}
         if not (legs or assignments or completions or house_fills):
             return None
-        if not legs and not house_fills:
-            signature = (targets, assignments, completions)
+        if not legs:
+            signature = (targets, assignments, completions, house_fills)
             if signature == self._last_legless:
                 # the same plan without legs again: the last one changed nothing (the state
-                # could not hand the inventory over at its granularity), so these orders cannot
-                # progress any more; they end with what they hold instead of waiting for good
+                # could not hand the inventory over, or take a house fill, at its granularity),
+                # so these orders cannot progress any more; they end with what they hold
+                # instead of waiting for good
                 stuck = {t.order for t in targets} | {a.order for a in assignments}
                 for order in stuck - set(reasons):
                     reasons[order] = (
-                        "no progress: the house inventory planned for it could not be handed "
-                        "over at its granularity"
+                        "no progress: what the house planned to hand over or take could not be "
+                        "moved at the order's granularity"
                     )
-                targets, assignments = (), ()
+                targets, assignments, house_fills = (), (), ()
                 completions = tuple(sorted(set(completions) | stuck, key=lambda k: k.text))
             self._last_legless = signature
         else:
