@@ -259,3 +259,35 @@ def test_every_order_progresses_or_ends_within_a_bounded_number_of_batches(
         # a redemption ended short of its amount says why
         if invoice.side is OrderSide.SELL and invoice.amount_remaining > 0:
             assert invoice.reason, invoice
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+@given(
+    definitions=_definitions(),
+    returned=st.integers(1, 5000),
+    sell_thousandths=st.lists(st.integers(1, 1000), min_size=1, max_size=3),
+)
+def test_redemptions_with_an_empty_house_progress_or_end_with_a_reason(
+    definitions: tuple[IndexDefinition, ...], returned: int, sell_thousandths: list[int]
+) -> None:
+    desk = _Desk(definitions)
+    # tokens minted earlier and handed back: the house holds nothing to pad or take legs with
+    total = Decimal(returned) * definitions[0].quantity_step
+    desk.apply(IndexTokensReturned(return_id="r", chain_id=1, address=USER, symbol="RND",
+                                   quantity=total, ts=T0))  # fmt: skip
+    keys: list[OrderKey] = []
+    left = total
+    for n, share in enumerate(sell_thousandths):
+        amount = (total * share / 1000).quantize(definitions[0].quantity_step, ROUND_DOWN)
+        amount = min(amount, left)
+        key = OrderKey(1, USER, f"sell-{n}")
+        if amount > 0 and desk.order(key.client_order_id, "RND", OrderSide.SELL, amount):
+            keys.append(key)
+            left -= amount
+    desk.run_until_all_end(keys, limit=40)
+    for invoice in desk.invoices:
+        assert invoice.quantity + invoice.amount_remaining > 0
+        if invoice.amount_remaining > 0:
+            assert invoice.reason, invoice
