@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_index_planner.py [--orders 1000] [--constituents 50]
         [--levels 20] [--repeats 50] [--dirty 0.0] [--sells 0.0] [--seed 7]
+        [--live [--moving 5]]
 
 The market: ``--constituents`` pairs X0/USDT.. with prices spread over 0.05..60,000 USDT (tick
 0.01 or finer, step 0.00001 or coarser, min notional 5), each book ``--levels`` levels a side;
@@ -17,6 +18,12 @@ Timed per repeat (wall clock, GC on, as in the desk):
                       orders' targets are computed when read; this is the cost a consumer pays)
 p50 / p99 over the repeats, after two warm-up runs, the runs interleaved repeat by repeat; CPU
 time p50 too, since the cores are shared.
+
+The planner remembers what it worked out for orders that did not change since the last batch.
+By default every run plans the very same inputs (a quiet market, no fill in between). With
+``--live`` each run gets the orders as the desk builds them (new, equal OrderDemand objects) and
+``--moving`` constituents' books one tick away from the last run (a market that moves: those
+baskets' limit prices change, so every order's own cap is worked out again).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 
 from tradewind.common.logging import configure_logging
@@ -182,6 +190,8 @@ def main() -> None:
     parser.add_argument("--dirty", type=float, default=0.0, help="share of partly filled orders")
     parser.add_argument("--sells", type=float, default=0.0, help="share of sell orders")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--live", action="store_true", help="fresh copies, moving books")
+    parser.add_argument("--moving", type=int, default=5, help="books moved per run (--live)")
     args = parser.parse_args()
     configure_logging("warning")
 
@@ -223,6 +233,15 @@ def main() -> None:
             f"{len(plan.target_units):,} orders planned, {len(plan.legs)} legs, "
             f"value {value:,.0f} USDT, notional {plan.notional:,.0f}"
         )
+        if args.live:
+            feed = _LiveFeed(orders, books, args.moving)
+            runs[f"{allocator.name}|plan"] = lambda planner=planner, feed=feed: planner.plan(
+                *feed.next(), instruments
+            )
+            runs[f"{allocator.name}|plan + read"] = lambda planner=planner, feed=feed: _read(
+                planner.plan(*feed.next(), instruments)
+            )
+            continue
         runs[f"{allocator.name}|plan"] = lambda planner=planner: planner.plan(
             orders, books, instruments
         )
@@ -236,6 +255,33 @@ def main() -> None:
             f"{statistics.median(cpu) * 1000:>9.2f}  "
             f"{summaries[allocator_name] if step == 'plan' else ''}"
         )
+
+
+class _LiveFeed:
+    """Each call: the orders as new equal objects (as the desk builds them every batch) and the
+    books with ``moving`` of them one level deeper or back, in turn (prepared up front, so
+    the timing holds planning only)."""
+
+    def __init__(
+        self, orders: list[OrderDemand], books: dict[str, BookLevels], moving: int
+    ) -> None:
+        symbols = sorted(books)
+        self._inputs: list[tuple[list[OrderDemand], dict[str, BookLevels]]] = []
+        for turn in range(8):
+            copies = [replace(order, assigned=dict(order.assigned)) for order in orders]
+            moved = dict(books)
+            if turn % 2:
+                for n in range(moving):
+                    symbol = symbols[(turn * moving + n) % len(symbols)]
+                    book = books[symbol]
+                    # the best level on each side gone: limit prices move a tick or more
+                    moved[symbol] = BookLevels(bids=book.bids[1:], asks=book.asks[1:])
+            self._inputs.append((copies, moved))
+        self._turn = 0
+
+    def next(self) -> tuple[list[OrderDemand], dict[str, BookLevels]]:
+        self._turn += 1
+        return self._inputs[self._turn % len(self._inputs)]
 
 
 def _filled(order: OrderDemand) -> Decimal:

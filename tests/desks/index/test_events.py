@@ -13,12 +13,14 @@ from tradewind.desks.index.events import (
     BatchClosed,
     BatchPlanned,
     CollateralDeposited,
+    HouseFill,
     IndexEvent,
     IndexOrderAccepted,
     IndexOrderCancelled,
     IndexTokensReturned,
     InvalidIndexEvent,
     LotRecorded,
+    OrderEnd,
     OrderKey,
     PlannedLeg,
     decode_event,
@@ -326,3 +328,34 @@ def test_from_json_of_another_kind_is_refused() -> None:
 def test_bad_fields_are_refused_by_name(build: object, field: str) -> None:
     with pytest.raises(InvalidIndexEvent, match=field):
         build()  # type: ignore[operator]
+
+
+def test_house_fills_and_end_reasons_round_trip_and_stay_out_of_json_while_empty() -> None:
+    key = OrderKey(1, ADDRESS, "o-1")
+    event = BatchPlanned(
+        batch_id="b-9",
+        completions=(key,),
+        ts=9,
+        house_fills=(
+            HouseFill(symbol="DOT/USDT", quantity=Decimal("1.248"), price=Decimal("2.5715")),
+        ),
+        end_reasons=(OrderEnd(order=key, reason="no batch can sell its DOT/USDT leg"),),
+    )
+    assert decode_event(event.to_json()) == event
+    assert event.end_reason(key) == "no batch can sell its DOT/USDT leg"
+    assert event.end_reason(OrderKey(1, ADDRESS, "o-2")) is None
+    # journals written before these fields existed decode, and encode back byte for byte
+    plain = BatchPlanned(batch_id="b-1", completions=(key,), ts=1)
+    assert "house_fills" not in plain.to_json() and "end_reasons" not in plain.to_json()
+    assert decode_event(plain.to_json()) == plain
+
+
+def test_an_end_reason_for_an_order_the_batch_does_not_end_is_refused() -> None:
+    key = OrderKey(1, ADDRESS, "o-1")
+    with pytest.raises(InvalidIndexEvent, match=r"end_reasons: .* not among the completions"):
+        BatchPlanned(batch_id="b-1", ts=1, end_reasons=(OrderEnd(order=key, reason="why"),))
+    with pytest.raises(InvalidIndexEvent, match="reason"):
+        BatchPlanned(
+            batch_id="b-1", completions=(key,), ts=1,
+            end_reasons=(OrderEnd(order=key, reason="line\nbreak"),),
+        )  # fmt: skip

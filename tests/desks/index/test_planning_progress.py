@@ -5,7 +5,9 @@ The desk state is driven through BatchPlanning as the desk drives it, against a 
 fills every leg in full at its limit price. Seen before the fix: a redemption of 1.248 of 2.497
 TW10 (~125 USDT) whose DOT leg (~3.25 USDT) is under the venue's 5 USDT minimum notional was
 skipped (``leg_refused``) every batch for ever, since 125 USDT is far above the sum of its legs'
-minimum notional, so the "too small to finish" rule never ended it.
+minimum notional, so the "too small to finish" rule never ended it; later it was ended after 50
+plans with the reason only in the desk's log. Now the house takes such a leg when it holds the
+asset, and otherwise the order ends at once with the reason in its final report and invoice.
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ from tradewind.desks.index.events import (
     BatchClosed,
     CollateralDeposited,
     IndexOrderAccepted,
+    IndexTokensReturned,
     LotRecorded,
     OrderKey,
 )
 from tradewind.desks.index.planning import BatchPlanning
-from tradewind.desks.index.reports import MintInvoice
+from tradewind.desks.index.reports import IndexOrderFillReport, MintInvoice
 from tradewind.desks.index.runtime import solver_config
 from tradewind.desks.index.solver import BatchPlanner, BookLevels, OptimalAllocator
 from tradewind.desks.index.state import IndexDeskState
@@ -41,8 +44,8 @@ from tradewind.venues.sim.market.markets import default_markets
 
 T0 = 1_700_000_000_000_000_000
 USER = to_checksum_address("0x" + "cd" * 20)
-STALL = 4  # plans in a row before a stalled order is ended (the desk's default is 50)
-BOUND = STALL + 2  # plans an open order may go without progress
+STALL = 50  # the desk's default: no order here may need this backstop to end
+BOUND = 2  # plans an open order may go without progress (its filled quantity growing)
 
 
 def _market() -> tuple[dict[str, Instrument], dict[str, Decimal]]:
@@ -83,12 +86,14 @@ class _Desk:
             self.state, planner, INSTRUMENTS, venue="sim", stall_batches=STALL
         )
         self.invoices: list[MintInvoice] = []
+        self.reports: list[IndexOrderFillReport] = []
         self._ids = itertools.count(1)
         self.plans = 0
 
     def apply(self, event: object) -> None:
         outputs = self.state.apply(event)  # type: ignore[arg-type]
         self.invoices += [o for o in outputs if isinstance(o, MintInvoice)]
+        self.reports += [o for o in outputs if isinstance(o, IndexOrderFillReport)]
 
     def order(self, client_order_id: str, symbol: str, side: OrderSide, amount: Decimal) -> bool:
         event = IndexOrderAccepted(
@@ -145,7 +150,7 @@ def _demo() -> tuple[IndexDefinition, ...]:
     return load_index_definitions(DEMO_INDEX_FILE, INSTRUMENTS)
 
 
-def test_the_redemption_whose_smallest_leg_is_under_min_notional_ends() -> None:
+def test_the_house_takes_the_redemption_leg_under_min_notional_when_it_holds_the_asset() -> None:
     desk = _Desk(_demo())
     desk.apply(CollateralDeposited(deposit_id="d", chain_id=1, address=USER, asset="USDT",
                                    amount=Decimal(1000), ts=T0))  # fmt: skip
@@ -153,13 +158,46 @@ def test_the_redemption_whose_smallest_leg_is_under_min_notional_ends() -> None:
     desk.run_until_all_end([OrderKey(1, USER, "mint")], limit=50)
     minted = desk.state.order(OrderKey(1, USER, "mint"))
     assert minted is not None and minted.filled_quantity > Decimal("2.4")
+    # the mint's DOT leg was padded up to the venue's minimum: the house holds the rest
+    held_dot = desk.state.house_inventory().get("DOT/USDT", Decimal(0))
+    assert held_dot > 0
     half = (minted.filled_quantity / 2).quantize(Decimal("0.001"), ROUND_DOWN)
+    dot_units = next(c.units for c in _demo()[0].constituents if c.symbol == "DOT/USDT")
+    assert half * dot_units * MIDS["DOT/USDT"] < INSTRUMENTS["DOT/USDT"].filters.min_notional
     assert desk.order("redeem", "TW10", OrderSide.SELL, half)
+    plans = desk.plans
     desk.run_until_all_end([OrderKey(1, USER, "redeem")], limit=50)
+    assert desk.plans - plans <= 3
     redeemed = desk.invoices[-1]
-    # ended with its final invoice: what could not be redeemed is handed back
-    assert redeemed.client_order_id == "redeem"
-    assert redeemed.quantity + redeemed.amount_remaining == half
+    # the whole redemption went through: its DOT was sold to the house at the reference price
+    assert redeemed.client_order_id == "redeem" and redeemed.reason is None
+    assert redeemed.quantity == half and redeemed.amount_remaining == 0
+    dot = [lot for lot in redeemed.lots if lot.symbol == "DOT/USDT"]
+    assert [lot.lot_id.split(":")[1] for lot in dot] == ["house"]
+    assert dot[0].quantity == half * dot_units and dot[0].price == BOOKS["DOT/USDT"].mid
+    assert desk.state.house_inventory()["DOT/USDT"] == held_dot + half * dot_units
+
+
+def test_the_redemption_ends_at_once_with_its_reason_when_the_house_holds_none() -> None:
+    desk = _Desk(_demo())
+    # TW10 minted earlier and handed back to redeem: this desk's house holds no constituent
+    desk.apply(IndexTokensReturned(return_id="r", chain_id=1, address=USER, symbol="TW10",
+                                   quantity=Decimal("2.497"), ts=T0))  # fmt: skip
+    assert desk.state.house_inventory() == {}
+    assert desk.order("redeem", "TW10", OrderSide.SELL, Decimal("1.248"))
+    desk.batch()
+    order = desk.state.order(OrderKey(1, USER, "redeem"))
+    assert order is not None and not order.status.is_open
+    [invoice] = desk.invoices
+    assert invoice.quantity == 0 and invoice.amount_remaining == Decimal("1.248")
+    assert invoice.reason is not None
+    assert invoice.reason.startswith("no batch can sell its DOT/USDT leg")
+    assert "min_notional 5 USDT" in invoice.reason and "house holds no DOT" in invoice.reason
+    final = desk.reports[-1]
+    assert final.client_order_id == "redeem" and final.reason == invoice.reason
+    # the tokens are handed back, free to redeem again
+    held = desk.state.account(1, USER).positions["TW10"]
+    assert held.free == Decimal("2.497")
 
 
 _SYMBOLS = sorted(s for s in MIDS if s.endswith("/USDT"))
@@ -217,3 +255,39 @@ def test_every_order_progresses_or_ends_within_a_bounded_number_of_batches(
         desk.run_until_all_end([key], limit=40)
     ended = {i.client_order_id for i in desk.invoices}
     assert {k.client_order_id for k in placed} <= ended
+    for invoice in desk.invoices:
+        # a redemption ended short of its amount says why
+        if invoice.side is OrderSide.SELL and invoice.amount_remaining > 0:
+            assert invoice.reason, invoice
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+@given(
+    definitions=_definitions(),
+    returned=st.integers(1, 5000),
+    sell_thousandths=st.lists(st.integers(1, 1000), min_size=1, max_size=3),
+)
+def test_redemptions_with_an_empty_house_progress_or_end_with_a_reason(
+    definitions: tuple[IndexDefinition, ...], returned: int, sell_thousandths: list[int]
+) -> None:
+    desk = _Desk(definitions)
+    # tokens minted earlier and handed back: the house holds nothing to pad or take legs with
+    total = Decimal(returned) * definitions[0].quantity_step
+    desk.apply(IndexTokensReturned(return_id="r", chain_id=1, address=USER, symbol="RND",
+                                   quantity=total, ts=T0))  # fmt: skip
+    keys: list[OrderKey] = []
+    left = total
+    for n, share in enumerate(sell_thousandths):
+        amount = (total * share / 1000).quantize(definitions[0].quantity_step, ROUND_DOWN)
+        amount = min(amount, left)
+        key = OrderKey(1, USER, f"sell-{n}")
+        if amount > 0 and desk.order(key.client_order_id, "RND", OrderSide.SELL, amount):
+            keys.append(key)
+            left -= amount
+    desk.run_until_all_end(keys, limit=40)
+    for invoice in desk.invoices:
+        assert invoice.quantity + invoice.amount_remaining > 0
+        if invoice.amount_remaining > 0:
+            assert invoice.reason, invoice

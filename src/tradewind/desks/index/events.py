@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar, Self
 
 from eth_utils.address import is_checksum_address
 
@@ -50,6 +50,7 @@ __all__ = [
     "BatchClosed",
     "BatchPlanned",
     "CollateralDeposited",
+    "HouseFill",
     "IndexEvent",
     "IndexOrderAccepted",
     "IndexOrderCancelled",
@@ -57,6 +58,7 @@ __all__ = [
     "InvalidIndexEvent",
     "InventoryAssignment",
     "LotRecorded",
+    "OrderEnd",
     "OrderKey",
     "OrderTarget",
     "PlannedLeg",
@@ -239,6 +241,31 @@ def _order_and_symbol(target: OrderTarget) -> tuple[OrderKey, str]:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HouseFill(_IndexRecord):
+    """A sell leg under the venue's minimums that the house takes instead of the venue:
+    ``quantity`` base units of ``symbol`` bought into house inventory at ``price`` (the
+    reference price, quote per base); recorded as a lot shared out like a venue fill."""
+
+    symbol: Pair
+    quantity: Positive
+    price: Positive
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderEnd(_IndexRecord):
+    """Why a batch ends ``order`` early: ``reason`` reaches the client in the order's final
+    fill report and MintInvoice."""
+
+    order: Annotated[OrderKey, Nested(OrderKey)]
+    reason: Annotated[str, Text(r"^[^\x00-\x1f]{1,1000}$", "1-1000 printable characters")]
+
+
+# fields added to BatchPlanned after journals were written: left out of the JSON while empty,
+# so earlier journals decode and encode back to the same bytes
+_OPTIONAL_BATCH_FIELDS = ("house_fills", "end_reasons")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BatchPlanned(_IndexEvent):
     """A batch the solver planned: the venue ``legs`` to send, per order and constituent what
     the batch aims to add (``targets``), house inventory handed over now
@@ -264,6 +291,38 @@ class BatchPlanned(_IndexEvent):
         tuple[OrderKey, ...], TupleOf(Nested(OrderKey), unique_by=lambda key: key)
     ] = ()
     ts: Timestamp
+    house_fills: Annotated[
+        tuple[HouseFill, ...], TupleOf(Nested(HouseFill), unique_by=lambda fill: fill.symbol)
+    ] = ()
+    end_reasons: Annotated[
+        tuple[OrderEnd, ...], TupleOf(Nested(OrderEnd), unique_by=lambda end: end.order)
+    ] = ()
+
+    def _check_record(self) -> None:
+        ended = set(self.completions)
+        for end in self.end_reasons:
+            if end.order not in ended:
+                raise self._fail("end_reasons", f"{end.order.text} is not among the completions")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super(BatchPlanned, self).to_dict()
+        for name in _OPTIONAL_BATCH_FIELDS:
+            if not data[name]:
+                del data[name]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        if isinstance(data, dict):
+            data = {**{name: [] for name in _OPTIONAL_BATCH_FIELDS}, **data}
+        return super(BatchPlanned, cls).from_dict(data)
+
+    def end_reason(self, order: OrderKey) -> str | None:
+        """Why this batch ends ``order`` early, or None (no reason given)."""
+        for end in self.end_reasons:
+            if end.order == order:
+                return end.reason
+        return None
 
     @classmethod
     def build(

@@ -81,8 +81,11 @@ def fill_reports(books: DeskBooks, orders: Iterable[IndexOrder], ts: int) -> lis
     return outputs
 
 
-def finish_order(books: DeskBooks, order: IndexOrder, ts: int, *, cancelled: bool) -> list[Output]:
-    """End ``order`` (filled or ``cancelled``): settle it; its report and invoice."""
+def finish_order(
+    books: DeskBooks, order: IndexOrder, ts: int, *, cancelled: bool, reason: str | None = None
+) -> list[Output]:
+    """End ``order`` (filled or ``cancelled``): settle it; its report and invoice. ``reason``:
+    why the desk ends it early, carried by both."""
     order.ts_last = ts
     kept, released = order.kept_slices(books.quantum)
     for piece in released:
@@ -125,6 +128,8 @@ def finish_order(books: DeskBooks, order: IndexOrder, ts: int, *, cancelled: boo
     else:
         order.status = IndexOrderStatus.CANCELLED
         order.reason = "cancelled" if cancelled else "nothing could be filled"
+    if reason is not None:
+        order.reason = reason
     for batch in books.open_batches.values():
         batch.remaining.pop(order.key, None)
     outputs: list[Output] = list(fill_reports(books, [order], ts))
@@ -190,4 +195,5 @@ def issue_invoice(books: DeskBooks, order: IndexOrder, kept: list[Slice], ts: in
         position=position,
         tx_hash=None,
         ts=ts,
+        reason=order.reason,
     )

@@ -4,11 +4,15 @@ journaled ``BatchPlanned`` event.
 The solver (tradewind.desks.index.solver) knows nothing of the desk; this module is the one
 place that translates between the two, so neither side's types leak into the other.
 
-No order stalls silently: an order the solver skips for a reason that waiting will not cure
-(a leg the venue refuses, no liquidity within the limit, a volley cap under one step) in
-``stall_batches`` plans in a row, with nothing handed to it meanwhile, is completed with what
-it holds (its unfilled part returned, its final invoice issued) and the reason is logged
-(``index_order_stalled``). Waiting for legs in flight, a book, or its turn does not count.
+No order stalls silently. A sell leg under the venue's minimums is taken by the house when it
+holds the asset (the solver's house fills: a lot at the reference price); otherwise an order
+no batch can make progress (the solver's dead ends: even every open sell's whole need of that
+constituent is under the minimums) ends at once, with what it holds, its unfilled part returned
+and the reason in its final fill report and MintInvoice. So does an order whose remaining value
+is under the sum of its legs' minimum notional. As a backstop, an order skipped for any other
+reason that waiting will not cure (no liquidity within the limit, a volley cap under one step)
+in ``stall_batches`` plans in a row, with nothing handed to it meanwhile, ends the same way.
+Waiting for legs in flight, a book, or its turn does not count.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from tradewind.core.instruments import Instrument
 from tradewind.desks.index.definitions import IndexDefinition
 from tradewind.desks.index.events import (
     BatchPlanned,
+    HouseFill,
     InventoryAssignment,
+    OrderEnd,
     OrderKey,
     OrderTarget,
     PlannedLeg,
@@ -119,14 +125,17 @@ class BatchPlanning:
             inventory=self._state.house_inventory(),
             in_flight_quote=self._state.in_flight_quote(),
         )
-        residuals = self._residuals(plan, demands, books) | self._stalled(plan, demands)
-        return self._event(plan, keys, residuals, batch_id=batch_id, ts=ts)
+        ended = {**self._stalled(plan, demands), **self._residuals(plan, demands, books)}
+        ended.update(plan.dead_ends)
+        for key, reason in plan.dead_ends.items():
+            log.warning("index_order_cannot_progress", order=key, reason=reason)
+        return self._event(plan, keys, ended, batch_id=batch_id, ts=ts)
 
-    def _stalled(self, plan: BatchPlan, demands: list[SolverDemand]) -> set[str]:
-        """Orders skipped for a lasting reason ``stall_batches`` plans in a row."""
+    def _stalled(self, plan: BatchPlan, demands: list[SolverDemand]) -> dict[str, str]:
+        """Orders skipped for a lasting reason ``stall_batches`` plans in a row, and why."""
         helped = set(plan.targets) | set(plan.inventory_use)
         counts: dict[str, int] = {}
-        stalled: set[str] = set()
+        stalled: dict[str, str] = {}
         for demand in demands:
             reason = plan.skipped.get(demand.key)
             if reason is None or demand.key in helped:
@@ -136,7 +145,7 @@ class BatchPlanning:
                 count += 1
             counts[demand.key] = count
             if count >= self._stall_batches:
-                stalled.add(demand.key)
+                stalled[demand.key] = f"no progress in {count} batches: {reason}"
                 log.warning("index_order_stalled", order=demand.key, reason=reason, plans=count)
         self._stalls = counts  # ended or progressing orders start again from zero
         return stalled
@@ -146,11 +155,11 @@ class BatchPlanning:
         plan: BatchPlan,
         demands: list[SolverDemand],
         books: Mapping[str, BookLevels],
-    ) -> set[str]:
-        """Orders whose rest the venue will never take: a leg refused by the venue's filters
-        while the order's whole remaining value is below the sum of its legs' minimum notional
-        (so some leg must stay under its minimum). Waiting would hold them open forever."""
-        ended: set[str] = set()
+    ) -> dict[str, str]:
+        """Orders whose rest the venue will never take, and why: a leg refused by the venue's
+        filters while the order's whole remaining value is below the sum of its legs' minimum
+        notional (so some leg must stay under its minimum). Waiting would hold them open."""
+        ended: dict[str, str] = {}
         for demand in demands:
             reason = plan.skipped.get(demand.key, "")
             if not reason.startswith("leg_refused"):
@@ -168,14 +177,18 @@ class BatchPlanning:
                 if demand.side is OrderSide.SELL:
                     value = demand.remaining * unit_value
                 if value < floor:
-                    ended.add(demand.key)
+                    ended[demand.key] = (
+                        f"the rest ({value:.2f} {demand.basket.quote_asset}) is under the sum of "
+                        f"its legs' minimum notional ({floor.normalize():f}): the venue would "
+                        "refuse a leg"
+                    )
         return ended
 
     def _event(
         self,
         plan: BatchPlan,
         keys: Mapping[str, OrderKey],
-        residuals: set[str],
+        ended: Mapping[str, str],
         *,
         batch_id: str,
         ts: int,
@@ -209,17 +222,28 @@ class BatchPlanning:
             for symbol, quantity in sorted(per_symbol.items())
             if quantity > 0
         )
-        completions = tuple(keys[key] for key in sorted(plan.exhausted | residuals))
-        if not (legs or assignments or completions):
+        house_fills = tuple(
+            HouseFill(symbol=fill.symbol, quantity=fill.quantity, price=fill.price)
+            for fill in plan.house_fills
+        )
+        completions = tuple(keys[key] for key in sorted(plan.exhausted | set(ended)))
+        reasons = {keys[key]: reason for key, reason in ended.items()}
+        if not (legs or assignments or completions or house_fills):
             return None
         if not legs:
-            signature = (targets, assignments, completions)
+            signature = (targets, assignments, completions, house_fills)
             if signature == self._last_legless:
                 # the same plan without legs again: the last one changed nothing (the state
-                # could not hand the inventory over at its granularity), so these orders cannot
-                # progress any more; they end with what they hold instead of waiting for good
+                # could not hand the inventory over, or take a house fill, at its granularity),
+                # so these orders cannot progress any more; they end with what they hold
+                # instead of waiting for good
                 stuck = {t.order for t in targets} | {a.order for a in assignments}
-                targets, assignments = (), ()
+                for order in stuck - set(reasons):
+                    reasons[order] = (
+                        "no progress: what the house planned to hand over or take could not be "
+                        "moved at the order's granularity"
+                    )
+                targets, assignments, house_fills = (), (), ()
                 completions = tuple(sorted(set(completions) | stuck, key=lambda k: k.text))
             self._last_legless = signature
         else:
@@ -231,6 +255,11 @@ class BatchPlanning:
             inventory_assignments=assignments,
             completions=completions,
             ts=ts,
+            house_fills=house_fills,
+            end_reasons=tuple(
+                OrderEnd(order=order, reason=reasons[order])
+                for order in sorted(reasons, key=lambda k: k.text)
+            ),
         )
 
 

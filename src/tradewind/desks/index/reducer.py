@@ -17,6 +17,7 @@ from tradewind.desks.index.events import (
     BatchClosed,
     BatchPlanned,
     CollateralDeposited,
+    HouseFill,
     IndexEvent,
     IndexOrderAccepted,
     IndexOrderCancelled,
@@ -34,6 +35,9 @@ __all__ = ["apply_event"]
 log = get_logger("desks.index.state")
 
 _ZERO = Decimal(0)
+
+HOUSE_VENUE = "house"
+"""The venue of a lot the house takes itself (a sell leg under the venue's minimums)."""
 
 
 def apply_event(books: DeskBooks, event: IndexEvent) -> list[Output]:
@@ -144,7 +148,8 @@ def _batch_planned(books: DeskBooks, event: BatchPlanned) -> list[Output]:
     for key in event.completions:
         order = books.orders.get(key)
         if order is not None and order.is_open:
-            outputs.extend(finish_order(books, order, event.ts, cancelled=False))
+            reason = event.end_reason(key)
+            outputs.extend(finish_order(books, order, event.ts, cancelled=False, reason=reason))
     batch = BatchRecord(
         batch_id=event.batch_id,
         legs={leg.client_order_id: leg for leg in event.legs},
@@ -174,7 +179,28 @@ def _batch_planned(books: DeskBooks, event: BatchPlanned) -> list[Output]:
                 batch.remaining[assignment.order][assignment.symbol] = targeted - got
             changed.append(order)
     outputs.extend(fill_reports(books, changed, event.ts))
+    for fill in event.house_fills:
+        outputs.extend(_house_fill(books, event, fill))
     return outputs
+
+
+def _house_fill(books: DeskBooks, event: BatchPlanned, fill: HouseFill) -> list[Output]:
+    # the house buys the sell leg the venue would refuse: a lot at the reference price shared
+    # out to the batch's sell targets like a venue fill, its quantity into house inventory
+    lot_event = LotRecorded(
+        venue=HOUSE_VENUE,
+        trade_id=event.batch_id,
+        batch_id=event.batch_id,
+        client_order_id=f"house:{event.batch_id}",
+        symbol=fill.symbol,
+        side=OrderSide.SELL,
+        price=fill.price,
+        qty=fill.quantity,
+        fee=_ZERO,
+        fee_asset=fill.symbol.split("/")[1],
+        ts=event.ts,
+    )
+    return _lot(books, lot_event)
 
 
 def _hand_inventory(
@@ -208,9 +234,11 @@ def _lot(books: DeskBooks, event: LotRecorded) -> list[Output]:
     lot = Lot.of(event)
     books.lots[lot.lot_id] = lot
     quote = lot.symbol.split("/")[1]
-    # the desk's own cash pays the venue; orders then pay the desk for their slices
-    sign = -1 if lot.side is OrderSide.BUY else 1
-    books.add_cash(quote, sign * lot.value)
+    by_house = event.venue == HOUSE_VENUE
+    if not by_house:
+        # the desk's own cash pays the venue; orders then pay the desk for their slices
+        sign = -1 if lot.side is OrderSide.BUY else 1
+        books.add_cash(quote, sign * lot.value)
     batch = books.batches.get(event.batch_id)
     claimants: list[tuple[IndexOrder, Decimal]] = []
     step: Decimal | None = None
@@ -252,7 +280,11 @@ def _lot(books: DeskBooks, event: LotRecorded) -> list[Output]:
             order.add(piece)
         order.ts_last = event.ts
         changed.append(order)
-    residual = lot.net_qty - lot.allocated
+    if by_house:
+        _house_keeps(books, lot, charged)
+        residual = _ZERO  # the house never sold what no order took
+    else:
+        residual = lot.net_qty - lot.allocated
     if residual > 0:
         lot.allocate(HOUSE, residual)
         if lot.side is OrderSide.BUY:
@@ -267,6 +299,31 @@ def _lot(books: DeskBooks, event: LotRecorded) -> list[Output]:
         else:
             outputs.extend(fill_reports(books, [order], event.ts))
     return outputs
+
+
+def _house_keeps(books: DeskBooks, lot: Lot, paid: Decimal) -> None:
+    """What orders sold to the house in ``lot`` joins house inventory at what they were
+    credited for it: a buy lot of the house's own, so it can hand it on like any other."""
+    taken = lot.allocated
+    if taken <= 0:
+        return
+    held = Lot(
+        lot_id=f"{lot.lot_id}:held",
+        batch_id=lot.batch_id,
+        leg_client_order_id=lot.leg_client_order_id,
+        symbol=lot.symbol,
+        side=OrderSide.BUY,
+        price=lot.price,
+        qty=taken,
+        fee=_ZERO,
+        fee_asset=lot.fee_asset,
+        ts=lot.ts,
+        net_qty=taken,
+        value=paid,
+    )
+    held.allocate(HOUSE, taken)
+    books.lots[held.lot_id] = held
+    books.house.receive(lot.symbol, held.lot_id, taken, paid)
 
 
 def _batch_closed(books: DeskBooks, event: BatchClosed) -> list[Output]:

@@ -112,7 +112,8 @@ class MintInvoice:
     account. Sell: ``quantity`` redeemed (burned), ``amount_paid`` collateral credited (proceeds
     after the desk fee), ``amount_remaining`` index tokens handed back. ``assets_value`` sums the
     lots' costs (proceeds for a sell); ``exchange_fees`` is their venue fees valued in quote;
-    ``position`` the account's index tokens after this invoice."""
+    ``position`` the account's index tokens after this invoice; ``reason`` why the order ended
+    short of its amount when the desk ended it (or None)."""
 
     invoice_id: str
     chain_id: int
@@ -132,6 +133,7 @@ class MintInvoice:
     position: Decimal
     tx_hash: str | None
     ts: int
+    reason: str | None = None
 
     def to_json(self) -> str:
         """Compact JSON with sorted keys; Decimals as strings."""
@@ -147,6 +149,8 @@ class MintInvoice:
             "tx_hash": self.tx_hash,
             "ts": self.ts,
         }
+        if self.reason is not None:  # absent from invoices stored before it existed
+            body["reason"] = self.reason
         for name in _INVOICE_DECIMALS:
             body[name] = _dec(getattr(self, name))
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
@@ -181,6 +185,7 @@ class MintInvoice:
                 lots=lots,
                 tx_hash=data["tx_hash"],
                 ts=int(data["ts"]),
+                reason=None if data.get("reason") is None else str(data["reason"]),
                 **decimals,
             )
         except (ValueError, KeyError, TypeError, InvalidOperation) as exc:

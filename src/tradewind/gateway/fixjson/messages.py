@@ -393,6 +393,7 @@ class _InvoiceFields(WireModel):
     position: DecimalText
     tx_hash: str | None = None
     ts: WireTimestamp
+    reason: str | None = None  # why the desk ended the order short of its amount
 
 
 class MintInvoiceModel(_InvoiceFields):
@@ -400,7 +401,8 @@ class MintInvoiceModel(_InvoiceFields):
     tokens minted, ``amount_paid`` = assets_value + desk_fee + routing_fees, ``amount_remaining``
     collateral returned; sell: ``quantity`` redeemed, ``amount_paid`` collateral credited,
     ``amount_remaining`` index tokens handed back. Amounts in the index's quote asset;
-    ``invoice_id`` = sha256 hex of "chain_id:address:client_order_id"."""
+    ``invoice_id`` = sha256 hex of "chain_id:address:client_order_id"; ``reason``: why the desk
+    ended the order short of its amount (None otherwise)."""
 
     chain_id: ChainId
     address: ChecksumAddress

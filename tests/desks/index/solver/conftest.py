@@ -202,7 +202,22 @@ def verify_plan(
     legs = {(leg.symbol, leg.side): leg for leg in plan.legs}
     if len(legs) != len(plan.legs):
         broken.append("two legs on one symbol and side")
+    house = {fill.symbol: fill for fill in plan.house_fills}
+    if len(house) != len(plan.house_fills):
+        broken.append("two house fills on one symbol")
+    for symbol, fill in house.items():
+        # the house takes a whole sell leg the venue would refuse, at the mid, if it holds some
+        if fill.quantity != wanted.get((symbol, OrderSide.SELL)):
+            broken.append(f"{symbol}: house fill {fill.quantity} != sell need")
+        if inventory.get(symbol, D(0)) <= 0:
+            broken.append(f"{symbol}: house fill while the house holds none")
+        if fill.price != books[symbol].mid:
+            broken.append(f"{symbol}: house fill at {fill.price}, not the mid")
+        if (symbol, OrderSide.SELL) in {(leg.symbol, leg.side) for leg in plan.legs}:
+            broken.append(f"{symbol}: both a house fill and a sell leg")
     for (symbol, side), need in wanted.items():
+        if side is OrderSide.SELL and symbol in house:
+            continue
         from_venue = need - (from_inventory.get(symbol, D(0)) if side is OrderSide.BUY else 0)
         capacity = liquidity_of(symbol, side)
         if side is OrderSide.BUY and from_venue > capacity * net:

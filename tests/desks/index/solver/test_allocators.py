@@ -4,6 +4,7 @@ share a scarce constituent unevenly, fair on ties, and always exactly feasible."
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -57,7 +58,10 @@ class Recording:
 
     def allocate(self, problem: AllocationProblem) -> Allocation:
         allocation = self.inner.allocate(problem)
-        self.calls.append((problem, allocation))
+        # the planner reuses its groups round after round and marks them blocked afresh each
+        # round: keep the problem as this round saw it
+        groups = [replace(group, members=list(group.members)) for group in problem.groups]
+        self.calls.append((replace(problem, groups=groups), allocation))
         return allocation
 
 

@@ -14,6 +14,8 @@ from tradewind.core.enums import OrderSide
 from tradewind.desks.index.solver import (
     BasketError,
     BatchPlanner,
+    HouseFill,
+    IndexBasket,
     MissingInstrumentError,
     OptimalAllocator,
     OrderDemandError,
@@ -388,3 +390,45 @@ def test_every_plan_meets_every_constraint(
     plan = BatchPlanner(config, allocator).plan(orders, books, instruments, inventory, in_flight)
     event(f"legs: {min(len(plan.legs), 3)}, skipped: {min(len(plan.skipped), 2)}")
     assert check_plan(plan, orders, books, instruments, config, inventory, in_flight) == []
+
+
+def _min_notional_market(market: Market) -> tuple[dict, dict, IndexBasket]:
+    books = {
+        "X/USDT": market.book(bids=[("10", "100")], asks=[("10.01", "100")]),
+        "Y/USDT": market.book(bids=[("10", "100")], asks=[("10.01", "100")]),
+    }
+    instruments = {
+        "X/USDT": market.instrument("X/USDT", min_notional="50"),
+        "Y/USDT": market.instrument("Y/USDT"),
+    }
+    return books, instruments, market.basket("XY", {"X/USDT": "1", "Y/USDT": "1"})
+
+
+def test_the_house_takes_a_sell_leg_under_the_minimum_when_it_holds_the_asset(
+    market: Market, check_plan: Callable[..., list[str]]
+) -> None:
+    books, instruments, basket = _min_notional_market(market)
+    order = market.order("xy", basket, "2", side=SELL)  # 2 X: 20 quote < 50
+    house = {"X/USDT": D("0.5")}  # too little to pad the leg up to 5 X
+    plan = BatchPlanner(CONFIG).plan([order], books, instruments, house)
+    assert plan.target_units == {"xy": D(2)} and plan.dead_ends == {}
+    assert plan.house_fills == (HouseFill(symbol="X/USDT", quantity=D(2), price=D("10.005")),)
+    assert [leg.symbol for leg in plan.legs] == ["Y/USDT"]
+    assert check_plan(plan, [order], books, instruments, CONFIG, house) == []
+
+
+def test_sells_no_batch_can_progress_are_named_with_the_reason(market: Market) -> None:
+    books, instruments, basket = _min_notional_market(market)
+    orders = [
+        market.order("a", basket, "2", side=SELL),
+        market.order("b", basket, "2.5", side=SELL),  # together 4.5 X: still under 5
+    ]
+    plan = BatchPlanner(CONFIG).plan(orders, books, instruments)
+    assert plan.house_fills == () and plan.legs == ()
+    assert set(plan.dead_ends) == {"a", "b"}
+    assert plan.dead_ends["a"].startswith("no batch can sell its X/USDT leg: 4.5 X at 9.9")
+    assert "house holds no X" in plan.dead_ends["a"]
+    # a third order makes the leg large enough: nobody is a dead end, all are planned
+    orders.append(market.order("c", basket, "1", side=SELL))
+    plan = BatchPlanner(CONFIG).plan(orders, books, instruments)
+    assert plan.dead_ends == {} and set(plan.target_units) == {"a", "b", "c"}

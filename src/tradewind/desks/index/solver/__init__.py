@@ -27,7 +27,13 @@ from tradewind.desks.index.solver.limits import (
     price_limit,
 )
 from tradewind.desks.index.solver.optimiser import OptimalAllocator
-from tradewind.desks.index.solver.plan import BatchPlan, PlannedLeg, ScaledUnits
+from tradewind.desks.index.solver.plan import (
+    BatchPlan,
+    HouseFill,
+    LackingUnits,
+    PlannedLeg,
+    ScaledUnits,
+)
 from tradewind.desks.index.solver.planner import BatchPlanner
 from tradewind.desks.index.solver.problem import Allocation, AllocationProblem, check
 from tradewind.desks.index.solver.proportional import ProportionalAllocator
@@ -43,7 +49,9 @@ __all__ = [
     "BookLevels",
     "BookLevelsError",
     "ConstituentLimit",
+    "HouseFill",
     "IndexBasket",
+    "LackingUnits",
     "Level",
     "MissingInstrumentError",
     "OptimalAllocator",

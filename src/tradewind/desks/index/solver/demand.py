@@ -20,7 +20,7 @@ from tradewind.desks.index.solver.grid import EXACT, UPWARD, ZERO, floor_to, ste
 from tradewind.desks.index.solver.inputs import OrderDemand
 from tradewind.desks.index.solver.problem import DemandGroup, OrderSlot
 
-__all__ = ["SlotRefusal", "baseline", "group_slots", "order_slot"]
+__all__ = ["Baseline", "SlotRefusal", "baseline", "credit_value", "group_slots", "order_slot"]
 
 TIE = Decimal("1e-40")
 """Ratios this close (relatively) to the largest may be the largest once rounding is undone."""
@@ -34,7 +34,11 @@ class SlotRefusal:
     exhausted: bool
 
 
-def baseline(demand: OrderDemand) -> tuple[Decimal, dict[str, Decimal] | None, Decimal]:
+Baseline = tuple[Decimal, dict[str, Decimal] | None, Decimal]
+"""(filled index tokens, credits in base units or None, reach in index tokens): see baseline."""
+
+
+def baseline(demand: OrderDemand) -> Baseline:
     """The order's filled quantity, its credits (None if none) and their reach.
 
     Filled = floor(min_j assigned_j / units_j) on the basket's step (index tokens); the credit
@@ -77,6 +81,13 @@ def baseline(demand: OrderDemand) -> tuple[Decimal, dict[str, Decimal] | None, D
         if ratio >= near
     )
     return filled, credit, reach
+
+
+def credit_value(credit: Mapping[str, Decimal], prices: Mapping[str, Decimal]) -> Decimal:
+    """Quote value of an order's credits at ``prices`` (sum_j credit_j x price_j). Exact: the
+    value at new prices may also be had as the old value plus credit_j x (new - old price)_j
+    over the constituents whose price moved (what the planner does between batches)."""
+    return sum((extra * prices[symbol] for symbol, extra in credit.items()), ZERO)
 
 
 def _cost(
@@ -135,14 +146,18 @@ def order_slot(
     prices: Mapping[str, Decimal],
     unit_cost: Decimal,
     config: SolverConfig,
+    known: Baseline | None = None,
+    valued: Decimal | None = None,
 ) -> OrderSlot | SlotRefusal:
     """The order's slot, or why it cannot add one step. ``prices``: limit price per constituent
-    on the order's side; ``unit_cost``: sum_j units_j x price_j (quote per index token).
+    on the order's side; ``unit_cost``: sum_j units_j x price_j (quote per index token);
+    ``known``: the order's baseline when already worked out (it depends on the order alone);
+    ``valued``: its credits' ``credit_value`` at ``prices`` when already worked out.
     Runs under the EXACT context (the planner sets it)."""
     basket = demand.basket
     step = basket.quantity_step
     units = basket.units
-    filled, credit, reach = baseline(demand)
+    filled, credit, reach = known if known is not None else baseline(demand)
     net = 1 - config.taker_fee_rate
     volley = config.max_order_volley
     if demand.volley_cap is not None and demand.volley_cap < volley:
@@ -177,17 +192,17 @@ def order_slot(
         )
     no_credit: Mapping[str, Decimal] = credit or {}
     # past its reach an order's cost is linear: x x unit cost less what its credits are worth
-    credit_value = sum((extra * prices[symbol] for symbol, extra in no_credit.items()), ZERO)
+    valued_at = valued if valued is not None else credit_value(no_credit, prices)
 
     def cost(x: Decimal) -> Decimal:
         if credit is None or x >= reach:
-            return x * unit_cost - credit_value
+            return x * unit_cost - valued_at
         return _cost(units, prices, no_credit, x)
 
     def estimate(budget: Decimal) -> Decimal:
         if budget <= 0:
             return ZERO
-        linear = EXACT.divide(budget + credit_value, unit_cost)
+        linear = EXACT.divide(budget + valued_at, unit_cost)
         if credit is None or linear >= reach:
             return linear
         return _units_for_budget(units, prices, no_credit, budget)
@@ -236,10 +251,19 @@ def order_slot(
     )
 
 
-def group_slots(slots: list[OrderSlot], mids: Mapping[str, Decimal]) -> list[DemandGroup]:
+CreditSums = dict[tuple[str, OrderSide], tuple[tuple[dict[str, Decimal], ...], dict[str, Decimal]]]
+"""Per (index symbol, side): the credited members' credit mappings, in order, and their sum."""
+
+
+def group_slots(
+    slots: list[OrderSlot], mids: Mapping[str, Decimal], sums: CreditSums | None = None
+) -> list[DemandGroup]:
     """Slots grouped by (index symbol, side), with each group's full-fill need and value.
 
-    Raises BasketError when two orders name one index with different baskets.
+    ``sums``: the credit sums of the last call, reused for a group whose credited members hold
+    the very same credit mappings in the same order (the planner remembers an unchanged order's
+    credits as one object); replaced by this call's. Raises BasketError when two orders name one
+    index with different baskets.
     """
     groups: dict[tuple[str, OrderSide], DemandGroup] = {}
     dirty: dict[tuple[str, OrderSide], list[OrderSlot]] = {}
@@ -263,16 +287,32 @@ def group_slots(slots: list[OrderSlot], mids: Mapping[str, Decimal]) -> list[Dem
             group.clean_steps += slot.cap_steps
         else:
             dirty[key].append(slot)
+    last = dict(sums) if sums is not None else {}
+    if sums is not None:
+        sums.clear()
     for key, group in groups.items():
         basket = group.basket
         linear_cap = group.clean_cap
         total_cap = group.clean_cap
         kinked: list[OrderSlot] = []  # members whose cap stops short of their reach
-        credits = group.credit
+        held = tuple(slot.credit for slot in dirty[key] if slot.credit is not None)
+        known = last.get(key)
+        if (
+            known is not None
+            and len(known[0]) == len(held)
+            and all(a is b for a, b in zip(known[0], held, strict=True))
+        ):
+            credits = dict(known[1])
+        else:
+            credits = {}
+            for credit in held:
+                for symbol, extra in credit.items():
+                    credits[symbol] = credits.get(symbol, ZERO) + extra
+        if sums is not None:
+            sums[key] = (held, dict(credits))
+        group.credit = credits
         for slot in dirty[key]:
             total_cap += slot.cap
-            for symbol, extra in (slot.credit or {}).items():
-                credits[symbol] = credits.get(symbol, ZERO) + extra
             if slot.cap >= slot.reach:
                 linear_cap += slot.cap
             else:

@@ -31,9 +31,12 @@ class LegSize:
 
 @dataclass(frozen=True, slots=True)
 class LegRefusal:
-    """A leg that cannot be made valid; ``reason`` names the filter and the numbers."""
+    """A leg that cannot be made valid; ``reason`` names the filter and the numbers;
+    ``below_minimum``: the leg is under the venue's min quantity or min notional (a larger
+    need could make it valid), not over a maximum."""
 
     reason: str
+    below_minimum: bool = False
 
 
 def _minimum_quantity(
@@ -106,5 +109,6 @@ def size_leg(
     return LegRefusal(
         f"sell {needed} is below the venue minimum {smallest} (min_qty {filters.min_qty}, "
         f"min_notional {filters.min_notional} at {limit_price}) and house inventory "
-        f"{spare_inventory} cannot pad it by {extra}"
+        f"{spare_inventory} cannot pad it by {extra}",
+        below_minimum=True,
     )
