@@ -12,6 +12,9 @@
     api_key = "..."                      # or TRADEWIND_VENUE_<NAME>_API_KEY in the environment
     api_secret = "..."
 
+    [metrics]                            # Prometheus /metrics; off ("") by default
+    listen = "127.0.0.1:9464"            # host:port (port 0: a free one); keep it on loopback
+
     [risk]                               # pre-trade limits (tradewind.risk.limits); none by default
     max_order_notional = "50000"
 
@@ -34,9 +37,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tradewind.common.metrics import parse_listen
 from tradewind.risk.limits import RiskLimits
 
 __all__ = [
+    "MetricsSection",
     "NodeConfig",
     "NodeConfigError",
     "NodeSection",
@@ -63,6 +68,21 @@ class NodeSection(_Model):
     database: str = ""
     on_handler_error: Literal["continue", "stop_strategy", "halt"] = "continue"
     bar_check_interval_ms: int = Field(default=1000, ge=1)
+
+
+class MetricsSection(_Model):
+    """Prometheus ``/metrics`` of the node. ``listen``: "host:port" to serve it on (port 0: a
+    free port, logged), "" (the default) to serve nothing. It is unauthenticated: bind it to
+    loopback unless a network policy guards the port."""
+
+    listen: str = ""
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, listen: str) -> str:
+        if listen:
+            parse_listen(listen)  # raises MetricsListenError, a ValueError, with the reason
+        return listen
 
 
 class VenueEntry(_Model):
@@ -92,6 +112,7 @@ class NodeConfig(_Model):
     venues: dict[str, VenueEntry] = Field(default_factory=dict)
     strategies: tuple[StrategyEntry, ...] = ()
     risk: RiskLimits = RiskLimits()
+    metrics: MetricsSection = MetricsSection()
 
     @field_validator("venues")
     @classmethod

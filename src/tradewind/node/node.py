@@ -51,6 +51,7 @@ from tradewind.node.bars import BarAggregator
 from tradewind.node.cache import Cache, CacheFeed
 from tradewind.node.component import Component
 from tradewind.node.config import NodeConfig, NodeConfigError, load_node_config
+from tradewind.node.metrics import NodeMetrics
 from tradewind.node.risk_view import NodeRiskView
 from tradewind.node.router import ExecutionRouter
 from tradewind.node.strategy import Actor, ActorState, Command, NodeServices
@@ -143,6 +144,11 @@ class TradingNode:
         self.state = NodeState.CREATED
         self.detail = ""
         self.handler_errors = 0
+        # /metrics: counts order events from the bus, reads the rest at scrape time; served
+        # (as a component) only when [metrics] listen is set
+        self.metrics = NodeMetrics(self, self.config.metrics.listen)
+        if self.metrics.server is not None:
+            self._components.append(self.metrics)
 
     @classmethod
     def from_toml(cls, path: Path | str, **kwargs: Any) -> TradingNode:
