@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from tests.fixtures.prometheus import DEPLOY, require_binary
 
 RULE_TESTS = sorted((DEPLOY / "tests").glob("*.yml"))

@@ -11,8 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from tests.fixtures.prometheus import DEPLOY, require_binary, running_prometheus
+
 from tradewind.core import BookUpdated, OrderFilled
 from tradewind.core.enums import OrderSide
 from tradewind.core.events import OrderEvent
