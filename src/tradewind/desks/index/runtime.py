@@ -283,6 +283,8 @@ class IndexDeskRuntime:
         app.state.metrics.register(IncludedRegistry(node.metrics.registry))
         app.state.metrics.register(IndexDeskCollector(desk.state))
         if self.chain_link is not None:
+            app.state.metrics.register(IncludedRegistry(self.chain_link.tx_metrics.registry))
+        if self.chain_link is not None:
             self.chain_link.attach(desk)
         server = GatewayServer(app, host=config.host, port=config.port)
         node.add_component(_DeskComponent(desk, self.chain_link))
