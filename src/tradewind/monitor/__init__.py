@@ -1,0 +1,1 @@
+"""Monitoring above the desks: dashboards as code (``dashboards``), alerts and the web UI."""
