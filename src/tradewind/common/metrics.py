@@ -17,24 +17,28 @@ Metric names are ``tradewind_<process>_<what>_<unit>``; counters end in ``_total
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
+from prometheus_client.samples import Sample
+from prometheus_client.utils import floatToGoString
 
 from tradewind.common.logging import get_logger
 
 __all__ = [
     "CONTENT_TYPE",
     "IncludedRegistry",
+    "LabelledGaugeFamily",
     "MetricsHttpServer",
     "MetricsListenError",
     "metrics_handler",
     "new_registry",
     "parse_listen",
     "render",
+    "series_prefix",
 ]
 
 log = get_logger("metrics")
@@ -43,6 +47,7 @@ log = get_logger("metrics")
 # are all legacy-valid, so prometheus_client renders exactly this format
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
+_MINUS_INF = float("-inf")
 _LISTEN = re.compile(r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>\d{1,5})$")
 
 
@@ -72,9 +77,124 @@ class IncludedRegistry(Collector):
         return ()
 
 
+class LabelledGaugeFamily(Metric):
+    """A gauge family for many series read at scrape time (the node's measures): each series'
+    line prefix (``name{labels} ``) is built once by ``series_prefix`` and kept by the caller,
+    so a scrape only formats values. ``render`` writes ``text()`` as is; ``samples`` builds the
+    usual Sample list on demand, for any other exposition (``generate_latest``, the parser)."""
+
+    def __init__(self, name: str, documentation: str) -> None:
+        super().__init__(name, documentation, "gauge")
+        self._rows: list[tuple[str, Mapping[str, str], float]] = []
+
+    @property
+    def samples(self) -> list[Sample]:
+        return [
+            Sample(self.name, dict(labels), value, None, None) for _, labels, value in self._rows
+        ]
+
+    @samples.setter
+    def samples(self, _value: list[Sample]) -> None:
+        return None  # Metric.__init__ assigns an empty list; the rows are the samples
+
+    def add(self, prefix: str, labels: Mapping[str, str], value: float) -> None:
+        """One series: ``prefix`` from ``series_prefix(self.name, labels)``."""
+        self._rows.append((prefix, labels, value))
+
+    def extend(self, rows: Iterable[tuple[str, Mapping[str, str], float]]) -> None:
+        """Many series at once (the fast path of a collector with thousands)."""
+        self._rows.extend(rows)
+
+    def text(self) -> str:
+        # repr is Go's float format for every value under 1e6 but -Inf and NaN (the
+        # comparison is False for both); the rest take prometheus_client's formatter
+        return "".join(
+            [
+                f"{prefix}{value!r}\n"
+                if _MINUS_INF < value < 1e6
+                else f"{prefix}{_go_float(value)}\n"
+                for prefix, _, value in self._rows
+            ]
+        )
+
+
+def series_prefix(name: str, labels: Mapping[str, str]) -> str:
+    """``name{a="x",b="y"} ``: a sample line up to its value, labels sorted and escaped."""
+    if not labels:
+        return f"{name} "
+    pairs = ",".join(f'{key}="{_label_value(value)}"' for key, value in sorted(labels.items()))
+    return f"{name}{{{pairs}}} "
+
+
 def render(registry: CollectorRegistry) -> tuple[bytes, str]:
-    """The registry in Prometheus text format, with its content type."""
-    return generate_latest(registry), CONTENT_TYPE
+    """The registry in Prometheus text format (0.0.4), with its content type.
+
+    The same bytes as ``prometheus_client.generate_latest`` for our registries (the tests
+    compare both), about three times faster: metric and label names are ours and already valid
+    Prometheus names, so only label values are escaped, and only when they need it.
+    """
+    out: list[str] = []
+    append = out.append
+    for family in registry.collect():
+        name, kind = family.name, family.type
+        if kind == "counter":
+            name += "_total"
+        elif kind == "info":
+            name += "_info"
+            kind = "gauge"
+        elif kind == "stateset":
+            kind = "gauge"
+        elif kind == "gaugehistogram":
+            kind = "histogram"
+        elif kind == "unknown":
+            kind = "untyped"
+        help_text = family.documentation.replace("\\", r"\\").replace("\n", r"\n")
+        append(f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n")
+        if isinstance(family, LabelledGaugeFamily):
+            append(family.text())
+            continue
+        extra: dict[str, list[str]] = {}
+        created, gsum, gcount = (
+            family.name + "_created",
+            family.name + "_gsum",
+            family.name + "_gcount",
+        )
+        for sample in family.samples:
+            line = _sample_line(sample)
+            if sample.name in (created, gsum, gcount):
+                extra.setdefault(sample.name[len(family.name) :], []).append(line)
+            else:
+                append(line)
+        for suffix, lines in sorted(extra.items()):
+            append(f"# HELP {family.name}{suffix} {help_text}\n")
+            append(f"# TYPE {family.name}{suffix} gauge\n")
+            out.extend(lines)
+    return "".join(out).encode("utf-8"), CONTENT_TYPE
+
+
+def _sample_line(sample: Sample) -> str:
+    labels = sample.labels
+    if labels:
+        pairs = ",".join(f'{key}="{_label_value(value)}"' for key, value in sorted(labels.items()))
+        head = f"{sample.name}{{{pairs}}}"
+    else:
+        head = sample.name
+    value = _go_float(sample.value)
+    if sample.timestamp is not None:
+        return f"{head} {value} {int(float(sample.timestamp) * 1000):d}\n"
+    return f"{head} {value}\n"
+
+
+def _go_float(value: float) -> str:
+    # Go's float format (1e+06, +Inf, NaN), as prometheus_client writes it
+    text: str = floatToGoString(value)  # type: ignore[no-untyped-call]
+    return text
+
+
+def _label_value(value: str) -> str:
+    if "\\" in value or "\n" in value or '"' in value:
+        return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+    return value
 
 
 def metrics_handler(
