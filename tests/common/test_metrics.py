@@ -24,7 +24,6 @@ from tradewind.common.metrics import (
     new_registry,
     parse_listen,
     render,
-    series_prefix,
 )
 
 AWKWARD = ["plain", 'quote " inside', "back\\slash", "new\nline", "ünïcode", ""]
@@ -33,11 +32,14 @@ VALUES = [0.0, -0.0, 1.0, -5.5, 1e-7, 123456.789, 1e6, 1.5e7, -2e9, math.inf, -m
 
 class Measures(Collector):
     def collect(self):  # type: ignore[no-untyped-def]
-        fast = LabelledGaugeFamily("fast_gauge", "Pre-rendered lines.\nSecond line \\ here.")
-        for index, value in enumerate(VALUES):
-            labels = {"scope": AWKWARD[index % len(AWKWARD)], "name": f"m{index}"}
-            fast.add(series_prefix("fast_gauge", labels), labels, value)
-        yield fast
+        yield LabelledGaugeFamily.from_rows(
+            "fast_gauge",
+            "Pre-rendered lines.\nSecond line \\ here.",
+            [
+                ({"scope": AWKWARD[index % len(AWKWARD)], "name": f"m{index}"}, value)
+                for index, value in enumerate(VALUES)
+            ],
+        )
         slow = GaugeMetricFamily("slow_gauge", "Built the usual way.", labels=["a"])
         for index, value in enumerate(VALUES):
             slow.add_metric([AWKWARD[index % len(AWKWARD)] + str(index)], value)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import aiohttp
 import pytest
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tradewind.common.metrics import render
@@ -125,6 +126,9 @@ async def test_node_metrics_count_orders_fills_refusals_and_read_state_at_scrape
     assert not any(
         name == measure and ("name", "quote_response_time") in labels for name, labels in samples
     )
+
+    # the fast writer and prometheus_client's agree on the whole node registry
+    assert render(node.metrics.registry)[0] == generate_latest(node.metrics.registry)
 
     node.kill_switch("test")
     _, samples = await _scrape(url)

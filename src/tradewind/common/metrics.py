@@ -38,6 +38,7 @@ __all__ = [
     "new_registry",
     "parse_listen",
     "render",
+    "sample_text",
     "series_prefix",
 ]
 
@@ -78,44 +79,53 @@ class IncludedRegistry(Collector):
 
 
 class LabelledGaugeFamily(Metric):
-    """A gauge family for many series read at scrape time (the node's measures): each series'
-    line prefix (``name{labels} ``) is built once by ``series_prefix`` and kept by the caller,
-    so a scrape only formats values. ``render`` writes ``text()`` as is; ``samples`` builds the
-    usual Sample list on demand, for any other exposition (``generate_latest``, the parser)."""
+    """A gauge family for many series read at scrape time (the node's measures), already
+    rendered: the collector writes each series' line itself (``series_prefix`` built once and
+    kept, then ``sample_text`` of the value), so a scrape formats values and nothing else.
+    ``render`` writes ``lines`` as they are; ``samples`` (for any other exposition:
+    ``generate_latest``, the parser) is built on demand by ``make_samples``."""
 
-    def __init__(self, name: str, documentation: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        documentation: str,
+        lines: list[str],
+        make_samples: Callable[[], list[Sample]],
+    ) -> None:
         super().__init__(name, documentation, "gauge")
-        self._rows: list[tuple[str, Mapping[str, str], float]] = []
+        self.lines = lines
+        self._make_samples = make_samples
 
     @property
     def samples(self) -> list[Sample]:
-        return [
-            Sample(self.name, dict(labels), value, None, None) for _, labels, value in self._rows
-        ]
+        return self._make_samples()
 
     @samples.setter
     def samples(self, _value: list[Sample]) -> None:
-        return None  # Metric.__init__ assigns an empty list; the rows are the samples
+        return None  # Metric.__init__ assigns an empty list; make_samples gives the samples
 
-    def add(self, prefix: str, labels: Mapping[str, str], value: float) -> None:
-        """One series: ``prefix`` from ``series_prefix(self.name, labels)``."""
-        self._rows.append((prefix, labels, value))
-
-    def extend(self, rows: Iterable[tuple[str, Mapping[str, str], float]]) -> None:
-        """Many series at once (the fast path of a collector with thousands)."""
-        self._rows.extend(rows)
-
-    def text(self) -> str:
-        # repr is Go's float format for every value under 1e6 but -Inf and NaN (the
-        # comparison is False for both); the rest take prometheus_client's formatter
-        return "".join(
-            [
-                f"{prefix}{value!r}\n"
-                if _MINUS_INF < value < 1e6
-                else f"{prefix}{_go_float(value)}\n"
-                for prefix, _, value in self._rows
-            ]
+    @staticmethod
+    def from_rows(
+        name: str, documentation: str, rows: Iterable[tuple[Mapping[str, str], float]]
+    ) -> LabelledGaugeFamily:
+        """A family of (labels, value) rows: the simple way, prefixes built here."""
+        kept = list(rows)
+        lines = [series_prefix(name, labels) + sample_text(value) for labels, value in kept]
+        return LabelledGaugeFamily(
+            name,
+            documentation,
+            lines,
+            lambda: [Sample(name, dict(labels), value, None, None) for labels, value in kept],
         )
+
+
+def sample_text(value: float) -> str:
+    """A sample's value and the line's end, as the text format writes it (``0.5\\n``)."""
+    # repr is Go's float format for every value under 1e6 but -Inf and NaN (the comparison
+    # is False for both); the rest take prometheus_client's formatter
+    if _MINUS_INF < value < 1e6:
+        return f"{value!r}\n"
+    return f"{_go_float(value)}\n"
 
 
 def series_prefix(name: str, labels: Mapping[str, str]) -> str:
@@ -151,7 +161,7 @@ def render(registry: CollectorRegistry) -> tuple[bytes, str]:
         help_text = family.documentation.replace("\\", r"\\").replace("\n", r"\n")
         append(f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n")
         if isinstance(family, LabelledGaugeFamily):
-            append(family.text())
+            out.extend(family.lines)
             continue
         extra: dict[str, list[str]] = {}
         created, gsum, gcount = (

@@ -26,18 +26,20 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from prometheus_client.samples import Sample
 
 from tradewind.common.logging import get_logger
 from tradewind.common.metrics import (
     LabelledGaugeFamily,
     MetricsHttpServer,
     new_registry,
+    sample_text,
     series_prefix,
 )
 from tradewind.core.events import (
@@ -59,6 +61,7 @@ log = get_logger("node.metrics")
 STATE_VALUES = {"active": 0, "reducing": 1, "halted": 2}
 BAND_VALUES = {Band.OK: 0, Band.WARNING: 1, Band.CRITICAL: 2, Band.UNKNOWN: -1}
 BAND_FLOATS = {band: float(value) for band, value in BAND_VALUES.items()}
+_BAND_TEXT = {band: f"{value!r}\n" for band, value in BAND_FLOATS.items()}
 # command-to-ack: an in-process venue answers in microseconds, a remote one in 10-500 ms
 ACK_BUCKETS_S = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 _RISK_RULE = re.compile(r"^risk ([A-Za-z0-9_.-]+):")
@@ -223,17 +226,10 @@ class NodeStateCollector(Collector):
             return []
 
     def _measure_families(self, readings: Iterable[MeasureReading]) -> Iterable[Metric]:
-        values = LabelledGaugeFamily(
-            "tradewind_measure",
-            "A risk or performance measure's value (unit label: ratio, ms, count or an asset).",
-        )
-        bands = LabelledGaugeFamily(
-            "tradewind_measure_band",
-            "A measure against its threshold: 0 ok, 1 warning, 2 critical, -1 unknown.",
-        )
-        value_rows: list[tuple[str, Mapping[str, str], float]] = []
-        band_rows: list[tuple[str, Mapping[str, str], float]] = []
-        add_value, add_band = value_rows.append, band_rows.append
+        value_lines: list[str] = []
+        band_lines: list[str] = []
+        add_value, add_band = value_lines.append, band_lines.append
+        shown: list[MeasureReading] = []
         seen: set[tuple[str, str]] = set()
         cached = self._prefixes
         # thousands of readings per scrape: this loop is the scrape's cost, kept to the bone
@@ -243,20 +239,29 @@ class NodeStateCollector(Collector):
             if key in seen:  # a series appears once per scrape; the first source wins
                 continue
             seen.add(key)
+            shown.append(reading)
             prefixes = cached.get(key)
             if prefixes is None or prefixes[0] != reading.unit:
                 prefixes = self._prefixes_of(reading)
             value, threshold = reading.value, reading.threshold
             if value is not None and value == value:  # not NaN
-                add_value((prefixes[2], prefixes[1], float(value)))
+                add_value(prefixes[2] + sample_text(float(value)))
             if threshold is not None:
-                add_band((prefixes[4], prefixes[3], BAND_FLOATS[threshold.band(value)]))
+                add_band(prefixes[4] + _BAND_TEXT[threshold.band(value)])
             else:
-                add_band((prefixes[4], prefixes[3], -1.0 if value is None else 0.0))
-        values.extend(value_rows)
-        bands.extend(band_rows)
-        yield values
-        yield bands
+                add_band(prefixes[4] + ("-1.0\n" if value is None else "0.0\n"))
+        yield LabelledGaugeFamily(
+            "tradewind_measure",
+            "A risk or performance measure's value (unit label: ratio, ms, count or an asset).",
+            value_lines,
+            lambda: _value_samples(shown),
+        )
+        yield LabelledGaugeFamily(
+            "tradewind_measure_band",
+            "A measure against its threshold: 0 ok, 1 warning, 2 critical, -1 unknown.",
+            band_lines,
+            lambda: _band_samples(shown),
+        )
 
     def _prefixes_of(self, reading: MeasureReading) -> _Prefixes:
         # a series' labels and line prefixes are built once: a scrape then only formats values
@@ -273,3 +278,30 @@ class NodeStateCollector(Collector):
         )
         self._prefixes[(reading.name, reading.scope)] = prefixes
         return prefixes
+
+
+def _value_samples(readings: list[MeasureReading]) -> list[Sample]:
+    return [
+        Sample(
+            "tradewind_measure",
+            {"name": r.name, "scope": r.scope, "unit": r.unit},
+            float(r.value),
+            None,
+            None,
+        )
+        for r in readings
+        if r.value is not None and r.value == r.value
+    ]
+
+
+def _band_samples(readings: list[MeasureReading]) -> list[Sample]:
+    return [
+        Sample(
+            "tradewind_measure_band",
+            {"name": r.name, "scope": r.scope},
+            BAND_FLOATS[r.band],
+            None,
+            None,
+        )
+        for r in readings
+    ]
