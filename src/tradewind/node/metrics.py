@@ -67,7 +67,7 @@ ACK_BUCKETS_S = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 _RISK_RULE = re.compile(r"^risk ([A-Za-z0-9_.-]+):")
 _PENDING_KEPT = 100_000  # orders awaiting their ack; the oldest are dropped past this
 _PREFIXES_KEPT = 100_000  # measure series whose line prefixes are kept between scrapes
-_Prefixes = tuple[str, dict[str, str], str, dict[str, str], str]  # unit, labels and prefixes
+_Prefixes = tuple[str, str, str]  # unit, value line prefix, band line prefix
 
 
 class NodeMetrics:
@@ -245,11 +245,11 @@ class NodeStateCollector(Collector):
                 prefixes = self._prefixes_of(reading)
             value, threshold = reading.value, reading.threshold
             if value is not None and value == value:  # not NaN
-                add_value(prefixes[2] + sample_text(float(value)))
+                add_value(prefixes[1] + sample_text(float(value)))
             if threshold is not None:
-                add_band(prefixes[4] + _BAND_TEXT[threshold.band(value)])
+                add_band(prefixes[2] + _BAND_TEXT[threshold.band(value)])
             else:
-                add_band(prefixes[4] + ("-1.0\n" if value is None else "0.0\n"))
+                add_band(prefixes[2] + ("-1.0\n" if value is None else "0.0\n"))
         yield LabelledGaugeFamily(
             "tradewind_measure",
             "A risk or performance measure's value (unit label: ratio, ms, count or an asset).",
@@ -271,9 +271,7 @@ class NodeStateCollector(Collector):
         band_labels = {"name": reading.name, "scope": reading.scope}
         prefixes = (
             reading.unit,
-            value_labels,
             series_prefix("tradewind_measure", value_labels),
-            band_labels,
             series_prefix("tradewind_measure_band", band_labels),
         )
         self._prefixes[(reading.name, reading.scope)] = prefixes
