@@ -23,7 +23,9 @@ from tradewind.risk.readings import MeasureReading, Threshold
 
 T0 = 1_700_000_000_000_000_000
 S = 1_000_000_000
-MEASURES = ("net_delta", "concentration", "max_drawdown", "uptime", *RISK_MEASURES)
+# reading names as the live measures publish them (one VaR method stands for the three)
+RISK_READINGS = tuple(name.replace("*", "historical") for name in RISK_MEASURES.values())
+MEASURES = ("net_delta", "concentration", "max_drawdown", "uptime", *RISK_READINGS)
 
 
 def _readings(rng: random.Random, assets: int, ts: int) -> list[MeasureReading]:
@@ -34,7 +36,7 @@ def _readings(rng: random.Random, assets: int, ts: int) -> list[MeasureReading]:
             # mostly OK: ~7 % over the warning line, ~1.6 % critical; |delta| > 2 % one in six
             value = rng.uniform(0, 1.05) ** 3 if name != "net_delta" else rng.gauss(0, 0.015)
             found.append(MeasureReading(name, f"asset:A{i}", value, "ratio", threshold, ts))
-    for name in LATENCY_MEASURES:
+    for name in LATENCY_MEASURES.values():
         value = rng.uniform(0, 1.05) ** 3
         found.append(MeasureReading(name, "global", value, "ratio", threshold, ts))
     return found

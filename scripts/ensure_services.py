@@ -48,7 +48,13 @@ PACKAGES: dict[str, str] = {
     "softhsm2": "/usr/lib/softhsm/libsofthsm2.so",
     # headless browser for the portfolio HTML report test (Playwright drives it)
     "chromium": "/usr/bin/chromium",
+    # prometheus + promtool: the rule unit tests and the real-Prometheus scrape test
+    "prometheus": "/usr/bin/promtool",
 }
+
+# Debian services a package starts by itself that the tests do not want (the Prometheus tests
+# run their own server on a free port with temporary storage; the packaged one would hold 9090)
+UNWANTED_SERVICES = ("prometheus",)
 
 
 def _ensure_packages() -> None:
@@ -68,6 +74,19 @@ def _ensure_packages() -> None:
         print(f"package={package} state={state}")
 
 
+def _stop_unwanted_services() -> None:
+    for service in UNWANTED_SERVICES:
+        if Path("/run/systemd/system").exists() and shutil.which("systemctl"):
+            done = subprocess.run(
+                ["systemctl", "disable", "--now", service], check=False, capture_output=True
+            )
+            if done.returncode == 0:
+                print(f"service={service} state=disabled")
+        elif Path(f"/etc/init.d/{service}").exists():
+            # no systemd (containers): policy-rc.d usually kept it from starting; make sure
+            subprocess.run(["service", service, "stop"], check=False, capture_output=True)
+
+
 def _listening(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
@@ -76,6 +95,7 @@ def _listening(port: int) -> bool:
 
 def main() -> None:
     _ensure_packages()
+    _stop_unwanted_services()
     for name, (port, command) in SERVICES.items():
         if _listening(port):
             print(f"service={name} port={port} state=up")

@@ -166,7 +166,7 @@ def test_listen_addresses_are_checked() -> None:
     assert parse_listen("127.0.0.1:8080") == ("127.0.0.1", 8080)
     assert parse_listen("[::1]:0") == ("::1", 0)
     for bad in ("8080", "127.0.0.1:", "127.0.0.1:99999", ":80"):
-        with pytest.raises(ValueError, match="HOST:PORT"):
+        with pytest.raises(ValueError, match="host:port"):
             parse_listen(bad)
     assert load_node_config({"monitor": {"listen": "127.0.0.1:0"}}, environ={}).monitor.listen
     with pytest.raises(NodeConfigError, match=r"monitor\.listen"):

@@ -22,9 +22,9 @@ import typer
 
 from tradewind.app.risk_wiring import wire_risk
 from tradewind.common.logging import configure_logging
+from tradewind.common.metrics import parse_listen
 from tradewind.monitor.control import ControlServer
 from tradewind.monitor.web import DashboardServer
-from tradewind.monitor.web.server import parse_listen
 from tradewind.node import NodeConfigError, TradingNode, load_node_config
 from tradewind.node.chain_wallets import WalletSet, wallets_from_config
 from tradewind.node.live_measures import attach_live_measures
@@ -50,7 +50,7 @@ def build_node(
     if listen:
         # a bad or busy address fails now, not after the venues reconciled
         try:
-            host, port = parse_listen(listen)
+            host, port = parse_listen(listen, "127.0.0.1:8080")
         except ValueError as exc:
             raise NodeConfigError(f"dashboard: {exc}") from exc
         from tradewind.app.cli import _check_port_free

@@ -137,6 +137,10 @@ class Cache:
         """The last top of book seen (best bid/ask and sizes), or None."""
         return self._tops.get((instrument.venue, instrument.symbol))
 
+    def tops(self) -> tuple[BookUpdated, ...]:
+        """The last top of every book seen, one per (venue, symbol)."""
+        return tuple(self._tops.values())
+
     def trades(self, instrument: InstrumentId) -> tuple[TradeTick, ...]:
         """The last public trades of the instrument, oldest first."""
         kept = self._trades.get((instrument.venue, instrument.symbol))

@@ -14,6 +14,9 @@
     backup_rest_url = "http://..."       # optional backup market data source (same kind)
     backup_ws_url = "ws://..."
 
+    [metrics]                            # Prometheus /metrics; off ("") by default
+    listen = "127.0.0.1:9464"            # host:port (port 0: a free one); keep it on loopback
+
     [risk]                               # pre-trade limits (tradewind.risk.limits); none by default
     max_order_notional = "50000"
 
@@ -53,12 +56,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tradewind.common.metrics import parse_listen
 from tradewind.risk.alerts import AlertsConfig
 from tradewind.risk.limits import RiskLimits
 
 __all__ = [
     "ChainWalletsEntry",
     "ControlSection",
+    "MetricsSection",
     "MonitorSection",
     "NodeConfig",
     "NodeConfigError",
@@ -103,18 +108,16 @@ class ControlSection(_Model):
 
     @property
     def host(self) -> str:
-        return self.listen.rpartition(":")[0].strip("[]")
+        return parse_listen(self.listen)[0]
 
     @property
     def port(self) -> int:
-        return int(self.listen.rpartition(":")[2])
+        return parse_listen(self.listen)[1]
 
     @field_validator("listen")
     @classmethod
     def _host_port(cls, listen: str) -> str:
-        host, _, port = listen.rpartition(":")
-        if not host or not port.isdigit() or int(port) > 65535:
-            raise ValueError(f"listen {listen!r}: host:port expected, e.g. 127.0.0.1:8787")
+        parse_listen(listen, "127.0.0.1:8787")  # a ValueError naming the problem
         return listen
 
     def model_post_init(self, context: Any) -> None:
@@ -125,6 +128,21 @@ class ControlSection(_Model):
                 )
             if not self.token:
                 raise ValueError("a control API listening beyond loopback needs a token")
+
+
+class MetricsSection(_Model):
+    """Prometheus ``/metrics`` of the node. ``listen``: "host:port" to serve it on (port 0: a
+    free port, logged), "" (the default) to serve nothing. It is unauthenticated: bind it to
+    loopback unless a network policy guards the port."""
+
+    listen: str = ""
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, listen: str) -> str:
+        if listen:
+            parse_listen(listen)  # raises MetricsListenError, a ValueError, with the reason
+        return listen
 
 
 class VenueEntry(_Model):
@@ -155,9 +173,8 @@ class MonitorSection(_Model):
     @field_validator("listen")
     @classmethod
     def _host_port(cls, listen: str) -> str:
-        host, sep, port = listen.rpartition(":")
-        if listen and (not sep or not host or not port.isdigit() or int(port) > 65535):
-            raise ValueError(f"{listen!r}: expected HOST:PORT, e.g. 127.0.0.1:8080")
+        if listen:
+            parse_listen(listen, "127.0.0.1:8080")  # a ValueError naming the problem
         return listen
 
 
@@ -216,6 +233,7 @@ class NodeConfig(_Model):
     alerts: AlertsConfig = AlertsConfig()
     monitor: MonitorSection = MonitorSection()
     chain_wallets: dict[str, ChainWalletsEntry] = Field(default_factory=dict)
+    metrics: MetricsSection = MetricsSection()
 
     @field_validator("venues")
     @classmethod

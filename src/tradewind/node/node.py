@@ -54,6 +54,7 @@ from tradewind.node.cache import Cache, CacheFeed
 from tradewind.node.component import Component
 from tradewind.node.config import NodeConfig, NodeConfigError, load_node_config
 from tradewind.node.data_switch import MarketDataSwitch
+from tradewind.node.metrics import NodeMetrics
 from tradewind.node.risk_supervisor import RiskSupervisor
 from tradewind.node.risk_view import NodeRiskView
 from tradewind.node.router import ExecutionRouter
@@ -153,6 +154,11 @@ class TradingNode:
         # a venue's backup market data source, switched to by the "backup_data" action
         self.market_data = MarketDataSwitch(self)
         self.supervisor.add_data_switch(self.market_data)
+        # /metrics: counts order events from the bus, reads the rest at scrape time; served
+        # (as a component) only when [metrics] listen is set
+        self.metrics = NodeMetrics(self, self.config.metrics.listen)
+        if self.metrics.server is not None:
+            self._components.append(self.metrics)
 
     @classmethod
     def from_toml(cls, path: Path | str, **kwargs: Any) -> TradingNode:

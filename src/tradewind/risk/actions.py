@@ -423,15 +423,21 @@ _REPAY = _spec(ActionKind.REPAY_BORROWED)
 _BACKUP = _spec(ActionKind.BACKUP_DATA)
 _FAST = _spec(ActionKind.RAISE_MONITORING)
 
-# measures of the framework's risk table (3.1) and uptime KPIs (1.1), by reading name
-RISK_MEASURES = ("var_99_1d", "liquidation_buffer", "flash_loan_exposure", "gas_risk_ratio")
-LATENCY_MEASURES = (
-    "quote_response_time",
-    "node_health",
-    "network_latency",
-    "execution_latency",
-    "settlement_success",
-)
+# measures of the framework's risk table (3.1) and uptime KPIs (1.1): plan name → the reading
+# names the live measures publish (tradewind.node.live_measures), an fnmatch pattern
+RISK_MEASURES = {
+    "var_99_1d": "var_99_1d_*",  # one reading per method: historical, parametric, monte_carlo
+    "liquidation_buffer": "liquidation_buffer",
+    "flash_loan_exposure": "flash_loan_exposure",
+    "gas_risk_ratio": "gas_risk_ratio",
+}
+LATENCY_MEASURES = {
+    "quote_response_time": "quote_response_ms",
+    "node_health": "node_health",
+    "network_latency": "network_latency_ms",
+    "execution_latency": "execution_latency_ms",
+    "settlement_success": "settlement_success",
+}
 
 
 def default_plans() -> tuple[PlanConfig, ...]:
@@ -500,12 +506,12 @@ def default_plans() -> tuple[PlanConfig, ...]:
             actions=(_REPAY, _UNWIND, _FAST),
         ),
     ]
-    for measure in RISK_MEASURES:
+    for measure, reading_name in RISK_MEASURES.items():
         # 3.2 early warning: monitor more often; active risk reduction when critical
         plans.append(
             PlanConfig(
                 name=f"{measure}_warning",
-                measure=measure,
+                measure=reading_name,
                 band="warning",
                 priority=30,
                 actions=(_FAST,),
@@ -515,18 +521,18 @@ def default_plans() -> tuple[PlanConfig, ...]:
             plans.append(
                 PlanConfig(
                     name=f"{measure}_critical",
-                    measure=measure,
+                    measure=reading_name,
                     band="critical",
                     priority=70,
                     actions=(_REPAY, _SHRINK, _spec(ActionKind.WIDEN_SPREADS, "1.5")),
                 )
             )
-    for measure in LATENCY_MEASURES:
+    for measure, reading_name in LATENCY_MEASURES.items():
         # 1.2 recovery: reroute to the backup source, watch closer, quote wider meanwhile
         plans.append(
             PlanConfig(
                 name=f"{measure}_critical",
-                measure=measure,
+                measure=reading_name,
                 band="critical",
                 priority=45,
                 actions=(_BACKUP, _FAST, _spec(ActionKind.WIDEN_SPREADS, "1.5")),

@@ -114,7 +114,7 @@ def test_a_bad_node_config_is_one_line_and_status_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: invalid node config"), done.stderr
-    assert "monitor.listen: Value error, 'nowhere': expected HOST:PORT" in lines[0]
+    assert "monitor.listen: Value error, listen address 'nowhere': expected host:port" in lines[0]
     empty = tmp_path / "empty.toml"
     empty.write_text("", encoding="utf-8")
     done = subprocess.run(
@@ -133,7 +133,7 @@ def test_a_bad_node_config_is_one_line_and_status_2(tmp_path: Path) -> None:
         text=True,
         timeout=60,
     )
-    assert done.returncode == 2 and "expected HOST:PORT" in done.stderr
+    assert done.returncode == 2 and "expected host:port" in done.stderr
     assert json.dumps(done.stderr).count("\\n") == 1  # one line
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

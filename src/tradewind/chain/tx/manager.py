@@ -38,6 +38,7 @@ from tradewind.chain.tx.errors import (
     TransactionWouldRevert,
 )
 from tradewind.chain.tx.fees import FeeHistory, FeePolicy, Fees, bumped, fees_from_history
+from tradewind.chain.tx.metrics import TxMetrics
 from tradewind.chain.tx.model import (
     IntentRecord,
     IntentStatus,
@@ -122,6 +123,7 @@ class TransactionManager:
         store: IntentStore | None = None,
         poll_interval_s: float = 0.25,
         resubmit_after_s: float = 30.0,
+        metrics: TxMetrics | None = None,
     ) -> None:
         if isinstance(chain_id, bool) or not isinstance(chain_id, int) or chain_id <= 0:
             raise InvalidTxRequestError(f"chain_id must be a positive int, got {chain_id!r}")
@@ -150,6 +152,7 @@ class TransactionManager:
             weakref.WeakValueDictionary()
         )
         self._error_abis: dict[str, Sequence[Mapping[str, Any]]] = {}
+        self._metrics = metrics
 
     @property
     def address(self) -> ChecksumAddress:
@@ -345,6 +348,8 @@ class TransactionManager:
                         status=status, last_broadcast_ns=now, updated_ns=now
                     )
                     await self._store.put(record)
+                    if self._metrics is not None:
+                        self._metrics.sent(self._chain_id, fees.max_fee_per_gas)
                     _log.info(
                         "chain.tx_sent",
                         chain_id=self._chain_id,
@@ -379,6 +384,8 @@ class TransactionManager:
                 status=IntentStatus.REJECTED, error=message, updated_ns=self._clock.now_ns()
             )
             await self._store.put(record)
+        if self._metrics is not None:
+            self._metrics.failed(self._chain_id, "rejected")
         _log.warning(
             "chain.tx_rejected", chain_id=self._chain_id, intent_id=intent_id, reason=message
         )
@@ -453,6 +460,8 @@ class TransactionManager:
                     error=f"nonce {record.nonce} consumed by another transaction",
                 )
                 await self._store.put(record)
+                if self._metrics is not None:
+                    self._metrics.failed(self._chain_id, "nonce_consumed")
                 _log.error(
                     "chain.tx_nonce_consumed",
                     chain_id=self._chain_id,
@@ -516,6 +525,8 @@ class TransactionManager:
                 status=IntentStatus.REVERTED, error=reason, updated_ns=self._clock.now_ns()
             )
             await self._store.put(record)
+            if self._metrics is not None:
+                self._metrics.failed(self._chain_id, "reverted")
             _log.warning(
                 "chain.tx_reverted",
                 chain_id=self._chain_id,
@@ -529,6 +540,8 @@ class TransactionManager:
         await self._store.put(record)
         result = SentTransaction.from_record(record)
         self._error_abis.pop(record.intent_id, None)
+        if self._metrics is not None:
+            self._metrics.confirmed(self._chain_id)
         _log.info(
             "chain.tx_confirmed",
             chain_id=self._chain_id,

@@ -31,6 +31,7 @@ from tradewind.chain.events import SqliteFollowerStore
 from tradewind.chain.keys import HotKey
 from tradewind.chain.registry import DeploymentRegistry
 from tradewind.chain.tx import SqliteIntentStore, TransactionManager
+from tradewind.chain.tx.metrics import TxMetrics
 from tradewind.common.config import ChainLinkConfig
 from tradewind.common.logging import get_logger
 from tradewind.custody.governance import Governance
@@ -119,6 +120,7 @@ class ChainLink:
         self._vault_cursor: Any = None
         self._returns_cursor: Any = None
         self.capital: DeskCapital | None = None
+        self.tx_metrics = TxMetrics()  # every chain's transactions, served with /metrics
 
     async def _store(self, kind: type[Any], name: str) -> Any:
         store = await kind.open(self._state / name)
@@ -138,6 +140,7 @@ class ChainLink:
                 confirmations=self.config.confirmations,
                 store=intents,
                 poll_interval_s=self.config.poll_interval_ms / 1000,
+                metrics=self.tx_metrics,
             )
             self.wallets[name] = DeskWallet(name=name, w3=w3, tx=manager)
         self._routes = await self._store(SqliteRouteStore, "routes.sqlite")

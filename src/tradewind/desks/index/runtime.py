@@ -27,6 +27,7 @@ from tradewind.chain.keys import load_hot_key
 from tradewind.chain.registry import DeploymentRegistry
 from tradewind.common.config import ChainLinkConfig, ConfigError, DeskConfig
 from tradewind.common.logging import get_logger
+from tradewind.common.metrics import IncludedRegistry
 from tradewind.core.clock import LiveClock, TimerClock
 from tradewind.desks.index.chain_link import ChainLink
 from tradewind.desks.index.collateral_source import CollateralSource, LocalCollateralSource
@@ -45,6 +46,7 @@ from tradewind.desks.index.local_deposits import (
     is_loopback_host,
     post_local_deposit,
 )
+from tradewind.desks.index.metrics import IndexDeskCollector
 from tradewind.desks.index.solver import BatchPlanner, OptimalAllocator, SolverConfig
 from tradewind.desks.index.state import IndexDeskState
 from tradewind.execution.engine import ExecutionEngine
@@ -277,6 +279,11 @@ class IndexDeskRuntime:
                 recorded=lambda key: asyncio.to_thread(journal.event, key),
             )  # fmt: skip
         desk.publishers.append(app.state.publisher)
+        # /metrics on the REST app: the gateway's own, the node's and the desk's in one scrape
+        app.state.metrics.register(IncludedRegistry(node.metrics.registry))
+        app.state.metrics.register(IndexDeskCollector(desk.state))
+        if self.chain_link is not None:
+            app.state.metrics.register(IncludedRegistry(self.chain_link.tx_metrics.registry))
         if self.chain_link is not None:
             self.chain_link.attach(desk)
         server = GatewayServer(app, host=config.host, port=config.port)

@@ -30,6 +30,9 @@ from tradewind.gateway.fixjson.wire_types import iso_from_ns
 
 __all__ = ["UNKNOWN_COMP_ID", "ConnectionRegistry", "GatewayConnection"]
 
+SentHook = Callable[[type[ServerMessageBase], Mapping[str, Any]], None]
+"""Told of each server message queued (its model and fields), e.g. to count it."""
+
 UNKNOWN_COMP_ID = "UNKNOWN"
 """target_comp_id of a reply to a client that has not named itself readably yet."""
 
@@ -51,8 +54,10 @@ class GatewayConnection:
         server_key: PrivateKey,
         clock: Clock,
         queue_size: int,
+        on_sent: SentHook | None = None,
     ) -> None:
         self.session = session
+        self._on_sent = on_sent
         self._send_text = send_text
         self._close = close
         self._server_key = server_key
@@ -121,6 +126,9 @@ class GatewayConnection:
             self._queue.put_nowait(text)
         except asyncio.QueueFull:
             self._overflow()
+            return
+        if self._on_sent is not None:
+            self._on_sent(model, fields)
 
     def push(
         self,

@@ -28,11 +28,12 @@ from typing import Any, NamedTuple
 from eth_keys.datatypes import PrivateKey
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tradewind.common.logging import get_logger
+from tradewind.common.metrics import new_registry, render
 from tradewind.core.clock import Clock, LiveClock
 from tradewind.gateway.fixjson.account_routes import account_router
 from tradewind.gateway.fixjson.api_docs import add_offline_docs
@@ -56,6 +57,7 @@ from tradewind.gateway.fixjson.messages import (
     ReplayResponse,
     decode_json_object,
 )
+from tradewind.gateway.fixjson.metrics import GatewayMetrics
 from tradewind.gateway.fixjson.protocols import (
     AccountKey,
     DeskHandler,
@@ -190,6 +192,7 @@ class GatewayState:
         )
         self.connections = ConnectionRegistry()
         self.publisher = GatewayPublisher(self.connections)
+        self.metrics = GatewayMetrics(new_registry(), lambda: len(self.connections))
         self._per_address: dict[str, int] = {}
 
     def reserve_address(self, peer: str) -> bool:
@@ -241,6 +244,7 @@ class GatewayState:
             server_key=self.server_key,
             clock=self.clock,
             queue_size=self.limits.outbound_queue_size,
+            on_sent=self.metrics.sent,
         )
         self.connections.add(connection)
         _log.info("session_opened", session=connection.session_id)
@@ -258,6 +262,7 @@ class GatewayState:
         except MessageRejected as rejected:
             self._nak(connection, raw, rejected)
             return
+        self.metrics.messages_in.labels(message.msg_type).inc()
         account = AccountKey(message.chain_id, message.address)
         if message.signer is not None:
             self.connections.bind(connection, account)
@@ -326,6 +331,7 @@ class GatewayState:
         if not self.nak_limiter.try_take(connection.session_id, "nak"):
             # a NAK costs a signature: a client refused this often is not answered any more
             connection.dropped_frames += 1
+            self.metrics.dropped_frames.inc()
             return
         claims = _claims(raw, self.limits.max_frame_bytes)
         _log.debug(
@@ -424,6 +430,7 @@ async def _serve_session(
                 await state.process(connection, frame)
             else:
                 connection.dropped_frames += 1
+                state.metrics.dropped_frames.inc()
             if connection.dropped_frames >= limits.max_dropped_frames:
                 _log.warning("flooding_client_closed", session=connection.session_id)
                 await websocket.close(code=_POLICY_VIOLATION, reason="too many frames")
@@ -465,6 +472,8 @@ def build_gateway_app(
     add_offline_docs(app, title="Tradewind gateway")
     app.state.gateway = state
     app.state.publisher = state.publisher
+    # one registry per app; the process running it adds its own collectors (node, desk)
+    app.state.metrics = state.metrics.registry
 
     @app.exception_handler(RestError)
     async def _rest_error(_: Request, error: RestError) -> JSONResponse:
@@ -496,6 +505,12 @@ def build_gateway_app(
             signer_address=state.signer_address,
             sessions=len(state.connections),
         )
+
+    @app.get("/metrics", tags=["health"], include_in_schema=False)
+    async def metrics() -> Response:
+        # unauthenticated, like /health: the server listens on loopback unless configured not to
+        body, content_type = render(state.metrics.registry)
+        return Response(content=body, headers={"Content-Type": content_type})
 
     app.include_router(invoice_router(invoices, state.limits))
 

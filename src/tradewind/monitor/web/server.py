@@ -27,6 +27,7 @@ from aiohttp import WSMsgType, web
 
 from tradewind.bus.interface import Subscription
 from tradewind.common.logging import get_logger
+from tradewind.common.metrics import parse_listen
 from tradewind.core.clock import TimeEvent
 from tradewind.core.events import BalanceUpdated, OrderEvent
 from tradewind.core.messages import Message
@@ -34,7 +35,7 @@ from tradewind.monitor.web.snapshot import AlertSource, DashboardState
 from tradewind.node import TradingNode
 from tradewind.risk.engine import Scope
 
-__all__ = ["Dashboard", "DashboardServer", "dashboard_routes", "parse_listen"]
+__all__ = ["Dashboard", "DashboardServer", "dashboard_routes"]
 
 log = get_logger("monitor.web")
 
@@ -172,14 +173,6 @@ def _asset(name: str) -> bytes:
     return resources.files("tradewind.monitor.web").joinpath("static", name).read_bytes()
 
 
-def parse_listen(listen: str) -> tuple[str, int]:
-    """ "HOST:PORT" → (host, port); ValueError naming the problem."""
-    host, sep, port = listen.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"listen address {listen!r}: expected HOST:PORT, e.g. 127.0.0.1:8080")
-    return host.strip("[]"), int(port)
-
-
 class DashboardServer:
     """A node Component serving the dashboard on ``listen`` ("127.0.0.1:8080"; port 0 picks a
     free one, ``url`` says which once started). ``app`` is the aiohttp application: mount more
@@ -193,7 +186,7 @@ class DashboardServer:
         alert_source: AlertSource | None = None,
         min_interval_ms: int = 100,
     ) -> None:
-        self._host, self._port = parse_listen(listen)
+        self._host, self._port = parse_listen(listen, "127.0.0.1:8080")
         self.dashboard = Dashboard(node, alert_source=alert_source, min_interval_ms=min_interval_ms)
         self.app = web.Application()
         self.app.add_routes(dashboard_routes(self.dashboard))

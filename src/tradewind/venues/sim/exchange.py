@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from tradewind.common.logging import get_logger
+from tradewind.common.metrics import metrics_handler
 from tradewind.common.sim_chain_config import SimChainConfig
 from tradewind.venues.sim.clock import ExchangeClock, RealClock
 from tradewind.venues.sim.deposits import STATUS_SUCCESS, DepositBook, DepositRecord, deposit_key
@@ -32,6 +33,7 @@ from tradewind.venues.sim.server.auth import (
 )
 from tradewind.venues.sim.server.endpoints import build_endpoints
 from tradewind.venues.sim.server.faults import FaultPlan
+from tradewind.venues.sim.server.metrics import SimMetrics
 from tradewind.venues.sim.server.rate_limits import DEFAULT_RATE_LIMITS, RateLimit, RateLimitPolicy
 from tradewind.venues.sim.server.rest import HTTP_MAX_LINE_BYTES, build_routes
 from tradewind.venues.sim.server.streams import StreamHub
@@ -95,6 +97,7 @@ class SimExchange:
         )
         self.deposits = DepositBook()
         self.faults = FaultPlan()
+        self.metrics = SimMetrics(self)  # served at /metrics on the REST port
         self.persistence: SimStore | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
@@ -316,6 +319,7 @@ class SimExchange:
                 web.get("/ws/{tail:.*}", streams.raw),
                 web.get("/stream", streams.combined),
                 web.get("/ws-api/v3", ws_api.serve),
+                web.get("/metrics", metrics_handler(self.metrics.registry)),
             ]
         )
         if self.settings.admin:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -139,7 +140,18 @@ class RestPipeline:
 
     def route(self, endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handle(request: web.Request) -> web.StreamResponse:
-            return await self._handle(endpoint, request)
+            started = time.perf_counter()
+            response = await self._handle(endpoint, request)
+            body = response.body if isinstance(response, web.Response) else b""
+            self._x.metrics.observe_rest(
+                endpoint.path,
+                endpoint.method,
+                response.status,
+                time.perf_counter() - started,
+                is_order=endpoint.counts_as_order,
+                body=body if isinstance(body, bytes) else b"",
+            )
+            return response
 
         return handle
 

@@ -128,6 +128,11 @@ class StreamHub:
         self.kline_source: Callable[[str, str, int], Kline | None] | None = None
         engine.add_listener(self.on_engine_event)
 
+    @property
+    def connection_count(self) -> int:
+        """Open WebSocket connections (market streams and the WebSocket API)."""
+        return len(self._connections)
+
     # -- subscriptions -------------------------------------------------------------------------
     def is_valid_stream(self, name: str) -> bool:
         return name in self._listen_keys or parse_stream(name, self._symbols) is not None
