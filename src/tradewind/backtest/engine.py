@@ -66,7 +66,9 @@ class BacktestEngine:
     """One backtest run: add venues, feeds and strategies, then ``await run()`` once.
 
     ``node_config``: the node's settings (risk limits, handler-error policy); venues and
-    strategies come from the engine, not from it.
+    strategies come from the engine, not from it. ``drain_ns``: after the last market-data
+    event, requests and data still in flight land for up to this long (with the timers due
+    meanwhile); then the node stops.
     """
 
     def __init__(
@@ -80,6 +82,7 @@ class BacktestEngine:
         node_config: NodeConfig | None = None,
         progress: ProgressCallback | None = None,
         progress_every: int = 65_536,
+        drain_ns: int = 10 * 1_000_000_000,
     ) -> None:
         self.seed = seed
         self.run_id = run_id
@@ -95,6 +98,7 @@ class BacktestEngine:
         self._node_config = node_config or NodeConfig()
         self._progress = progress
         self._progress_every = max(1, progress_every)
+        self.drain_ns = drain_ns
         self.node: TradingNode | None = None
         self.events = 0
         self._ran = False
@@ -199,6 +203,7 @@ class BacktestEngine:
         ready = _ready_queue()
         progress, every = self._progress, self._progress_every
         events = self.events
+        last_data = clock.now_ns()
         heapreplace, heappop = heapq.heapreplace, heapq.heappop
         try:
             while True:
@@ -226,6 +231,7 @@ class BacktestEngine:
                         progress(events, ts)
                     following = next(entry[3], None)
                     if following is None:
+                        last_data = ts
                         heappop(heap)
                     else:
                         entry[0] = following.ts
@@ -237,9 +243,14 @@ class BacktestEngine:
                     self.events = events
                     await self._settle()
                     continue
+                if clock.dirty or scheduler.dirty:
+                    continue  # a timer or an action was added: look again
                 if not heap:
-                    return  # the data is over: the node stops next (in-flight requests end then)
-                if heap[0][0] < limit:
+                    # the data is over: what is in flight still lands (responses, delayed
+                    # data), with the timers due meanwhile, up to ``drain_ns`` after the end
+                    if next_action is None or next_action > last_data + self.drain_ns:
+                        return
+                elif heap[0][0] < limit:
                     continue  # something was scheduled later than the next data event
                 if next_timer is not None and next_timer <= limit:
                     clock.advance_to(max(next_timer, clock.now_ns()))

@@ -430,7 +430,10 @@ class BacktestVenue:
             order.time_in_force.value,
         )
         arrive = now + self._latency.entry.sample(now)
-        self._scheduler.at(arrive, lambda: self._arrive(market, order, sim, future))
+        if arrive <= now:
+            self._arrive(market, order, sim, future)  # no latency: no trip through the loop
+        else:
+            self._scheduler.at(arrive, lambda: self._arrive(market, order, sim, future))
         return await future
 
     def _arrive(
@@ -471,7 +474,12 @@ class BacktestVenue:
             self._record(now, tracked.request, "cancel_requested")
         future: asyncio.Future[OrderStatusReport] = asyncio.get_running_loop().create_future()
         arrive = now + self._latency.cancel.sample(now)
-        self._scheduler.at(arrive, lambda: self._cancel_arrives(market, client_order_id, future))
+        if arrive <= now:
+            self._cancel_arrives(market, client_order_id, future)
+        else:
+            self._scheduler.at(
+                arrive, lambda: self._cancel_arrives(market, client_order_id, future)
+            )
         return await future
 
     def _cancel_arrives(

@@ -1,0 +1,128 @@
+"""Backtester throughput: market-data events per second replaying Binance-format data
+(``snapshot.json`` 40 levels, ``depth.jsonl`` diff events, ``trades.csv`` dump rows without a
+header) with no strategy and with the naive quoter (bench/naive_quoter.py), plus peak memory.
+
+    .venv/bin/python bench/bench_backtest.py --data DIR          # existing data
+    .venv/bin/python bench/bench_backtest.py --seconds 600       # generate that much first
+
+Data: bench/backtest_data.py when present (the comparison benches' generator), else the test
+fixtures' small generator (tests/backtest/binance_data.py). Each mode runs in its own process so
+its peak RSS is its own. Events/s counts depth and trade events, as the engine counts them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+
+def _config(data: Path, quoter: bool) -> dict[str, object]:
+    strategies = (
+        [
+            {
+                "class": "naive_quoter:NaiveQuoter",
+                "id": "naive",
+                "config": {"instrument": "BTC/USDT@binance", "quantity": "0.001", "tick": "0.01"},
+            }
+        ]
+        if quoter
+        else []
+    )
+    return {
+        "run_id": "bench",
+        "seed": 1,
+        "venues": {
+            "binance": {
+                "balances": {"USDT": "100000000", "BTC": "1000"},
+                "fees": {"maker_bps": "1", "taker_bps": "5"},
+                "instruments": [
+                    {"symbol": "BTC/USDT", "tick_size": "0.01", "step_size": "0.00001"}
+                ],
+            }
+        },
+        "feeds": [
+            {
+                "kind": "binance",
+                "venue": "binance",
+                "symbol": "BTC/USDT",
+                "snapshot": str(data / "snapshot.json"),
+                "depth": str(data / "depth.jsonl"),
+                "trades": [str(data / "trades.csv")],
+            }
+        ],
+        "strategies": strategies,
+    }
+
+
+def _run(
+    data: str, quoter: bool, queue: multiprocessing.Queue[tuple[int, float, int, int, int]]
+) -> None:
+    from tradewind.backtest.build import build_engine
+    from tradewind.backtest.config import parse_backtest_config
+    from tradewind.common.logging import configure_logging
+
+    configure_logging(level="warning")
+    engine = build_engine(parse_backtest_config(_config(Path(data), quoter)))
+    started = time.perf_counter()
+    record = asyncio.run(engine.run())
+    elapsed = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put((record.events, elapsed, peak_kib, len(record.orders), len(record.fills)))
+
+
+def _measure(data: Path, quoter: bool) -> tuple[int, float, int, int, int]:
+    queue: multiprocessing.Queue[tuple[int, float, int, int, int]] = multiprocessing.Queue()
+    process = multiprocessing.get_context("fork").Process(
+        target=_run, args=(str(data), quoter, queue)
+    )
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def _generate(folder: Path, seconds: float) -> None:
+    try:
+        from backtest_data import generate  # type: ignore[import-not-found]
+
+        generate(folder, seconds=seconds)
+    except ImportError:
+        from tests.backtest.binance_data import write_binance_data
+
+        write_binance_data(folder, seconds=seconds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data", type=Path, help="folder with snapshot.json, depth.jsonl, trades.csv"
+    )
+    parser.add_argument("--seconds", type=float, default=60.0, help="data to generate (no --data)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = args.data
+        if data is None:
+            data = Path(tmp)
+            started = time.perf_counter()
+            _generate(data, args.seconds)
+            print(f"generated {args.seconds:g} s of data in {time.perf_counter() - started:.1f} s")
+        for quoter in (False, True):
+            events, elapsed, peak_kib, orders, fills = _measure(data, quoter)
+            label = "naive quoter" if quoter else "no strategy "
+            print(
+                f"{label}: {events:>9,} events in {elapsed:6.2f} s = {events / elapsed:>9,.0f} "
+                f"events/s, peak RSS {peak_kib / 1024:,.0f} MiB, orders {orders:,}, fills {fills:,}"
+            )
+
+
+if __name__ == "__main__":
+    main()
