@@ -49,9 +49,7 @@ async def test_a_cancel_that_arrives_after_the_fill_does_not_undo_it() -> None:
 async def test_a_cancel_that_arrives_first_cancels() -> None:
     strategy = Scripted("s", [(1, lambda s: s.buy("99.00")), (2, lambda s: s.cancel_last())])
     events = [BOOK, trade(20, "98.00", "0.5", taker_buys=False)]
-    record, _ = await run(
-        events, strategy, latency=VenueLatency(cancel=ConstantLatency(10 * MS))
-    )
+    record, _ = await run(events, strategy, latency=VenueLatency(cancel=ConstantLatency(10 * MS)))
     assert actions(record, strategy.orders[0])[-1] == (12, "canceled")
     assert record.fills == ()
 

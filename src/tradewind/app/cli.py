@@ -79,6 +79,9 @@ def _register_desks() -> None:
         custody_app, name="custody", help="Custody: keys, offline signing (prepare/sign/submit)."
     )
     app.add_typer(otc_app, name="otc", help="OTC escrow deals in a 2-of-3 Safe.")
+    from tradewind.app.backtest_cli import backtest_app
+
+    app.add_typer(backtest_app, name="backtest", help="Backtests on recorded or synthetic data.")
 
 
 ConfigOption = Annotated[
