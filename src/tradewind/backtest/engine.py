@@ -95,6 +95,7 @@ class BacktestEngine:
         self.venues: dict[str, BacktestVenue] = {}
         self._feeds: list[FeedBinding] = []
         self._actors: list[Actor] = []
+        self._node_callbacks: list[Callable[[TradingNode], None]] = []
         self._node_config = node_config or NodeConfig()
         self._progress = progress
         self._progress_every = max(1, progress_every)
@@ -143,6 +144,11 @@ class BacktestEngine:
         self._actors.append(actor)
         return actor
 
+    def on_node(self, callback: Callable[[TradingNode], None]) -> None:
+        """Call ``callback`` with the node once it is built, before it starts (to subscribe to
+        its bus, say)."""
+        self._node_callbacks.append(callback)
+
     # -- running -------------------------------------------------------------------------------
 
     async def run(self) -> RunRecord:
@@ -159,6 +165,8 @@ class BacktestEngine:
         for actor in self._actors:
             node.add(actor)
         node.bus.subscribe(OrderSubmitted, self._on_submitted)
+        for callback in self._node_callbacks:
+            callback(node)
         await node.start()
         await self._settle()
         try:

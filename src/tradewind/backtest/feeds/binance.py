@@ -23,7 +23,7 @@ depend on the book's state, and the documented response is a resync.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,6 +36,21 @@ __all__ = ["BinanceDepthFeed", "BinanceTradesFeed", "read_snapshot"]
 _MS = 1_000_000
 _US = 1_000
 _MICROS_FROM = 10**15  # a dump time at or above this is in µs (2025+ spot dumps), below in ms
+
+
+def _memo(parse: Callable[[str], int], limit: int = 1 << 16) -> Callable[[str], int]:
+    """``parse`` with a bounded cache (cleared when full; errors are not cached)."""
+    cache: dict[str, int] = {}
+
+    def cached(text: str) -> int:
+        value = cache.get(text)
+        if value is None:
+            if len(cache) >= limit:
+                cache.clear()
+            value = cache[text] = parse(text)
+        return value
+
+    return cached
 
 
 class _Lines:
@@ -135,7 +150,8 @@ class BinanceDepthFeed:
     def events(self) -> Iterator[MarketEvent]:
         pending = None if self._snapshot is None else read_snapshot(self._snapshot, self._scale)
         source, scale, symbol = self.source, self._scale, self._symbol
-        ticks, lots = scale.ticks, scale.lots
+        lots = scale.lots
+        ticks = _memo(scale.ticks)  # a book's prices repeat: parse each once
         loads = json.loads
         last_ts = -1
         for number, line, complete in self._lines:
