@@ -298,15 +298,16 @@ class BacktestEngine:
                     raise RuntimeError(
                         "the node did not stop: a task waits on nothing the backtest can advance"
                     )
-                await asyncio.sleep(0)
+                await self.clock.sleep(0)  # a yield to the loop, through the clock
         done.result()
 
     async def _settle(self) -> None:
         """Let every runnable task run until all wait (on the clock, a venue, or a queue)."""
         ready = _ready_queue()
-        await asyncio.sleep(0)
+        yield_to_loop = self.clock.sleep  # sleep(0): one turn of the loop, no time passes
+        await yield_to_loop(0)
         while ready:
-            await asyncio.sleep(0)
+            await yield_to_loop(0)
 
 
 def _handler(venue: BacktestVenue, symbol: str, source: str) -> Callable[[MarketEvent], None]:
