@@ -5,9 +5,12 @@ header) with no strategy and with the naive quoter (bench/naive_quoter.py), plus
     .venv/bin/python bench/bench_backtest.py --data DIR          # existing data
     .venv/bin/python bench/bench_backtest.py --seconds 600       # generate that much first
 
-Data: bench/backtest_data.py when present (the comparison benches' generator), else the test
-fixtures' small generator (tests/backtest/binance_data.py). Each mode runs in its own process so
-its peak RSS is its own. Events/s counts depth and trade events, as the engine counts them.
+Each mode is timed twice: parsing the files during the run, and with the data preloaded
+(``BacktestEngine.preload``) so the replay alone is timed, as NautilusTrader's figures are (its
+data is loaded before ``run``). Data: bench/backtest_data.py when present (the comparison
+benches' generator), else the test fixtures' small generator (tests/backtest/binance_data.py).
+Each mode runs in its own process so its peak RSS is its own. Events/s counts depth and trade
+events, as the engine counts them.
 """
 
 from __future__ import annotations
@@ -64,7 +67,10 @@ def _config(data: Path, quoter: bool) -> dict[str, object]:
 
 
 def _run(
-    data: str, quoter: bool, queue: multiprocessing.Queue[tuple[int, float, int, int, int]]
+    data: str,
+    quoter: bool,
+    preload: bool,
+    queue: multiprocessing.Queue[tuple[int, float, int, int, int]],
 ) -> None:
     from tradewind.backtest.build import build_engine
     from tradewind.backtest.config import parse_backtest_config
@@ -72,6 +78,8 @@ def _run(
 
     configure_logging(level="warning")
     engine = build_engine(parse_backtest_config(_config(Path(data), quoter)))
+    if preload:
+        engine.preload()  # parse the files first: what follows times the replay alone
     started = time.perf_counter()
     record = asyncio.run(engine.run())
     elapsed = time.perf_counter() - started
@@ -79,10 +87,10 @@ def _run(
     queue.put((record.events, elapsed, peak_kib, len(record.orders), len(record.fills)))
 
 
-def _measure(data: Path, quoter: bool) -> tuple[int, float, int, int, int]:
+def _measure(data: Path, quoter: bool, preload: bool) -> tuple[int, float, int, int, int]:
     queue: multiprocessing.Queue[tuple[int, float, int, int, int]] = multiprocessing.Queue()
     process = multiprocessing.get_context("fork").Process(
-        target=_run, args=(str(data), quoter, queue)
+        target=_run, args=(str(data), quoter, preload, queue)
     )
     process.start()
     result = queue.get()
@@ -107,6 +115,9 @@ def main() -> None:
         "--data", type=Path, help="folder with snapshot.json, depth.jsonl, trades.csv"
     )
     parser.add_argument("--seconds", type=float, default=60.0, help="data to generate (no --data)")
+    parser.add_argument(
+        "--skip-quoter-preload", action="store_true", help="time the quoter on files only"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = args.data
@@ -116,12 +127,17 @@ def main() -> None:
             _generate(data, args.seconds)
             print(f"generated {args.seconds:g} s of data in {time.perf_counter() - started:.1f} s")
         for quoter in (False, True):
-            events, elapsed, peak_kib, orders, fills = _measure(data, quoter)
-            label = "naive quoter" if quoter else "no strategy "
-            print(
-                f"{label}: {events:>9,} events in {elapsed:6.2f} s = {events / elapsed:>9,.0f} "
-                f"events/s, peak RSS {peak_kib / 1024:,.0f} MiB, orders {orders:,}, fills {fills:,}"
-            )
+            for preload in (False, True):
+                if quoter and preload and args.skip_quoter_preload:
+                    continue
+                events, elapsed, peak_kib, orders, fills = _measure(data, quoter, preload)
+                label = "naive quoter" if quoter else "no strategy "
+                mode = "replay only (preloaded)" if preload else "files parsed during the run"
+                print(
+                    f"{label}, {mode:28}: {events:>9,} events in {elapsed:7.2f} s = "
+                    f"{events / elapsed:>9,.0f} events/s, peak RSS {peak_kib / 1024:,.0f} MiB, "
+                    f"orders {orders:,}, fills {fills:,}"
+                )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -132,6 +132,8 @@ class _Market:
     top: tuple[int | None, int | None] = (None, None)
     dropped: int = 0  # diffs dropped while waiting for a snapshot
     fills: list[FillReport] = field(default_factory=list)
+    price_text: Callable[[int], str] = str
+    qty_text: Callable[[int], str] = str
 
 
 class BacktestVenue:
@@ -176,6 +178,9 @@ class BacktestVenue:
                 base=listed.instrument.base,
                 quote=listed.instrument.quote,
             )
+            # the same levels and sizes come back again and again: format each once
+            market.price_text = _memo(listed.scale.price_text)
+            market.qty_text = _memo(listed.scale.qty_text)
             self._markets[symbol] = market
         self._users: list[ReportHandler] = []
         self._orders: dict[str, _Tracked] = {}
@@ -327,8 +332,7 @@ class BacktestVenue:
     def _stream_levels(
         self, market: _Market, bids: list[tuple[int, int]], asks: list[tuple[int, int]]
     ) -> None:
-        scale = market.listed.scale
-        price, qty = scale.price_text, scale.qty_text
+        price, qty = market.price_text, market.qty_text
         market.sequence += 1
         now = self._clock.now_ns()
         diff = DepthDiff(
@@ -693,3 +697,17 @@ class BacktestVenue:
             scale.price(max(bids)) if bids else None,
             scale.price(min(asks)) if asks else None,
         )
+
+
+def _memo(format_units: Callable[[int], str], limit: int = 1 << 16) -> Callable[[int], str]:
+    cache: dict[int, str] = {}
+
+    def cached(units: int) -> str:
+        text = cache.get(units)
+        if text is None:
+            if len(cache) >= limit:
+                cache.clear()
+            text = cache[units] = format_units(units)
+        return text
+
+    return cached
