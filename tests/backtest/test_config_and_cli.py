@@ -4,6 +4,9 @@ run`` runs a config, writes the record, and reports user errors in one line, exi
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -126,3 +129,23 @@ def test_cli_bad_data_names_file_and_line(
     err = capsys.readouterr().err.strip()
     assert status == 2
     assert f"{depth}:5: not valid JSON" in err and err.count("\n") == 0
+
+
+def test_two_processes_write_byte_identical_records(tmp_path: Path) -> None:
+    """Across processes too (another hash seed, so another set order): the same bytes."""
+    write_binance_data(tmp_path / "data", seconds=5)
+    config = _config(tmp_path)
+    outputs = []
+    for hash_seed in ("1", "4242"):
+        out = tmp_path / f"record-{hash_seed}.json"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        command = [sys.executable, "-m", "tradewind.app.cli", "backtest", "run"]
+        subprocess.run(
+            [*command, "--config", str(config), "--record", str(out)],
+            check=True,
+            env=env,
+            capture_output=True,
+            timeout=120,
+        )
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] and len(outputs[0]) > 1_000
