@@ -32,7 +32,7 @@ from enum import Enum
 from typing import Any
 
 from tradewind.backtest.errors import BacktestDataError
-from tradewind.backtest.feeds.events import DepthEvent, Feed, ListFeed, MarketEvent
+from tradewind.backtest.feeds.events import DepthEvent, Feed, ListFeed
 from tradewind.backtest.fees import FeeSchedule
 from tradewind.backtest.queue_models import QueueModel
 from tradewind.backtest.recorder import RunRecorder
@@ -205,7 +205,8 @@ class BacktestEngine:
         self.recorder.strategy_of[event.client_order_id] = event.strategy_id
 
     def _prime(self) -> list[list[Any]]:
-        # one heap entry per feed: [ts, feed index, event, iterator, handler, source]
+        # one heap entry per feed:
+        # [ts, feed index, event, iterator, on_depth, source, symbol, on_trade]
         heap: list[list[Any]] = []
         for index, binding in enumerate(self._feeds):
             venue = self.venues[binding.venue]
@@ -213,8 +214,18 @@ class BacktestEngine:
             first = next(iterator, None)
             if first is None:
                 continue
-            handler = _handler(venue, binding.symbol, binding.feed.source)
-            heap.append([first.ts, index, first, iterator, handler, binding.feed.source])
+            heap.append(
+                [
+                    first.ts,
+                    index,
+                    first,
+                    iterator,
+                    venue.on_depth,
+                    binding.feed.source,
+                    binding.symbol,
+                    venue.on_trade,
+                ]
+            )
         heapq.heapify(heap)
         return heap
 
@@ -234,18 +245,25 @@ class BacktestEngine:
                     _NEVER if next_action is None else next_action,
                 )
                 clock.dirty = scheduler.dirty = False
+                now = clock.now_ns()
                 # market data strictly before the next timer or action, without yielding
                 while heap:
                     entry = heap[0]
                     ts = entry[0]
                     if ts >= limit:
                         break
-                    if ts < clock.now_ns():
-                        raise BacktestDataError(
-                            entry[5], entry[2].line, f"time {ts} ns goes back before the clock"
-                        )
-                    clock.jump_to(ts)
-                    entry[4](entry[2])
+                    if ts != now:
+                        if ts < now:
+                            raise BacktestDataError(
+                                entry[5], entry[2].line, f"time {ts} ns goes back before the clock"
+                            )
+                        clock.jump_to(ts)
+                        now = ts
+                    event = entry[2]
+                    if type(event) is DepthEvent:
+                        entry[4](entry[6], event, entry[5])
+                    else:
+                        entry[7](entry[6], event)
                     events += 1
                     if progress is not None and not events % every:
                         progress(events, ts)
@@ -320,18 +338,6 @@ class BacktestEngine:
         await yield_to_loop(0)
         while ready:
             await yield_to_loop(0)
-
-
-def _handler(venue: BacktestVenue, symbol: str, source: str) -> Callable[[MarketEvent], None]:
-    on_depth, on_trade = venue.on_depth, venue.on_trade
-
-    def handle(event: MarketEvent) -> None:
-        if type(event) is DepthEvent:
-            on_depth(symbol, event, source)
-        else:
-            on_trade(symbol, event)  # type: ignore[arg-type]
-
-    return handle
 
 
 def _ready_queue() -> Any:
