@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from tradewind.backtest.errors import BacktestDataError
 from tradewind.backtest.feeds.events import DepthEvent, MarketEvent, TradeEvent
 from tradewind.backtest.units import Scale
@@ -152,7 +154,7 @@ class BinanceDepthFeed:
         source, scale, symbol = self.source, self._scale, self._symbol
         lots = scale.lots
         ticks = _memo(scale.ticks)  # a book's prices repeat: parse each once
-        loads = json.loads
+        loads = orjson.loads  # several times json.loads on these short lines
         last_ts = -1
         for number, line, complete in self._lines:
             if not line.strip():
@@ -281,7 +283,7 @@ class BinanceTradesFeed:
             if not line.strip():
                 continue
             try:
-                raw = json.loads(line)
+                raw = orjson.loads(line)
                 if "data" in raw and "stream" in raw:
                     raw = raw["data"]
                 kind = raw.get("e")

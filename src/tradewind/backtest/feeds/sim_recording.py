@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
+
 from tradewind.backtest.errors import BacktestDataError
 from tradewind.backtest.feeds.binance import _Lines
 from tradewind.backtest.feeds.events import DepthEvent, MarketEvent, TradeEvent
@@ -44,7 +46,7 @@ class SimRecordingFeed:
             if not line.strip():
                 continue
             try:
-                raw = json.loads(line)
+                raw = orjson.loads(line)
                 if not isinstance(raw, dict):
                     raise ValueError("an event must be a JSON object")
                 kind = raw.get("type")
