@@ -18,7 +18,7 @@ from tradewind.core.clock import TestClock, _Timer
 
 __all__ = ["Action", "BacktestClock", "Scheduler"]
 
-Action = Callable[[], None]
+Action = Callable[[], object]
 
 
 class BacktestClock(TestClock):

@@ -29,13 +29,13 @@ import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from tradewind.backtest.errors import BacktestDataError
 from tradewind.backtest.feeds.events import DepthEvent, TradeEvent
 from tradewind.backtest.fees import FeeSchedule
 from tradewind.backtest.latency import ConstantLatency, LatencyModel
-from tradewind.backtest.matching import InstrumentMarket, SimOrder
+from tradewind.backtest.matching import FillSink, InstrumentMarket, SimOrder
 from tradewind.backtest.queue_models import QueueModel, RiskAverseQueue
 from tradewind.backtest.recorder import RunRecorder
 from tradewind.backtest.scheduler import BacktestClock, Scheduler
@@ -70,6 +70,7 @@ log = get_logger("backtest.venue")
 GapPolicy = Literal["resync", "error"]
 _UNLIMITED = (RateLimit(RateLimitKind.REQUEST_WEIGHT, 60 * 1_000_000_000, 10**12),)
 _ZERO_LATENCY = ConstantLatency(0)
+_E = TypeVar("_E")
 _KINDS = {
     OrderType.LIMIT: "limit",
     OrderType.LIMIT_MAKER: "limit_maker",
@@ -96,8 +97,10 @@ class ListedInstrument:
     scale: Scale
 
 
-class _Handle:
-    def __init__(self, registry: list[object], entry: object) -> None:
+class _Handle(Generic[_E]):
+    """A subscription that only has to stop delivering."""
+
+    def __init__(self, registry: list[_E], entry: _E) -> None:
         self._registry = registry
         self._entry = entry
 
@@ -351,15 +354,15 @@ class BacktestVenue:
             targets = list(handlers)
             self._to_node(lambda: [h(diff) for h in targets])
 
-    def _to_node(self, deliver: object) -> None:
+    def _to_node(self, deliver: Callable[[], object]) -> None:
         now = self._clock.now_ns()
         at = now + self._latency.market_data.sample(now)
         if at <= now and self._md_last <= now:
-            deliver()  # type: ignore[operator]
+            deliver()
             return
         at = max(at, self._md_last)
         self._md_last = at
-        self._scheduler.at(at, deliver)  # type: ignore[arg-type]
+        self._scheduler.at(at, deliver)
 
     # -- streams -------------------------------------------------------------------------------
 
@@ -387,7 +390,7 @@ class BacktestVenue:
         market.depth.append(on_diff)
         if on_status is not None:
             on_status(StreamStatus.CONNECTED, "backtest")
-        return _Handle(market.depth, on_diff)  # type: ignore[arg-type]
+        return _Handle(market.depth, on_diff)
 
     async def stream_trades(
         self, symbol: str, on_trade: TradeHandler, on_status: StatusHandler | None = None
@@ -396,7 +399,7 @@ class BacktestVenue:
         market.trades.append(on_trade)
         if on_status is not None:
             on_status(StreamStatus.CONNECTED, "backtest")
-        return _Handle(market.trades, on_trade)  # type: ignore[arg-type]
+        return _Handle(market.trades, on_trade)
 
     async def stream_user(
         self, on_report: ReportHandler, on_status: StatusHandler | None = None
@@ -404,7 +407,7 @@ class BacktestVenue:
         self._users.append(on_report)
         if on_status is not None:
             on_status(StreamStatus.CONNECTED, "backtest")
-        return _Handle(self._users, on_report)  # type: ignore[arg-type]
+        return _Handle(self._users, on_report)
 
     # -- orders --------------------------------------------------------------------------------
 
@@ -542,7 +545,7 @@ class BacktestVenue:
 
     # -- fills ---------------------------------------------------------------------------------
 
-    def _fill_sink(self, symbol: str):  # type: ignore[no-untyped-def]
+    def _fill_sink(self, symbol: str) -> FillSink:
         def sink(order: SimOrder, price: int, lots: int, is_maker: bool) -> None:
             self._on_fill(self._markets[symbol], order, price, lots, is_maker)
 
