@@ -242,14 +242,19 @@ class InstrumentMarket:
         levels = self.book.asks if is_buy else self.book.bids
         consumed = self.consumed_asks if is_buy else self.consumed_bids
         limit = order.price
-        if limit is None:
-            prices = sorted(levels, reverse=not is_buy)
+        best = self.book.best_ask if is_buy else self.book.best_bid
+        if best is None or (limit is not None and (limit < best if is_buy else limit > best)):
+            available: list[tuple[int, int]] = []  # nothing within the limit: the usual maker
         else:
-            prices = sorted(
-                (p for p in levels if (p <= limit if is_buy else p >= limit)), reverse=not is_buy
-            )
-        available = [(p, levels[p] - consumed.get(p, 0)) for p in prices]
-        available = [(p, q) for p, q in available if q > 0]
+            if limit is None:
+                prices = sorted(levels, reverse=not is_buy)
+            else:
+                prices = sorted(
+                    (p for p in levels if (p <= limit if is_buy else p >= limit)),
+                    reverse=not is_buy,
+                )
+            available = [(p, levels[p] - consumed.get(p, 0)) for p in prices]
+            available = [(p, q) for p, q in available if q > 0]
         if available and order.kind == "limit_maker":
             return "would take liquidity (post-only)"
         if order.tif == "fok" and sum(q for _, q in available) < order.qty:
