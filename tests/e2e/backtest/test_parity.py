@@ -29,7 +29,7 @@ from ..conftest import SimAdmin
 pytestmark = pytest.mark.e2e
 
 INSTRUMENT = "BTC/USDT@sim"
-SESSION_S = 6.0
+SESSION_S = 8.0
 
 
 def _quoter() -> Quoter:
@@ -38,8 +38,8 @@ def _quoter() -> Quoter:
         QuoterConfig(
             instrument=INSTRUMENT,
             quantity=Decimal("0.001"),
-            spread_bps=Decimal(5),  # close under the best bid: it re-prices as the market moves
-            refresh_ns=200_000_000,
+            spread_bps=Decimal(1),  # close under the best bid: it re-prices as the market moves
+            refresh_ns=100_000_000,
             bar_ns=1_000_000_000,
         ),
     )
