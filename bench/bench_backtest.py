@@ -100,13 +100,16 @@ def _measure(data: Path, quoter: bool, preload: bool) -> tuple[int, float, int, 
 
 def _generate(folder: Path, seconds: float) -> None:
     try:
-        from backtest_data import generate  # type: ignore[import-not-found]
+        import backtest_data  # type: ignore[import-not-found]
 
-        generate(folder, seconds=seconds)
-    except ImportError:
+        backtest_data.generate(folder, seconds=seconds)
+        print("data: bench/backtest_data.py")
+    except (ImportError, AttributeError, TypeError) as exc:
+        # the comparison benches' generator is absent or speaks another signature
         from tests.backtest.binance_data import write_binance_data
 
         write_binance_data(folder, seconds=seconds)
+        print(f"data: tests/backtest/binance_data.py ({type(exc).__name__}: {exc})")
 
 
 def main() -> None:
