@@ -84,6 +84,9 @@ def _register_desks() -> None:
     from tradewind.app.risk_cli import risk_app
 
     app.add_typer(risk_app, name="risk", help="Risk states, halt, resume, kill switch of a node.")
+    from tradewind.app.backtest_cli import backtest_app
+
+    app.add_typer(backtest_app, name="backtest", help="Backtests on recorded or synthetic data.")
 
 
 ConfigOption = Annotated[

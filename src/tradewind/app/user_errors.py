@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 
+from tradewind.backtest.errors import BacktestConfigError, BacktestDataError
 from tradewind.common.config import ConfigError
 from tradewind.execution.engine import UnknownInstrument, WrongVenue
 from tradewind.node.config import NodeConfigError
@@ -38,7 +39,9 @@ def user_message(exc: BaseException) -> str | None:
             f"cannot listen: {_reason(exc)}; another process holds that port: stop it or choose "
             "another (--port, or the config's port key; 0 picks a free one)"
         )
-    if isinstance(exc, StoreLocked | ConfigError | NodeConfigError):
+    if isinstance(
+        exc, StoreLocked | ConfigError | NodeConfigError | BacktestConfigError | BacktestDataError
+    ):
         return str(exc)
     if isinstance(exc, VenueUnavailable):
         return f"{exc}; is the venue running at that URL (`tradewind sim` prints it)?"
