@@ -108,6 +108,26 @@ def test_cli_runs_a_config_and_writes_the_record(
     assert any(o["action"] == "submitted" for o in record["orders"])
 
 
+def test_cli_writes_results_csv_and_html_report_and_prints_the_summary(tmp_path: Path) -> None:
+    write_binance_data(tmp_path / "data", seconds=3)
+    results, tables, page = tmp_path / "results.json", tmp_path / "csv", tmp_path / "report.html"
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "tradewind"),  # the installed command
+            "backtest", "run", "--config", str(_config(tmp_path)),
+            "--json", str(results), "--csv", str(tables), "--html", str(page),
+        ],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "net PnL " in done.stdout and "USDT" in done.stdout and "quote uptime" in done.stdout
+    summary = json.loads(results.read_bytes())
+    assert summary["run_id"] == "cli-test" and summary["events"] == 331
+    assert {p.name for p in tables.iterdir()} >= {"orders.csv", "fills.csv", "summary.csv"}
+    html = page.read_text(encoding="utf-8")
+    assert "<svg" in html and "cli-test" in html
+
+
 def test_cli_bad_config_is_one_line_and_status_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

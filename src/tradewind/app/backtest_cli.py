@@ -1,15 +1,14 @@
 """``tradewind backtest run --config FILE``: one backtest, its record and reports.
 
-Writes the run's record as canonical JSON (``--record``); ``--json``, ``--csv`` and ``--html``
-are the results and the report (tradewind.backtest.results / report), when those modules are
-installed. A run that lasts longer than two seconds shows a progress bar (events replayed and
+Prints the summary (PnL, drawdown, Sharpe, Sortino, quote uptime); writes the run's record as
+canonical JSON (``--record``), the results as JSON (``--json``) and CSV tables (``--csv DIR``),
+and the HTML report with its plots (``--html``). A run that lasts longer than two seconds shows a progress bar (events replayed and
 the market time reached). Bad config or data: one line, exit status 2 (``--debug`` for more).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -80,16 +79,10 @@ def run_command(
     from tradewind.backtest.build import build_engine
     from tradewind.backtest.config import load_backtest_config
     from tradewind.backtest.engine import run_record_json
+    from tradewind.backtest.report import money_text, write_html
+    from tradewind.backtest.results import compute_results, results_json, write_csv
 
     settings = load_backtest_config(config)
-    reporting = _reporting() if (html or json_out or csv_dir) else None
-    if (html or json_out or csv_dir) and reporting is None:
-        typer.echo(
-            "error: results and reports (tradewind.backtest.results / report) are not "
-            "available in this installation; use --record to write the run record",
-            err=True,
-        )
-        raise typer.Exit(2)
     progress = _Progress(None)
     engine = build_engine(settings, progress=progress)
     started = time.perf_counter()
@@ -100,35 +93,42 @@ def run_command(
     elapsed = time.perf_counter() - started
     if record is not None:
         record.write_bytes(run_record_json(result))
-    if reporting is not None:
-        results_module, report_module = reporting
-        results = _entry(results_module, "compute_results")(result)
-        if json_out is not None:
-            _entry(results_module, "write_json")(results, json_out)
-        if csv_dir is not None:
-            _entry(results_module, "write_csv")(results, csv_dir)
-        if html is not None:
-            _entry(report_module, "write_html")(result, results, html)
+    results = compute_results(result)
+    if json_out is not None:
+        json_out.write_bytes(results_json(results))
+    if csv_dir is not None:
+        csv_dir.mkdir(parents=True, exist_ok=True)
+        write_csv(result, results, csv_dir)
+    if html is not None:
+        write_html(result, results, html)
+    total, currency = results.total, results.valuation_asset
     typer.echo(
         f"{result.run_id}: {result.events:,} events in {elapsed:.2f} s, "
         f"{sum(o.action == 'submitted' for o in result.orders):,} orders, "
         f"{len(result.fills):,} fills"
     )
+    typer.echo(
+        f"net PnL {money_text(total.net_pnl, currency, total.unvalued)} "
+        f"(realised {money_text(total.realised_pnl, currency)}, "
+        f"unrealised {money_text(total.unrealised_pnl, currency)}, "
+        f"fees {money_text(total.fees_value, currency)}); "
+        f"max drawdown {money_text(results.max_drawdown, currency)}; "
+        f"Sharpe {_stat(results.sharpe)}, Sortino {_stat(results.sortino)}; "
+        f"quote uptime {_share(total.quote_uptime)}"
+    )
+    for path, what in (
+        (record, "run record"),
+        (json_out, "results"),
+        (csv_dir, "CSV"),
+        (html, "report"),
+    ):
+        if path is not None:
+            typer.echo(f"{what}: {path}")
 
 
-def _entry(module: Any, name: str) -> Any:
-    function = getattr(module, name, None)
-    if function is None:
-        typer.echo(f"error: {module.__name__}.{name} is not available", err=True)
-        raise typer.Exit(2)
-    return function
+def _stat(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
-def _reporting() -> tuple[Any, Any] | None:
-    try:
-        return (
-            importlib.import_module("tradewind.backtest.results"),
-            importlib.import_module("tradewind.backtest.report"),
-        )
-    except ImportError:
-        return None
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
