@@ -6,35 +6,16 @@ with a message saying how to get them (`python scripts/ensure_services.py` insta
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from tests.backtest.run_records import BTC, ETH, D, S, sample, two_strategy_record
+from tests.fixtures.browser import CHROMIUM, need_browser
 
 from tradewind.backtest.report import MAX_POINTS, money_text, quantity_text, write_html
 from tradewind.backtest.results import compute_results
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-def _need_browser() -> None:
-    problem = None
-    if shutil.which(CHROMIUM) is None:
-        problem = "Debian chromium is not installed (python scripts/ensure_services.py)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            problem = "PyPI playwright is not installed (pip install -e '.[test]')"
-    if problem is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(problem)
-        pytest.skip(problem)
 
 
 def _report(tmp_path: Path, fee_asset: str = "BNB", marks: dict[str, Decimal] | None = None) -> str:
@@ -98,7 +79,7 @@ def test_long_runs_are_thinned_for_drawing_only(tmp_path: Path) -> None:
 
 
 def test_charts_hold_data_in_a_real_browser(tmp_path: Path) -> None:
-    _need_browser()
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     record = two_strategy_record()

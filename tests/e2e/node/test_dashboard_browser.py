@@ -10,14 +10,13 @@ message saying how to get them (`python scripts/ensure_services.py` installs chr
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.fixtures.browser import CHROMIUM, need_browser
 
 from tradewind.core.enums import OrderStatus
 from tradewind.monitor.web import DashboardServer
@@ -31,23 +30,6 @@ from ..raw_http import RawBinance
 from .conftest import node_config, venue_table
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-def _need_browser() -> None:
-    problem = None
-    if shutil.which(CHROMIUM) is None:
-        problem = "Debian chromium is not installed (python scripts/ensure_services.py)"
-    else:
-        try:
-            import playwright.async_api  # noqa: F401
-        except ImportError:
-            problem = "PyPI playwright is not installed (pip install -e '.[test]')"
-    if problem is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(problem)
-        pytest.skip(problem)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +65,7 @@ def _order(trader: RawBinance, side: str, qty: str, price: str) -> dict[str, obj
 async def test_a_fill_and_a_halt_show_on_the_dashboard_in_a_browser(
     quiet_sim: SimEndpoints, tmp_path: Path
 ) -> None:
-    _need_browser()
+    need_browser()
     from playwright.async_api import async_playwright, expect
 
     admin = SimAdmin(quiet_sim)

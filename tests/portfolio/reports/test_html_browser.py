@@ -6,12 +6,10 @@ message saying how to get them (`python scripts/ensure_services.py` installs chr
 
 from __future__ import annotations
 
-import os
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
+from tests.fixtures.browser import CHROMIUM, need_browser
 
 from tradewind.portfolio.costbasis import UNITED_STATES, compute_cost_basis
 from tradewind.portfolio.ledger import EntryKind, Movement, Transaction
@@ -19,24 +17,8 @@ from tradewind.portfolio.pnl import value_series
 from tradewind.portfolio.prices import Priced, PriceResult
 from tradewind.portfolio.reports import holdings, html_report, year_bounds
 
-CHROMIUM = "/usr/bin/chromium"
 EX = "binance:main"
 CASH = frozenset({"USD"})
-
-
-def _need_browser() -> None:
-    problem = None
-    if shutil.which(CHROMIUM) is None:
-        problem = "Debian chromium is not installed (python scripts/ensure_services.py)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            problem = "PyPI playwright is not installed (pip install -e '.[test]')"
-    if problem is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(problem)
-        pytest.skip(problem)
 
 
 def _buy(ms: int, asset: str, qty: str, usd: str) -> Transaction:
@@ -54,7 +36,7 @@ def _price(asset: str, ms: int) -> PriceResult:
 
 
 def test_report_charts_hold_data_in_a_real_browser(tmp_path: Path) -> None:
-    _need_browser()
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     ledger = [
