@@ -68,6 +68,10 @@ Listener = Callable[[EngineEvent], None]
 _ZERO = Decimal(0)
 _WIDE = Context(prec=60)
 _MARKET = OrderType.MARKET
+_GTC = TimeInForce.GTC
+_NEW = OrderStatus.NEW
+_PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
+_CANCELED = OrderStatus.CANCELED
 _make_result = slot_constructor(PlaceResult)
 DEFAULT_HISTORY_LIMIT = 50_000
 
@@ -290,6 +294,30 @@ class MatchingEngine:
         if self._emit:
             events = [OrderUpdated(self._reports.view(rec), ExecutionType.NEW, None, NO_REASON)]
             touched = {}
+        if not crosses and events is None and tif is _GTC and order_type is not _MARKET:
+            # the common case, a limit order that rests whole: nothing to match, report or settle
+            if is_buy:
+                lock = price_tick * qty * inst.quote_per_pq
+                side_book = inst.bids
+            else:
+                lock = qty * inst.base_per_qty
+                side_book = inst.asks
+            rec.lock = lock
+            account.free[asset] -= lock
+            account.locked[asset] += lock
+            # Instrument.rest, inline: this is half of all operations on a busy book
+            level = side_book.levels.get(price_tick)
+            if level is None:
+                level = side_book.new_level(price_tick)
+            level.orders.append(rec)
+            level.qty += qty
+            level.count += 1
+            rec.in_book = True
+            side_book.changed[price_tick] = None
+            inst.update_id += 1
+            open_here[order_id] = rec
+            account.live_cids[cid] = rec
+            return _make_result(self._view(rec), ())
         taker_fills: list[FillRecord] = []
         outcome = (
             self._matcher.match(inst, rec, quote, now, taker_fills, events, touched)
@@ -360,7 +388,9 @@ class MatchingEngine:
     ) -> OrderView:
         """Cancel one open order. The returned view carries the cancel's client order id
         (``new_client_order_id`` or a generated one) and the order's as ``orig_client_order_id``."""
-        inst = self._instrument(symbol)
+        inst = self._instruments.get(symbol)
+        if inst is None:
+            raise invalid_symbol()
         account = self._accounts[account_id]
         if order_id is None and client_order_id is None:
             raise SimError(
@@ -368,14 +398,15 @@ class MatchingEngine:
                 "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
             )
         rec = find_order(self._orders, account, inst, order_id, client_order_id)
-        if rec is None or not rec.is_open:
+        if rec is None or (rec.status is not _NEW and rec.status is not _PARTIALLY_FILLED):
             raise unknown_order()
         now = self._clock()
-        events: list[EngineEvent] | None = [] if self._emit else None
+        if not self._emit:
+            return self._cancel(rec, new_client_order_id or self._new_client_id(), now, None)
+        events: list[EngineEvent] = []
         view = self._cancel(rec, new_client_order_id or self._new_client_id(), now, events)
-        if events is not None:
-            events.append(self._reports.balances(account, {self._locked_asset(rec)}, now))
-            self._dispatch(events)
+        events.append(self._reports.balances(account, {self._locked_asset(rec)}, now))
+        self._dispatch(events)
         return view
 
     def cancel_all(self, account_id: str, symbol: str) -> list[OrderView]:
@@ -402,15 +433,17 @@ class MatchingEngine:
         self, rec: OrderRecord, cancel_id: str, now: int, events: list[EngineEvent] | None
     ) -> OrderView:
         account = rec.account
-        rec.inst.unrest(rec)
-        asset = self._locked_asset(rec)
-        account.locked[asset] -= rec.lock
-        account.free[asset] += rec.lock
+        inst = rec.inst
+        inst.unrest(rec)
+        asset = inst.quote if rec.is_buy else inst.base
+        lock = rec.lock
+        account.locked[asset] -= lock
+        account.free[asset] += lock
         rec.lock = 0
-        rec.status = OrderStatus.CANCELED
+        rec.status = _CANCELED
         rec.update_time = now
         account.close(rec)
-        view = self._reports.view(rec, cancel_id, rec.client_order_id)
+        view = self._view(rec, cancel_id, rec.client_order_id)
         if events is not None:
             events.append(OrderUpdated(view, ExecutionType.CANCELED, None, NO_REASON))
         return view
