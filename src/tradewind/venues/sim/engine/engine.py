@@ -295,16 +295,12 @@ class MatchingEngine:
             events = [OrderUpdated(self._reports.view(rec), ExecutionType.NEW, None, NO_REASON)]
             touched = {}
         if not crosses and events is None and tif is _GTC and order_type is not _MARKET:
-            # the common case, a limit order that rests whole: nothing to match, report or settle
-            if is_buy:
-                lock = price_tick * qty * inst.quote_per_pq
-                side_book = inst.bids
-            else:
-                lock = qty * inst.base_per_qty
-                side_book = inst.asks
-            rec.lock = lock
-            account.free[asset] -= lock
-            account.locked[asset] += lock
+            # the common case, a limit order that rests whole: nothing to match, report or settle;
+            # what it locks is what it needed (price x qty for a buy, qty for a sell)
+            side_book = inst.bids if is_buy else inst.asks
+            rec.lock = need
+            account.free[asset] -= need
+            account.locked[asset] += need
             # Instrument.rest, inline: this is half of all operations on a busy book
             level = side_book.levels.get(price_tick)
             if level is None:
@@ -357,11 +353,7 @@ class MatchingEngine:
             for acct, assets in touched.items():
                 events.append(self._reports.balances(acct, assets, now))
             self._dispatch(events)
-        fills = (
-            tuple([self._reports.fill(account_id, inst, f) for f in taker_fills])
-            if taker_fills
-            else ()
-        )
+        fills = tuple(self._reports.fills(account_id, inst, taker_fills)) if taker_fills else ()
         return _make_result(self._view(rec), fills)
 
     @staticmethod
@@ -536,7 +528,7 @@ class MatchingEngine:
             limit,
             from_start=from_id is not None or start_time is not None,
         )
-        return [self._reports.fill(account_id, inst, f) for f in records]
+        return self._reports.fills(account_id, inst, records)
 
     # -- market data ---------------------------------------------------------------------------
     def depth(self, symbol: str, limit: int = 100) -> DepthSnapshot:

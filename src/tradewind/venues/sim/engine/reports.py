@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from typing import Any, TypeVar
 
@@ -93,22 +93,39 @@ class Reports:
         )
 
     def fill(self, account_id: str, inst: Instrument, f: FillRecord) -> Fill:
-        trade_id, order_id, tick, qty, quote, commission, is_buyer, is_maker, time = f
+        return self.fills(account_id, inst, (f,))[0]
+
+    def fills(self, account_id: str, inst: Instrument, records: Iterable[FillRecord]) -> list[Fill]:
+        """``fill`` of each record, in order; a taker's several fills share the lookups."""
         to_decimal = self.amounts.to_decimal
-        return _make_fill(
-            trade_id,
-            inst.symbol,
-            order_id,
-            account_id,
-            inst.price(tick),
-            inst.qty(qty),
-            to_decimal(quote),
-            to_decimal(commission) if commission else ZERO,
-            inst.base if is_buyer else inst.quote,
-            is_buyer,
-            is_maker,
-            time,
-        )
+        prices = inst.price_of_tick
+        sizes = inst.qty_of_units
+        symbol, base, quote_asset = inst.symbol, inst.base, inst.quote
+        out = []
+        for trade_id, order_id, tick, qty, quote, commission, is_buyer, is_maker, time in records:
+            price = prices.get(tick)
+            if price is None:
+                price = inst.price(tick)
+            size = sizes.get(qty)
+            if size is None:
+                size = inst.qty(qty)
+            out.append(
+                _make_fill(
+                    trade_id,
+                    symbol,
+                    order_id,
+                    account_id,
+                    price,
+                    size,
+                    to_decimal(quote),
+                    to_decimal(commission) if commission else ZERO,
+                    base if is_buyer else quote_asset,
+                    is_buyer,
+                    is_maker,
+                    time,
+                )
+            )
+        return out
 
     def balances(self, account: Account, assets: set[str], now: int) -> BalancesChanged:
         to_decimal = self.amounts.to_decimal
