@@ -289,12 +289,7 @@ class MatchingEngine:
         account.cids[symbol][cid] = rec
         if len(history) - len(open_here) > self._prune_at:
             account.prune(symbol, self._history_limit, self._orders)
-        events: list[EngineEvent] | None = None
-        touched: Touched | None = None
-        if self._emit:
-            events = [OrderUpdated(self._reports.view(rec), ExecutionType.NEW, None, NO_REASON)]
-            touched = {}
-        if not crosses and events is None and tif is _GTC and order_type is not _MARKET:
+        if not crosses and not self._emit and tif is _GTC and order_type is not _MARKET:
             # the common case, a limit order that rests whole: nothing to match, report or settle;
             # what it locks is what it needed (price x qty for a buy, qty for a sell)
             side_book = inst.bids if is_buy else inst.asks
@@ -314,6 +309,11 @@ class MatchingEngine:
             open_here[order_id] = rec
             account.live_cids[cid] = rec
             return _make_result(self._view(rec), ())
+        events: list[EngineEvent] | None = None
+        touched: Touched | None = None
+        if self._emit:
+            events = [OrderUpdated(self._reports.view(rec), ExecutionType.NEW, None, NO_REASON)]
+            touched = {}
         taker_fills: list[FillRecord] = []
         outcome = (
             self._matcher.match(inst, rec, quote, now, taker_fills, events, touched)
@@ -389,7 +389,13 @@ class MatchingEngine:
                 -1102,
                 "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
             )
-        rec = find_order(self._orders, account, inst, order_id, client_order_id)
+        if order_id is not None and client_order_id is None:
+            # find_order's by-id case, inline: most cancels name the order id alone
+            rec = self._orders.get(order_id)
+            if rec is not None and (rec.account is not account or rec.inst is not inst):
+                rec = None
+        else:
+            rec = find_order(self._orders, account, inst, order_id, client_order_id)
         if rec is None or (rec.status is not _NEW and rec.status is not _PARTIALLY_FILLED):
             raise unknown_order()
         now = self._clock()
