@@ -2,8 +2,9 @@
 
 Prints the summary (PnL, drawdown, Sharpe, Sortino, quote uptime); writes the run's record as
 canonical JSON (``--record``), the results as JSON (``--json``) and CSV tables (``--csv DIR``),
-and the HTML report with its plots (``--html``). A run that lasts longer than two seconds shows a progress bar (events replayed and
-the market time reached). Bad config or data: one line, exit status 2 (``--debug`` for more).
+and the HTML report with its plots (``--html``). A run that lasts longer than two seconds shows
+a progress bar (events replayed and the market time reached). Bad config or data: one line,
+exit status 2 (``--debug`` for more).
 """
 
 from __future__ import annotations

@@ -214,6 +214,14 @@ class DeskConfig(_Section):
         le=3600,
         description="Seconds a client message's timestamp may differ from the desk's clock.",
     )
+    # kept under the gateway's outbound queue (1,024 messages), so one replay always fits it
+    replay_reports_kept: int = Field(
+        default=500,
+        ge=1,
+        le=1000,
+        description="Fill reports and invoices kept per account for a ReplayRequest from a"
+        " sequence number (last_report_seq_num); older ones are refused as seq_num_too_old.",
+    )
 
 
 class ChainLinkConfig(_Section):

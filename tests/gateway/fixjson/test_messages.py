@@ -244,3 +244,42 @@ def test_server_messages_parse_and_refuse_garbage() -> None:
     for bad in ("nope", json.dumps({**ack, "ref_seq_num": 0}), json.dumps({**ack, "x": 1})):
         with pytest.raises(InvalidServerMessage):
             parse_server_message(bad)
+
+
+def replay(**fields: Any) -> dict[str, Any]:
+    body = order()
+    for name in ("client_order_id", "symbol", "side", "amount"):
+        del body[name]
+    body["standard_header"] = {**body["standard_header"], "msg_type": "ReplayRequest"}
+    return {**body, "request_id": "r-1", **fields}
+
+
+def test_replay_request_from_a_time_or_from_a_sequence_number() -> None:
+    by_time = parse_client_message(frame(replay(since="2025-01-01T00:00:00.000Z")))
+    assert by_time.since == 1_735_689_600_000_000_000  # type: ignore[union-attr]
+    assert by_time.last_report_seq_num is None  # type: ignore[union-attr]
+    by_seq = parse_client_message(frame(replay(last_report_seq_num=0)))
+    assert by_seq.last_report_seq_num == 0 and by_seq.since is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "fields, text_part",
+    [
+        ({}, "exactly one of since and last_report_seq_num"),
+        ({"since": 0, "last_report_seq_num": 3}, "exactly one of since and last_report_seq_num"),
+        ({"last_report_seq_num": -1}, "last_report_seq_num"),
+        ({"last_report_seq_num": "3"}, "last_report_seq_num"),
+        ({"last_report_seq_num": 2**63}, "last_report_seq_num"),
+    ],
+)
+def test_replay_request_needs_one_valid_start(fields: dict[str, Any], text_part: str) -> None:
+    reason, text = reason_of(frame(replay(**fields)))
+    assert reason == "schema" and text_part in text
+
+
+def test_replay_request_schema_says_one_start() -> None:
+    from tradewind.gateway.fixjson.schemas import json_schemas
+
+    schema = json_schemas()["client.ReplayRequest.json"]
+    assert schema["oneOf"] == [{"required": ["since"]}, {"required": ["last_report_seq_num"]}]
+    assert "since" not in schema["required"] and "request_id" in schema["required"]

@@ -44,6 +44,7 @@ from tradewind.desks.index.events import (
 from tradewind.desks.index.journal import DeskJournal
 from tradewind.desks.index.legs import LegOrder, LegRunner
 from tradewind.desks.index.planning import BatchPlanning, basket_of
+from tradewind.desks.index.report_log import DEFAULT_REPORTS_KEPT, NumberedReport, ReportLog
 from tradewind.desks.index.reports import IndexOrderFillReport, MintInvoice, Output
 from tradewind.desks.index.solver import BatchPlanner, BookLevels, quantity_possible
 from tradewind.desks.index.state import IndexDeskState
@@ -100,6 +101,7 @@ class IndexDesk:
         source: CollateralSource,
         clock: TimerClock,
         timings: DeskTimings | None = None,
+        reports_kept: int = DEFAULT_REPORTS_KEPT,
     ) -> None:
         self.state = state
         self.journal = journal
@@ -120,6 +122,8 @@ class IndexDesk:
         self.invoice_listeners: list[InvoiceListener] = []
         self.batches_closed = 0
         self._restored = (0, 0)  # (journal events, invoices) replayed by restore()
+        # every output of self.state goes through it once, in order, so numbers match a refold
+        self.reports = ReportLog(reports_kept)
 
     # -- life cycle ----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -140,7 +144,9 @@ class IndexDesk:
         for event in events:
             if isinstance(event, BatchPlanned):
                 self._batches += 1
-            invoices += [o for o in self.state.apply(event) if isinstance(o, MintInvoice)]
+            outputs = self.state.apply(event)
+            self.reports.record(outputs)
+            invoices += [o for o in outputs if isinstance(o, MintInvoice)]
         # an invoice applied before a kill but not stored yet is stored now (idempotent)
         await self._db(lambda: [self.journal.put_invoice(i) for i in invoices])
         for batch in self.state.open_batches():
@@ -286,24 +292,34 @@ class IndexDesk:
         """Stored invoices with nothing settled on chain yet (for the chain link's restart)."""
         return await self._db(self.journal.invoices_without_tx)
 
-    async def outputs_since(self, chain_id: int, address: str, since_ns: int) -> list[Output]:
+    async def outputs_since(
+        self, chain_id: int, address: str, since_ns: int
+    ) -> list[NumberedReport]:
         """The fill reports and invoices of ``(chain_id, address)`` stamped at or after
-        ``since_ns``, as they were sent, oldest first: the journal folded again into a fresh
-        state (its outputs are the live run's). Cost: one pass over the journal."""
+        ``since_ns``, as they were sent (numbered), oldest first: the journal folded again into
+        a fresh state (its outputs are the live run's). Cost: one pass over the journal."""
 
-        def fold() -> list[Output]:
+        def fold() -> list[NumberedReport]:
             state = self.state.fresh()
-            found: list[Output] = []
+            numbering = ReportLog(keep=0)
+            found: list[NumberedReport] = []
             for event in self.journal.replay():
                 found += [
-                    output
-                    for output in state.apply(event)
-                    if (output.chain_id, output.address) == (chain_id, address)
-                    and output.ts >= since_ns
+                    report
+                    for report in numbering.record(state.apply(event))
+                    if (report.output.chain_id, report.output.address) == (chain_id, address)
+                    and report.output.ts >= since_ns
                 ]
             return found
 
         return await self._db(fold)
+
+    async def outputs_after(self, chain_id: int, address: str, seen: int) -> list[NumberedReport]:
+        """The fill reports and invoices of ``(chain_id, address)`` numbered above ``seen``,
+        oldest first, from memory. Raises ``SeqNumInFuture`` / ``ReportsNotKept``."""
+        async with self._lock:
+            # under the lock: no output is between being applied and being recorded
+            return self.reports.after(chain_id, address, seen)
 
     # -- journal + state -----------------------------------------------------------------------
     async def _record(self, event: IndexEvent) -> list[Output]:
@@ -317,14 +333,16 @@ class IndexDesk:
         if not fresh:
             return []
         outputs = self.state.apply(event)
+        numbered = self.reports.record(outputs)
         invoices = [o for o in outputs if isinstance(o, MintInvoice)]
         if invoices:
             await self._db(lambda: [self.journal.put_invoice(i) for i in invoices])
-        await self._emit(outputs)
+        await self._emit(numbered)
         return outputs
 
-    async def _emit(self, outputs: Iterable[Output]) -> None:
-        for output in outputs:
+    async def _emit(self, numbered: Iterable[NumberedReport]) -> None:
+        for report in numbered:
+            output = report.output
             if isinstance(output, IndexOrderFillReport):
                 msg_type = "IndexOrderFill"
             else:
@@ -341,7 +359,9 @@ class IndexDesk:
             )
             for publisher in self.publishers:
                 try:
-                    await publisher.publish(output.chain_id, output.address, msg_type, output)
+                    await publisher.publish(
+                        output.chain_id, output.address, msg_type, report.body()
+                    )
                 except Exception:
                     # a publisher's failure must not undo what is journaled
                     log.exception("index_output_publish_failed", msg_type=msg_type)

@@ -15,6 +15,7 @@ from typing import Any
 from tradewind.core.enums import OrderSide
 from tradewind.desks.index.desk import DeskRejection, IndexDesk
 from tradewind.desks.index.journal import DeskJournal
+from tradewind.desks.index.report_log import ReportsNotKept, SeqNumInFuture
 from tradewind.desks.index.reports import IndexOrderFillReport, MintInvoice
 from tradewind.gateway.fixjson.messages import (
     CancelIndexOrder,
@@ -23,7 +24,12 @@ from tradewind.gateway.fixjson.messages import (
     NewQuoteRequest,
     ReplayRequest,
 )
-from tradewind.gateway.fixjson.protocols import AccountKey, OrderResponse, QuoteRejected
+from tradewind.gateway.fixjson.protocols import (
+    AccountKey,
+    OrderResponse,
+    QuoteRejected,
+    ReplayRejected,
+)
 from tradewind.gateway.fixjson.wire_types import iso_from_ns
 
 __all__ = ["DeskGatewayHandler", "JournalInvoiceReader", "account_status_of"]
@@ -82,10 +88,23 @@ class DeskGatewayHandler:
         return account_status_of(self._desk, account.chain_id, account.address)
 
     async def replay(self, account: AccountKey, msg: ReplayRequest) -> Sequence[tuple[str, Any]]:
-        outputs = await self._desk.outputs_since(account.chain_id, account.address, msg.since)
+        chain_id, address = account.chain_id, account.address
+        if msg.last_report_seq_num is None:
+            assert msg.since is not None, "ReplayRequest carries one of the two"
+            reports = await self._desk.outputs_since(chain_id, address, msg.since)
+        else:
+            try:
+                reports = await self._desk.outputs_after(chain_id, address, msg.last_report_seq_num)
+            except SeqNumInFuture as exc:
+                raise ReplayRejected(ReplayRejected.SEQ_NUM_IN_FUTURE, str(exc)) from exc
+            except ReportsNotKept as exc:
+                raise ReplayRejected(ReplayRejected.SEQ_NUM_TOO_OLD, str(exc)) from exc
         return [
-            ("IndexOrderFill" if isinstance(o, IndexOrderFillReport) else "MintInvoice", o)
-            for o in outputs
+            (
+                "IndexOrderFill" if isinstance(r.output, IndexOrderFillReport) else "MintInvoice",
+                r.body(),
+            )
+            for r in reports
         ]
 
 

@@ -263,6 +263,7 @@ class IndexDeskRuntime:
             source=source,
             clock=self._clock,
             timings=DeskTimings(batch_interval_s=config.batch_interval_ms / 1000),
+            reports_kept=config.replay_reports_kept,
         )
         app = build_gateway_app(
             DeskGatewayHandler(desk),

@@ -43,6 +43,7 @@ from tradewind.gateway.fixjson.protocols import (
     InvoiceReader,
     OrderResponse,
     QuoteRejected,
+    ReplayRejected,
 )
 from tradewind.gateway.fixjson.publisher import GatewayPublisher, InvalidPublication
 from tradewind.gateway.fixjson.rate_limit import WeightedRateLimiter
@@ -93,6 +94,7 @@ __all__ = [
     "QuoteRejected",
     "RejectReason",
     "ReplayGuard",
+    "ReplayRejected",
     "ServerMessage",
     "StandardHeader",
     "StandardTrailer",

@@ -262,6 +262,13 @@ class FixJsonClient:
             "ReplayRequest", {"request_id": request_id, "since": iso_from_ns(since_ns)}
         )
 
+    async def replay_after(self, request_id: str, last_report_seq_num: int) -> int:
+        """Ask for the account's fill reports and invoices numbered above
+        ``last_report_seq_num`` (the last ``report_seq_num`` read; 0 for all kept) again."""
+        return await self.send(
+            "ReplayRequest", {"request_id": request_id, "last_report_seq_num": last_report_seq_num}
+        )
+
     async def account_status(self, request_id: str) -> int:
         """Ask for the account's collateral, positions and open orders (signed)."""
         return await self.send("AccountStatusRequest", {"request_id": request_id})

@@ -35,6 +35,7 @@ from tradewind.gateway.fixjson.wire_types import (
     HexPublicKey,
     HexSignature,
     IndexSymbol,
+    SeenSeqNum,
     SeqNum,
     WireSide,
     WireTimestamp,
@@ -240,17 +241,38 @@ class AccountStatusRequest(ClientMessageBase):
     request_id: ClientId
 
 
+def _one_replay_start(schema: dict[str, Any], model: type[Any]) -> None:
+    _pin_msg_type(schema, model)
+    required = schema.get("required", [])
+    schema["required"] = [name for name in required if name not in _REPLAY_STARTS]
+    schema["oneOf"] = [{"required": [name]} for name in _REPLAY_STARTS]
+
+
+_REPLAY_STARTS = ("since", "last_report_seq_num")
+
+
 class ReplayRequest(ClientMessageBase):
-    """Send again the account's ``IndexOrderFill`` and ``MintInvoice`` messages stamped at or
-    after ``since`` (those missed while disconnected); answered with a ``ReplayResponse``, then
-    the messages in their original order on this connection. Signed."""
+    """Send again the account's ``IndexOrderFill`` and ``MintInvoice`` messages (those missed
+    while disconnected) from a time or from a sequence number: exactly one of ``since`` (those
+    stamped at or after it) and ``last_report_seq_num`` (those numbered above it: the last
+    ``report_seq_num`` the client read, 0 for none). Answered with a ``ReplayResponse``, then the
+    messages in their original order on this connection. Signed."""
+
+    model_config = ConfigDict(json_schema_extra=_one_replay_start)
 
     MSG_TYPE: ClassVar[str] = "ReplayRequest"
     SIGNATURE_REQUIRED: ClassVar[bool] = True
     TRAILER_REQUIRED: ClassVar[bool] = True
 
     request_id: ClientId
-    since: WireTimestamp
+    since: WireTimestamp | None = None
+    last_report_seq_num: SeenSeqNum | None = None
+
+    @model_validator(mode="after")
+    def _one_start(self) -> ReplayRequest:
+        if (self.since is None) == (self.last_report_seq_num is None):
+            raise ValueError("exactly one of since and last_report_seq_num must be given")
+        return self
 
 
 ClientMessage = (
@@ -333,7 +355,10 @@ class CancelIndexOrderResponse(ServerMessageBase):
 class IndexOrderFill(ServerMessageBase):
     """The state of an order after a change. ``filled_quantity`` index tokens; buy:
     ``collateral_spent`` on the basket, ``collateral_remaining`` unspent collateral; sell:
-    collateral credited so far, index tokens not yet redeemed. ``fill_rate`` in [0, 1]."""
+    collateral credited so far, index tokens not yet redeemed. ``fill_rate`` in [0, 1].
+    ``report_seq_num`` numbers the account's ``IndexOrderFill`` and ``MintInvoice`` messages
+    1, 2, 3, ... across connections and restarts (a replay from a sequence number names it);
+    None from a desk that does not number them."""
 
     MSG_TYPE: ClassVar[str] = "IndexOrderFill"
 
@@ -347,6 +372,7 @@ class IndexOrderFill(ServerMessageBase):
     status: Literal["new", "partially_filled", "filled", "cancelled", "rejected"]
     reason: str | None = None
     ts: WireTimestamp
+    report_seq_num: SeqNum | None = None
 
 
 class IndexQuoteResponse(ServerMessageBase):
@@ -409,9 +435,12 @@ class MintInvoiceModel(_InvoiceFields):
 
 
 class MintInvoiceMessage(ServerMessageBase, _InvoiceFields):
-    """A MintInvoice pushed to the account's sessions; fields as ``MintInvoiceModel``."""
+    """A MintInvoice pushed to the account's sessions; fields as ``MintInvoiceModel``, plus
+    ``report_seq_num`` (see ``IndexOrderFill``)."""
 
     MSG_TYPE: ClassVar[str] = "MintInvoice"
+
+    report_seq_num: SeqNum | None = None
 
 
 class CollateralModel(WireModel):
@@ -465,12 +494,17 @@ class AccountStatus(ServerMessageBase):
 
 
 class ReplayResponse(ServerMessageBase):
-    """Answer to a ReplayRequest: ``count`` messages follow, oldest first."""
+    """Answer to a ReplayRequest: ``ok`` and ``count`` messages follow, oldest first; or
+    ``rejected`` (``count`` 0) with ``reason`` "<code>: <words>", the code one of
+    ``seq_num_in_future`` (above the account's last ``report_seq_num``) and ``seq_num_too_old``
+    (the reports after it are no longer all kept)."""
 
     MSG_TYPE: ClassVar[str] = "ReplayResponse"
 
     request_id: ClientId
     count: int = Field(ge=0)
+    status: Literal["ok", "rejected"] = "ok"
+    reason: str | None = None
 
 
 ServerMessage = (

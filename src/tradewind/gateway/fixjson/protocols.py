@@ -6,6 +6,7 @@
     AccountKey      (chain_id, address) a message acts for
     OrderResponse   the desk's answer to an order or a cancel
     QuoteRejected   raised by ``quote`` when the desk cannot quote
+    ReplayRejected  raised by ``replay`` when it cannot replay from the asked sequence number
 
 Invoices may come back as ``MintInvoiceModel``, a mapping or a dataclass with the same fields
 (Decimals or decimal strings; ``ts`` integer nanoseconds or ISO-8601 text).
@@ -34,6 +35,7 @@ __all__ = [
     "InvoiceReader",
     "OrderResponse",
     "QuoteRejected",
+    "ReplayRejected",
 ]
 
 
@@ -62,6 +64,20 @@ class QuoteRejected(ValueError):
         super().__init__(reason)
 
 
+class ReplayRejected(ValueError):
+    """The desk cannot replay from the asked sequence number. ``code`` is ``seq_num_in_future``
+    (above the account's last report) or ``seq_num_too_old`` (reports after it are no longer all
+    kept); the client reads "<code>: <words>" as the ``ReplayResponse`` reason."""
+
+    SEQ_NUM_IN_FUTURE = "seq_num_in_future"
+    SEQ_NUM_TOO_OLD = "seq_num_too_old"
+
+    def __init__(self, code: str, words: str) -> None:
+        self.code = code
+        self.reason = f"{code}: {words}"
+        super().__init__(self.reason)
+
+
 class DeskHandler(Protocol):
     """What the gateway calls for each admitted client message (signature, sequence, clock and
     rate already checked). Money-moving calls only ever carry a verified signer; a quote's
@@ -83,8 +99,10 @@ class DeskHandler(Protocol):
         ...
 
     async def replay(self, account: AccountKey, msg: ReplayRequest) -> Sequence[tuple[str, Any]]:
-        """The account's pushed messages since ``msg.since`` (ns), oldest first, as
-        ``(msg_type, body)`` pairs like ``GatewayPublisher.publish`` takes."""
+        """The account's pushed messages since ``msg.since`` (ns) or numbered above
+        ``msg.last_report_seq_num``, oldest first, as ``(msg_type, body)`` pairs like
+        ``GatewayPublisher.publish`` takes. Raises ``ReplayRejected`` for a sequence number it
+        cannot replay from."""
         ...
 
 

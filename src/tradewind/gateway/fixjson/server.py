@@ -55,6 +55,7 @@ from tradewind.gateway.fixjson.messages import (
     NewQuoteRequest,
     ReplayRequest,
     ReplayResponse,
+    ServerMessageBase,
     decode_json_object,
 )
 from tradewind.gateway.fixjson.metrics import GatewayMetrics
@@ -64,6 +65,7 @@ from tradewind.gateway.fixjson.protocols import (
     InvoiceReader,
     OrderResponse,
     QuoteRejected,
+    ReplayRejected,
 )
 from tradewind.gateway.fixjson.publisher import GatewayPublisher
 from tradewind.gateway.fixjson.rate_limit import UnsignedBudget, WeightedRateLimiter
@@ -279,23 +281,7 @@ class GatewayState:
         with connection.answering():
             try:
                 if isinstance(message, ReplayRequest):
-                    replayed = await self.handler.replay(account, message)
-                    built = [self.publisher.message(account, t, b) for t, b in replayed]
-                    connection.send(
-                        ReplayResponse,
-                        chain_id=account.chain_id,
-                        address=account.address,
-                        fields={"request_id": message.request_id, "count": len(built)},
-                        target_comp_id=sender,
-                    )
-                    for model, fields in built:
-                        connection.send(
-                            model,
-                            chain_id=account.chain_id,
-                            address=account.address,
-                            fields=fields,
-                            target_comp_id=sender,
-                        )
+                    await self._replay(connection, account, message, sender)
                     return
                 reply = await self._dispatch(account, message)
                 if reply is not None:
@@ -324,6 +310,34 @@ class GatewayState:
                     },
                     target_comp_id=sender,
                 )
+
+    async def _replay(
+        self,
+        connection: GatewayConnection,
+        account: AccountKey,
+        message: ReplayRequest,
+        sender: str,
+    ) -> None:
+        """A ``ReplayResponse`` (``ok`` with a count, or ``rejected`` with the desk's reason),
+        then the replayed messages, oldest first, on this connection only."""
+        fields: dict[str, Any] = {"request_id": message.request_id, "count": 0}
+        built: list[tuple[type[ServerMessageBase], dict[str, Any]]] = []
+        try:
+            replayed = await self.handler.replay(account, message)
+        except ReplayRejected as rejected:
+            fields |= {"status": "rejected", "reason": rejected.reason}
+        else:
+            built = [self.publisher.message(account, t, b) for t, b in replayed]
+            fields["count"] = len(built)
+        answer: tuple[type[ServerMessageBase], dict[str, Any]] = (ReplayResponse, fields)
+        for model, body in [answer, *built]:
+            connection.send(
+                model,
+                chain_id=account.chain_id,
+                address=account.address,
+                fields=body,
+                target_comp_id=sender,
+            )
 
     def _nak(
         self, connection: GatewayConnection, raw: str | bytes, rejected: MessageRejected

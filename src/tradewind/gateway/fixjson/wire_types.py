@@ -36,6 +36,7 @@ __all__ = [
     "HexPublicKey",
     "HexSignature",
     "IndexSymbol",
+    "SeenSeqNum",
     "SeqNum",
     "WireSide",
     "WireTimestamp",
@@ -223,6 +224,8 @@ WireSide = Annotated[
     WithJsonSchema({"type": "string", "enum": ["1", "2", "buy", "sell"]}),
 ]
 SeqNum = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
+# the last sequence number a client read; 0 when it read none
+SeenSeqNum = Annotated[int, Field(strict=True, ge=0, le=2**63 - 1)]
 CompId = Annotated[
     str, Field(strict=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
 ]

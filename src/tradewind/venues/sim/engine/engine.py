@@ -68,6 +68,10 @@ Listener = Callable[[EngineEvent], None]
 _ZERO = Decimal(0)
 _WIDE = Context(prec=60)
 _MARKET = OrderType.MARKET
+_GTC = TimeInForce.GTC
+_NEW = OrderStatus.NEW
+_PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
+_CANCELED = OrderStatus.CANCELED
 _make_result = slot_constructor(PlaceResult)
 DEFAULT_HISTORY_LIMIT = 50_000
 
@@ -285,6 +289,26 @@ class MatchingEngine:
         account.cids[symbol][cid] = rec
         if len(history) - len(open_here) > self._prune_at:
             account.prune(symbol, self._history_limit, self._orders)
+        if not crosses and not self._emit and tif is _GTC and order_type is not _MARKET:
+            # the common case, a limit order that rests whole: nothing to match, report or settle;
+            # what it locks is what it needed (price x qty for a buy, qty for a sell)
+            side_book = inst.bids if is_buy else inst.asks
+            rec.lock = need
+            account.free[asset] -= need
+            account.locked[asset] += need
+            # Instrument.rest, inline: this is half of all operations on a busy book
+            level = side_book.levels.get(price_tick)
+            if level is None:
+                level = side_book.new_level(price_tick)
+            level.orders.append(rec)
+            level.qty += qty
+            level.count += 1
+            rec.in_book = True
+            side_book.changed[price_tick] = None
+            inst.update_id += 1
+            open_here[order_id] = rec
+            account.live_cids[cid] = rec
+            return _make_result(self._view(rec), ())
         events: list[EngineEvent] | None = None
         touched: Touched | None = None
         if self._emit:
@@ -329,11 +353,7 @@ class MatchingEngine:
             for acct, assets in touched.items():
                 events.append(self._reports.balances(acct, assets, now))
             self._dispatch(events)
-        fills = (
-            tuple([self._reports.fill(account_id, inst, f) for f in taker_fills])
-            if taker_fills
-            else ()
-        )
+        fills = tuple(self._reports.fills(account_id, inst, taker_fills)) if taker_fills else ()
         return _make_result(self._view(rec), fills)
 
     @staticmethod
@@ -360,22 +380,31 @@ class MatchingEngine:
     ) -> OrderView:
         """Cancel one open order. The returned view carries the cancel's client order id
         (``new_client_order_id`` or a generated one) and the order's as ``orig_client_order_id``."""
-        inst = self._instrument(symbol)
+        inst = self._instruments.get(symbol)
+        if inst is None:
+            raise invalid_symbol()
         account = self._accounts[account_id]
         if order_id is None and client_order_id is None:
             raise SimError(
                 -1102,
                 "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
             )
-        rec = find_order(self._orders, account, inst, order_id, client_order_id)
-        if rec is None or not rec.is_open:
+        if order_id is not None and client_order_id is None:
+            # find_order's by-id case, inline: most cancels name the order id alone
+            rec = self._orders.get(order_id)
+            if rec is not None and (rec.account is not account or rec.inst is not inst):
+                rec = None
+        else:
+            rec = find_order(self._orders, account, inst, order_id, client_order_id)
+        if rec is None or (rec.status is not _NEW and rec.status is not _PARTIALLY_FILLED):
             raise unknown_order()
         now = self._clock()
-        events: list[EngineEvent] | None = [] if self._emit else None
+        if not self._emit:
+            return self._cancel(rec, new_client_order_id or self._new_client_id(), now, None)
+        events: list[EngineEvent] = []
         view = self._cancel(rec, new_client_order_id or self._new_client_id(), now, events)
-        if events is not None:
-            events.append(self._reports.balances(account, {self._locked_asset(rec)}, now))
-            self._dispatch(events)
+        events.append(self._reports.balances(account, {self._locked_asset(rec)}, now))
+        self._dispatch(events)
         return view
 
     def cancel_all(self, account_id: str, symbol: str) -> list[OrderView]:
@@ -402,15 +431,17 @@ class MatchingEngine:
         self, rec: OrderRecord, cancel_id: str, now: int, events: list[EngineEvent] | None
     ) -> OrderView:
         account = rec.account
-        rec.inst.unrest(rec)
-        asset = self._locked_asset(rec)
-        account.locked[asset] -= rec.lock
-        account.free[asset] += rec.lock
+        inst = rec.inst
+        inst.unrest(rec)
+        asset = inst.quote if rec.is_buy else inst.base
+        lock = rec.lock
+        account.locked[asset] -= lock
+        account.free[asset] += lock
         rec.lock = 0
-        rec.status = OrderStatus.CANCELED
+        rec.status = _CANCELED
         rec.update_time = now
         account.close(rec)
-        view = self._reports.view(rec, cancel_id, rec.client_order_id)
+        view = self._view(rec, cancel_id, rec.client_order_id)
         if events is not None:
             events.append(OrderUpdated(view, ExecutionType.CANCELED, None, NO_REASON))
         return view
@@ -503,7 +534,7 @@ class MatchingEngine:
             limit,
             from_start=from_id is not None or start_time is not None,
         )
-        return [self._reports.fill(account_id, inst, f) for f in records]
+        return self._reports.fills(account_id, inst, records)
 
     # -- market data ---------------------------------------------------------------------------
     def depth(self, symbol: str, limit: int = 100) -> DepthSnapshot:

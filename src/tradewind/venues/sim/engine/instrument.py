@@ -124,6 +124,15 @@ class BookSide:
         return [(t, levels[t].qty) for t in ticks]
 
 
+_CACHE_LIMIT = 1 << 16
+
+
+def _remember(cache: dict[int, Decimal], key: int, value: Decimal) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
 def _fraction(value: Decimal) -> tuple[int, int]:
     ratio = Fraction(value)
     return ratio.numerator, ratio.denominator
@@ -155,7 +164,9 @@ class Instrument:
         "min_qty",
         "next_trade_id",
         "notional_filter",
+        "price_of_tick",
         "price_ticks",
+        "qty_of_units",
         "qty_places",
         "quote",
         "quote_per_pq",
@@ -211,6 +222,9 @@ class Instrument:
         self.price_ticks: dict[Decimal | None, int] = {}
         self.limit_qtys: dict[Decimal | None, int] = {}
         self.market_qtys: dict[Decimal | None, int] = {}
+        # the way back, for reports: ticks and sizes repeat, a Decimal product does not come free
+        self.price_of_tick: dict[int, Decimal] = {}
+        self.qty_of_units: dict[int, Decimal] = {}
         self.bids = BookSide(is_bid=True)
         self.asks = BookSide(is_bid=False)
         self.update_id = 0
@@ -229,14 +243,22 @@ class Instrument:
 
     # -- conversions ---------------------------------------------------------------------------
     def price(self, tick: int) -> Decimal:
-        return tick * self.tick_size
+        price = self.price_of_tick.get(tick)
+        if price is None:
+            price = tick * self.tick_size
+            _remember(self.price_of_tick, tick, price)
+        return price
 
     def notional(self, pq: int) -> Decimal:
         """tick x qty units as a quote amount."""
         return (pq * self.tick_size).scaleb(-self.qty_places, EXACT)
 
     def qty(self, units: int) -> Decimal:
-        return Decimal(units).scaleb(-self.qty_places, EXACT) if units else ZERO
+        qty = self.qty_of_units.get(units)
+        if qty is None:
+            qty = Decimal(units).scaleb(-self.qty_places, EXACT) if units else ZERO
+            _remember(self.qty_of_units, units, qty)
+        return qty
 
     # -- book ----------------------------------------------------------------------------------
     def rest(self, order: OrderRecord) -> None:
@@ -259,12 +281,12 @@ class Instrument:
         tick = order.price_tick
         level = side.levels[tick]
         level.qty -= order.orig_qty - order.executed
-        level.count -= 1
+        count = level.count = level.count - 1
         order.in_book = False
-        if level.count == 0:
+        if count == 0:
             del side.levels[tick]
-        else:
-            level.compact()
+        elif level.head > 32 or len(level.orders) - level.head > 2 * count + 16:
+            level.compact()  # (its own conditions, checked here first to save the call)
         side.changed[tick] = None
         self.update_id += 1
 

@@ -236,8 +236,8 @@ class Matcher:
             level.head = i
             if level.count == 0:
                 del levels[tick]
-            else:
-                level.compact()
+            elif i > 32 or len(orders) - i > 2 * level.count + 16:
+                level.compact()  # (its own conditions, checked here first to save the call)
         if traded_qty:
             taker.update_time = now
             # one window entry per operation: all its trades share the time

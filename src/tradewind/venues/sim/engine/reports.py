@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from typing import Any, TypeVar
 
@@ -21,15 +21,22 @@ def slot_constructor(cls: type[T]) -> Callable[..., T]:
     """A positional constructor for a frozen slots dataclass that fills the slots directly.
 
     Every order operation returns an ``OrderView``; the generated ``__init__`` of a frozen
-    dataclass goes through ``object.__setattr__`` per field and costs about twice as much. The
-    result is the same object: same fields, same equality, same immutability afterwards."""
+    dataclass goes through ``object.__setattr__`` per field and costs several times as much.
+    Here the instance is born as a plain twin class with the very same slots, filled with
+    ordinary attribute stores, then given its real class (CPython allows ``__class__``
+    assignment between classes of identical layout). The result is the same object: same
+    class, fields, equality and immutability afterwards."""
     names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    body = []
-    for name in names:
-        namespace[f"_set_{name}"] = cls.__dict__[name].__set__
-        body.append(f"    _set_{name}(o, {name})\n")
-    source = f"def make({', '.join(names)}):\n    o = _new(_cls)\n{''.join(body)}    return o\n"
+    slots = cls.__dict__.get("__slots__")
+    if tuple(names) != tuple(slots or ()):
+        raise TypeError(f"{cls.__name__} must be a slots dataclass with one slot per field")
+    twin = type(f"_{cls.__name__}Twin", (), {"__slots__": tuple(names)})
+    namespace: dict[str, Any] = {"_new": object.__new__, "_twin": twin, "_cls": cls}
+    body = "".join(f"    o.{name} = {name}\n" for name in names)
+    source = (
+        f"def make({', '.join(names)}):\n    o = _new(_twin)\n{body}"
+        "    o.__class__ = _cls\n    return o\n"
+    )
     exec(source, namespace)
     maker: Callable[..., T] = namespace["make"]
     return maker
@@ -86,22 +93,39 @@ class Reports:
         )
 
     def fill(self, account_id: str, inst: Instrument, f: FillRecord) -> Fill:
-        trade_id, order_id, tick, qty, quote, commission, is_buyer, is_maker, time = f
+        return self.fills(account_id, inst, (f,))[0]
+
+    def fills(self, account_id: str, inst: Instrument, records: Iterable[FillRecord]) -> list[Fill]:
+        """``fill`` of each record, in order; a taker's several fills share the lookups."""
         to_decimal = self.amounts.to_decimal
-        return _make_fill(
-            trade_id,
-            inst.symbol,
-            order_id,
-            account_id,
-            inst.price(tick),
-            inst.qty(qty),
-            to_decimal(quote),
-            to_decimal(commission) if commission else ZERO,
-            inst.base if is_buyer else inst.quote,
-            is_buyer,
-            is_maker,
-            time,
-        )
+        prices = inst.price_of_tick
+        sizes = inst.qty_of_units
+        symbol, base, quote_asset = inst.symbol, inst.base, inst.quote
+        out = []
+        for trade_id, order_id, tick, qty, quote, commission, is_buyer, is_maker, time in records:
+            price = prices.get(tick)
+            if price is None:
+                price = inst.price(tick)
+            size = sizes.get(qty)
+            if size is None:
+                size = inst.qty(qty)
+            out.append(
+                _make_fill(
+                    trade_id,
+                    symbol,
+                    order_id,
+                    account_id,
+                    price,
+                    size,
+                    to_decimal(quote),
+                    to_decimal(commission) if commission else ZERO,
+                    base if is_buyer else quote_asset,
+                    is_buyer,
+                    is_maker,
+                    time,
+                )
+            )
+        return out
 
     def balances(self, account: Account, assets: set[str], now: int) -> BalancesChanged:
         to_decimal = self.amounts.to_decimal
