@@ -5,7 +5,7 @@
 The ledger: two accounts trading BTC against USD (buys with a USD fee, sells, some with a BNB fee
 priced from a table), and a transfer between the accounts every 50 transactions. Specific
 identification names, for every sale, lots of the same account (content keys precomputed as the
-store has them). Aim: under 5 s per method.
+store has them). Aim (issue 13): under 3 s per method.
 """
 
 from __future__ import annotations
