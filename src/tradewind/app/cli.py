@@ -60,6 +60,9 @@ def _register_desks() -> None:
     app.command("positions")(positions_command)
     app.add_typer(index_app, name="index")
     app.command("balances")(balances_command)
+    from tradewind.app.rebalance_cli import rebalance_command
+
+    portfolio_app.command("rebalance")(rebalance_command)
     app.add_typer(
         portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."
     )
