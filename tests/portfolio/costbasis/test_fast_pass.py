@@ -153,7 +153,8 @@ def ledgers(draw: st.DrawFn) -> tuple[list[Transaction], Selections]:
             # specific identification: every disposal of BTC names its lots
             names = selections.setdefault(disposal_ref(tx.content_key()), {})
             if every_lot and draw(st.integers(0, 9)) == 0:  # a careless pick
-                names[draw(st.sampled_from(every_lot))] = draw(st.sampled_from([qty, qty * 2]))
+                lot_id = draw(st.sampled_from([*every_lot, "0123456789abcdef/0"]))  # or none
+                names[lot_id] = draw(st.sampled_from([qty, qty * 2]))
             else:  # newest lots first, as far as they go
                 rest = btc_out
                 for lot in reversed(open_buys[account]):

@@ -127,11 +127,11 @@ def run_pass(run: _Run) -> None:
                 # A fee in a third asset (BNB) is a disposal of it at market value, recorded
                 # before the trade's own leg, exactly as trade() does.
                 for fee_account, fee_asset, amount, value in third:
-                    if specific:
+                    if specific and _names_lots_of(selections, keys, i, run, lots_by_id, fee_asset):
                         dispose(
                             i, tx, _FEE, fee_account, fee_asset, amount, value, named_required=False
                         )
-                    else:
+                    else:  # nobody named lots of the fee asset: they go oldest first
                         take_lots(i, ts, _FEE, fee_account, fee_asset, amount, value)
                     fee_value += value
             if not inc_cash:  # a purchase
@@ -143,9 +143,10 @@ def run_pass(run: _Run) -> None:
                 lot_id = None
                 if specific:
                     lot_id = lot_id_of(keys[i] if keys is not None else tx.content_key(), inc_index)
+                basis = fee_value - out.amount
                 lot = Lot(
                     inc.amount,
-                    fee_value - out.amount,
+                    basis,
                     ts,
                     run.seq,
                     tx,
@@ -156,14 +157,11 @@ def run_pass(run: _Run) -> None:
                 if lot_id is not None:
                     lots_by_id[lot_id] = [lot]
                 # LotPool.add inlined for its common cases: a lot newer than the pool's tail
-                # (FIFO, LIFO) or a known positive cost (HIFO's heap key).
+                # (FIFO, LIFO) or a known cost and positive quantity (HIFO's heap key, as
+                # add() computes it). Only specific identification reads pool.total, so the
+                # other methods do not keep it here (nor in take_lots).
                 if hifo:
-                    cost = lot.cost
-                    if cost is None:
-                        pool.add(lot)
-                    else:
-                        pool.total += lot.qty
-                        heappush(pool.late, (-(cost / lot.qty), lot.seq, next(tiebreak), lot))
+                    heappush(pool.late, (-(basis / inc.amount), lot.seq, next(tiebreak), lot))
                     continue
                 main = pool.main
                 if main:
@@ -171,7 +169,8 @@ def run_pass(run: _Run) -> None:
                     if ts < tail.acquired_ms or (ts == tail.acquired_ms and lot.seq < tail.seq):
                         pool.add(lot)
                         continue
-                pool.total += lot.qty
+                if specific:
+                    pool.total += lot.qty
                 main.append(lot)
                 continue
             # a sale
@@ -224,7 +223,8 @@ def run_pass(run: _Run) -> None:
 def _lot_taker(
     run: _Run,
 ) -> Callable[[int, int, DisposalKind, str, str, Decimal, Decimal | None], None]:
-    """A disposal for FIFO, LIFO and HIFO that takes lots and writes legs in one loop.
+    """A disposal that takes lots in method order and writes legs in one loop (FIFO, LIFO,
+    HIFO, and specific identification where nothing names the lots: its pools are FIFO).
 
     The same steps as LotPool.take followed by _Run.record: lots in method order (the deque's
     end or the side heap's top, whichever comes first), a partly taken lot shrinks in
@@ -235,6 +235,7 @@ def _lot_taker(
     pools = run.pools
     per_wallet = run.per_wallet
     method = run.method
+    keep_total = run.specific  # only specific identification reads pool.total
     append_leg = run.legs.append
     append_unmatched = run.unmatched.append
     long_cache = run.long_cache
@@ -351,12 +352,37 @@ def _lot_taker(
                     ),
                 )
             )
-        pool.total -= qty - remaining
+        if keep_total:
+            pool.total -= qty - remaining
         if remaining > zero:
             rest = None if proceeds is None else proceeds - allocated
             append_unmatched(UnmatchedDisposal(i, ts, kind, account, asset, remaining, rest))
 
     return take_lots
+
+
+def _names_lots_of(
+    selections: Any,
+    keys: Any,
+    i: int,
+    run: _Run,
+    lots_by_id: dict[str, list[Lot]],
+    asset: str,
+) -> bool:
+    """Whether specific identification must look at the names of disposal `i` for `asset`:
+    they name a lot of it, or a lot that does not exist (take_named_lots refuses that)."""
+    ref = (keys[i] if keys is not None else run.txs[i].content_key())[:16]
+    names = selections.get(ref)
+    if not names:
+        return False
+    for lot_id in names:
+        pieces = lots_by_id.get(lot_id)
+        if pieces is None:
+            return True
+        lot = pieces[0]
+        if lot.origin.movements[lot.index].asset == asset:
+            return True
+    return False
 
 
 def _one_named_lot(

@@ -102,7 +102,12 @@ def _older(a: Lot, b: Lot) -> bool:
 
 
 class LotPool:
-    """The open lots one disposal may draw from, in the order of one method."""
+    """The open lots one disposal may draw from, in the order of one method.
+
+    `main` (deque), `late` (heap) and `mode` are read by the fast pass (ledger_pass.py), which
+    takes lots the same way. `total` (asset units) is only read by specific identification;
+    the fast pass keeps it for that method only.
+    """
 
     __slots__ = ("late", "main", "mode", "total")
 
