@@ -3,6 +3,7 @@ test_portfolio_risk.py: 1 BTC, 10 ETH and 100 USD, worth 300 USD at the last clo
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -69,6 +70,24 @@ def test_risk_table_with_totals_currency_and_var_by_hand(tmp_path: Path) -> None
     assert "28.89" in rows["parametric"] and "9.63%" in rows["parametric"]
     assert "-0.50" in rows["BTC"]  # the correlation matrix row
     assert "largest asset 33.33% of value" in out
+    # the same measures as readings for metrics and dashboards
+    done = tw(
+        tmp_path,
+        "risk",
+        "--confidence",
+        "0.9",
+        "--short-window",
+        "2",
+        "--long-window",
+        "3",
+        "--format",
+        "json",
+    )
+    readings = {r["name"]: r for r in json.loads(_ok(done))}
+    var = readings["var_90_1d_historical"]
+    assert (var["scope"], var["unit"], var["band"]) == ("tenant:me", "ratio", "critical")
+    assert abs(var["value"] - 0.2 / 3) < 1e-9
+    assert readings["portfolio_value"]["value"] == 300.0
     # bad settings are one line too
     done = tw(tmp_path, "risk", "--confidence", "1.5")
     assert done.returncode == 2 and "confidence must be in (0.5, 1)" in done.stderr

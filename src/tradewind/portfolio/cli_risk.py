@@ -3,16 +3,19 @@
 Prints the holdings valued at the last common daily close (with the total), VaR and ES by the
 three methods in the currency and as a share of the total, the correlation matrix, the
 concentration and the correlation-jump warning. Missing prices are one line on stderr naming
-the assets and how to import them, exit status 2.
+the assets and how to import them, exit status 2. `--format json` prints the measure readings
+(scope `tenant:<name>`, each with its band) for metrics and dashboards.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from tradewind.core.clock import LiveClock
 from tradewind.portfolio.cli_support import (
     CurrencyOption,
     DbOption,
@@ -25,6 +28,9 @@ from tradewind.portfolio.cli_support import (
 from tradewind.portfolio.reports.money import money_text, quantity_text, rounded_total
 
 __all__ = ["risk_command"]
+
+if TYPE_CHECKING:
+    from tradewind.risk.readings import MeasureReading
 
 _CASH = {"USD": frozenset({"USD", "USDT", "USDC"}), "EUR": frozenset({"EUR"})}
 
@@ -49,6 +55,9 @@ def risk_command(
         typer.Option("--jump-threshold", help="Warn when mean correlation rises more than this."),
     ] = 0.3,
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths.")] = 20_000,
+    fmt: Annotated[
+        str, typer.Option("--format", help="table, or json: the measure readings.")
+    ] = "table",
 ) -> None:
     """Portfolio risk of the tenant's holdings from imported daily prices."""
     from tradewind.portfolio.risk import (
@@ -56,8 +65,11 @@ def risk_command(
         RiskSettings,
         load_risk_inputs,
         portfolio_risk,
+        risk_readings,
     )
 
+    if fmt not in {"table", "json"}:
+        raise fail(f"format must be table or json, got {fmt!r}")
     currency = currency.strip().upper()
     cash = _CASH.get(currency, frozenset({currency}))
     settings = RiskSettings(
@@ -82,6 +94,11 @@ def risk_command(
         )
     except PortfolioRiskError as exc:
         raise fail(str(exc)) from exc
+    if fmt == "json":
+        now_ns = LiveClock().now_ns()
+        readings = risk_readings(risk, tenant, settings, now_ns)
+        typer.echo(json.dumps([_reading_json(r) for r in readings], indent=2))
+        return
     day = datetime.fromtimestamp(risk.as_of_ms / 1000, UTC).strftime("%Y-%m-%d")
     typer.echo(
         f"tenant {tenant}: holdings at the {day} close, {risk.returns_used} daily returns, "
@@ -146,3 +163,18 @@ def risk_command(
             f"{risk.mean_correlation_short:.2f} vs last {settings.long_window} days "
             f"{risk.mean_correlation_long:.2f}, threshold {settings.jump_threshold:g}): {state}"
         )
+
+
+def _reading_json(reading: MeasureReading) -> dict[str, Any]:
+    threshold = reading.threshold
+    return {
+        "name": reading.name,
+        "scope": reading.scope,
+        "value": reading.value,
+        "unit": reading.unit,
+        "band": str(reading.band),
+        "threshold": None
+        if threshold is None
+        else {"direction": threshold.direction, "limit": threshold.limit},
+        "ts_ns": reading.ts_ns,
+    }
