@@ -243,6 +243,7 @@ def _lot_taker(
     new_leg = tuple.__new__
     exponent = SHARE_EXPONENT
     zero = _ZERO
+    cash = run.cash
     hour = _HOUR_MS
 
     def take_lots(
@@ -254,7 +255,7 @@ def _lot_taker(
         qty: Decimal,
         proceeds: Decimal | None,
     ) -> None:
-        if qty <= zero or asset in run.cash:
+        if qty <= zero or asset in cash:
             return
         key: object = (account, asset) if per_wallet else asset
         pool = pools.get(key)
@@ -263,9 +264,9 @@ def _lot_taker(
         mode = pool.mode
         main = pool.main
         late = pool.late
-        remaining = qty
+        remaining = qty  # never negative, so its truth value is the test `> 0` (cheaper)
         allocated = zero
-        while remaining > zero:
+        while remaining:
             if mode == MODE_HIFO:
                 if not late:
                     break
@@ -323,7 +324,7 @@ def _lot_taker(
                 remaining = zero
             if proceeds is None:
                 share = None
-            elif remaining == zero:
+            elif not remaining:
                 share = proceeds - allocated  # the last leg takes the rounding remainder
             else:
                 share = (proceeds * q / qty).quantize(exponent)
@@ -354,7 +355,7 @@ def _lot_taker(
             )
         if keep_total:
             pool.total -= qty - remaining
-        if remaining > zero:
+        if remaining:
             rest = None if proceeds is None else proceeds - allocated
             append_unmatched(UnmatchedDisposal(i, ts, kind, account, asset, remaining, rest))
 
