@@ -11,7 +11,6 @@ filters, the notional checked against the touch, the store when --db is given).
 
 from __future__ import annotations
 
-import time
 import uuid
 from decimal import Decimal
 from typing import Annotated
@@ -34,6 +33,7 @@ from tradewind.app.trading_cli import (
     _text,
     _touch,
 )
+from tradewind.core.clock import LiveClock
 from tradewind.core.commands import SubmitOrder
 from tradewind.core.enums import OrderType, TimeInForce
 from tradewind.core.events import OrderRejected
@@ -106,6 +106,7 @@ def rebalance_command(
     intent = uuid.uuid4().hex
 
     async def send() -> list[str]:
+        clock = LiveClock()
         reference: dict[str, Decimal | None] = {}
         engine = await _engine(settings, db, reference_price=reference.get)
         rejected: list[OrderRejected] = []
@@ -138,7 +139,7 @@ def rebalance_command(
                         quantity=planned.quantity,
                         price=None,
                         time_in_force=TimeInForce.GTC,
-                        ts_init=time.time_ns(),
+                        ts_init=clock.now_ns(),
                     )
                 )
                 if order is None or rejected:
