@@ -62,6 +62,9 @@ def _register_desks() -> None:
     app.add_typer(index_app, name="index")
     app.add_typer(node_app, name="node")
     app.command("balances")(balances_command)
+    from tradewind.app.rebalance_cli import rebalance_command
+
+    portfolio_app.command("rebalance")(rebalance_command)
     app.add_typer(
         portfolio_app, name="portfolio", help="Portfolio desk: ledger, cost basis, reports."
     )

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tradewind.portfolio import cli_review
+from tradewind.portfolio import cli_review, cli_risk
 from tradewind.portfolio.cli_support import (
     CurrencyOption,
     DbOption,
@@ -512,6 +512,7 @@ portfolio_app.command("transactions")(cli_review.transactions_command)
 portfolio_app.command("lots")(cli_review.lots_command)
 portfolio_app.command("select-lots")(cli_review.select_lots_command)
 portfolio_app.command("transfers")(cli_review.transfers_command)
+portfolio_app.command("risk")(cli_risk.risk_command)
 
 
 prices_app = typer.Typer(

@@ -25,13 +25,26 @@ from operator import attrgetter
 
 from tradewind.portfolio.ledger import Transaction
 
-__all__ = ["SHARE_EXPONENT", "WORK_PRECISION", "Lot", "LotPool", "Piece", "share_of"]
+__all__ = [
+    "HEAP_TIEBREAK",
+    "MODE_FIFO",
+    "MODE_HIFO",
+    "MODE_LIFO",
+    "SHARE_EXPONENT",
+    "WORK_PRECISION",
+    "Lot",
+    "LotPool",
+    "Piece",
+    "share_of",
+]
 
 _ZERO = Decimal(0)
 _UNKNOWN_COST_KEY = Decimal("Infinity")
-_FIFO, _LIFO, _HIFO = 0, 1, 2
-_MODES = {"fifo": _FIFO, "specific_id": _FIFO, "lifo": _LIFO, "hifo": _HIFO}
-_tiebreak = count()
+MODE_FIFO, MODE_LIFO, MODE_HIFO = 0, 1, 2
+_MODES = {"fifo": MODE_FIFO, "specific_id": MODE_FIFO, "lifo": MODE_LIFO, "hifo": MODE_HIFO}
+HEAP_TIEBREAK = count()
+"""Orders heap entries that tie on their keys (pieces of one lot): shared by every pool."""
+_tiebreak = HEAP_TIEBREAK
 _ACQUISITION_ORDER = attrgetter("seq")  # seq grows with acquisition time (see Lot)
 
 WORK_PRECISION = 60
@@ -89,36 +102,41 @@ def _older(a: Lot, b: Lot) -> bool:
 
 
 class LotPool:
-    """The open lots one disposal may draw from, in the order of one method."""
+    """The open lots one disposal may draw from, in the order of one method.
 
-    __slots__ = ("_late", "_main", "_mode", "total")
+    `main` (deque), `late` (heap) and `mode` are read by the fast pass (ledger_pass.py), which
+    takes lots the same way. `total` (asset units) is only read by specific identification;
+    the fast pass keeps it for that method only.
+    """
+
+    __slots__ = ("late", "main", "mode", "total")
 
     def __init__(self, method: str) -> None:
-        self._mode = _MODES[method]
-        self._main: deque[Lot] = deque()
-        self._late: list[tuple[object, ...]] = []
+        self.mode = _MODES[method]
+        self.main: deque[Lot] = deque()
+        self.late: list[tuple[object, ...]] = []
         self.total = _ZERO
 
     def add(self, lot: Lot) -> None:
         """Put a lot into the pool (an acquisition, or a lot arriving by transfer)."""
         self.total += lot.qty
-        mode = self._mode
-        if mode == _HIFO:
+        mode = self.mode
+        if mode == MODE_HIFO:
             known = lot.cost is not None and lot.qty > 0
             unit = -(lot.cost / lot.qty) if known else _UNKNOWN_COST_KEY  # type: ignore[operator]
-            heapq.heappush(self._late, (unit, lot.seq, next(_tiebreak), lot))
+            heapq.heappush(self.late, (unit, lot.seq, next(_tiebreak), lot))
             return
-        main = self._main
+        main = self.main
         if main:
             tail = main[-1]
             if lot.acquired_ms < tail.acquired_ms or (
                 lot.acquired_ms == tail.acquired_ms and lot.seq < tail.seq
             ):
-                if mode == _FIFO:
+                if mode == MODE_FIFO:
                     entry = (lot.acquired_ms, lot.seq, next(_tiebreak), lot)
                 else:
                     entry = (-lot.acquired_ms, -lot.seq, next(_tiebreak), lot)
-                heapq.heappush(self._late, entry)
+                heapq.heappush(self.late, entry)
                 return
         main.append(lot)
 
@@ -126,10 +144,10 @@ class LotPool:
         """Take `qty` in method order; returns the pieces and the quantity no lot covered."""
         pieces: list[Piece] = []
         remaining = qty
-        main = self._main
-        late = self._late
-        mode = self._mode
-        if mode == _HIFO:
+        main = self.main
+        late = self.late
+        mode = self.mode
+        if mode == MODE_HIFO:
             return self._take_heap(qty)
         while remaining > 0:
             if not main:
@@ -138,18 +156,18 @@ class LotPool:
                 lot: Lot = late[0][-1]  # type: ignore[assignment]
                 from_main = False
             else:
-                lot = main[0] if mode == _FIFO else main[-1]
+                lot = main[0] if mode == MODE_FIFO else main[-1]
                 from_main = True
                 if late:
                     other: Lot = late[0][-1]  # type: ignore[assignment]
-                    if _older(other, lot) if mode == _FIFO else _older(lot, other):
+                    if _older(other, lot) if mode == MODE_FIFO else _older(lot, other):
                         lot = other
                         from_main = False
             have = lot.qty
             if have <= remaining:
                 if not from_main:
                     heapq.heappop(late)
-                elif mode == _FIFO:
+                elif mode == MODE_FIFO:
                     main.popleft()
                 else:
                     main.pop()
@@ -169,7 +187,7 @@ class LotPool:
         # HIFO: every lot is in the heap; the same steps as take() without the deque cases.
         pieces: list[Piece] = []
         remaining = qty
-        late = self._late
+        late = self.late
         while remaining > 0 and late:
             lot: Lot = late[0][-1]  # type: ignore[assignment]
             have = lot.qty
@@ -206,9 +224,9 @@ class LotPool:
 
     def lots(self) -> Iterator[Lot]:
         """The open lots (quantity > 0), oldest acquisition first."""
-        every: list[Lot] = list(self._main)  # in acquisition order already
-        if self._late:
-            every.extend(entry[-1] for entry in self._late)  # type: ignore[misc]
+        every: list[Lot] = list(self.main)  # in acquisition order already
+        if self.late:
+            every.extend(entry[-1] for entry in self.late)  # type: ignore[misc]
             every.sort(key=_ACQUISITION_ORDER)
         for lot in every:
             if lot.qty > 0:
