@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
+from tradewind.backtest.canonical import canonical_json
 from tradewind.backtest.errors import BacktestDataError
 from tradewind.backtest.feeds.events import DepthEvent, Feed, ListFeed
 from tradewind.backtest.fees import FeeSchedule
@@ -361,18 +360,4 @@ class _AlwaysReady:
 def run_record_json(record: RunRecord) -> bytes:
     """The record as canonical JSON (sorted keys, no spaces, Decimals as strings, enums as
     values): equal records give equal bytes."""
-    return json.dumps(_plain(record), sort_keys=True, separators=(",", ":")).encode("utf-8")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Enum):
-        return value.value
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
+    return canonical_json(record)

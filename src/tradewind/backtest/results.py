@@ -41,16 +41,14 @@ from __future__ import annotations
 import bisect
 import csv
 import itertools
-import json
 import math
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
 from pathlib import Path
-from typing import Any
 
+from tradewind.backtest.canonical import canonical_json, decimal_text
 from tradewind.backtest.records import (
     FillRecord,
     MarketSample,
@@ -558,31 +556,9 @@ def _first_priced_time(record: RunRecord) -> int:
 # ---- serialisation ------------------------------------------------------------------------
 
 
-def decimal_text(value: Decimal) -> str:
-    """One spelling per number: no exponent, no trailing zeros (``-8.1500`` -> ``-8.15``)."""
-    return "0" if value == 0 else format(value.normalize(), "f")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return decimal_text(value)
-    if isinstance(value, Enum):
-        return value.value
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def results_json(results: BacktestResults) -> bytes:
     """Canonical JSON: sorted keys, no spaces, Decimals as exact normalised strings, UTF-8."""
-    text = json.dumps(_plain(results), sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return text.encode() + b"\n"
+    return canonical_json(results) + b"\n"
 
 
 def _text(value: object) -> str:
