@@ -399,10 +399,15 @@ class MatchingEngine:
         if rec is None or (rec.status is not _NEW and rec.status is not _PARTIALLY_FILLED):
             raise unknown_order()
         now = self._clock()
+        if not new_client_order_id:
+            # _new_client_id, inline: most cancels do not name one
+            n = self._next_client_id
+            self._next_client_id = n + 1
+            new_client_order_id = f"sim{n:019d}"
         if not self._emit:
-            return self._cancel(rec, new_client_order_id or self._new_client_id(), now, None)
+            return self._cancel(rec, new_client_order_id, now, None)
         events: list[EngineEvent] = []
-        view = self._cancel(rec, new_client_order_id or self._new_client_id(), now, events)
+        view = self._cancel(rec, new_client_order_id, now, events)
         events.append(self._reports.balances(account, {self._locked_asset(rec)}, now))
         self._dispatch(events)
         return view
@@ -432,16 +437,39 @@ class MatchingEngine:
     ) -> OrderView:
         account = rec.account
         inst = rec.inst
-        inst.unrest(rec)
-        asset = inst.quote if rec.is_buy else inst.base
+        # Instrument.unrest and Account.close, inline: a cancel is every other operation
+        if rec.is_buy:
+            side = inst.bids
+            asset = inst.quote
+        else:
+            side = inst.asks
+            asset = inst.base
+        tick = rec.price_tick
+        levels = side.levels
+        level = levels[tick]
+        level.qty -= rec.orig_qty - rec.executed
+        count = level.count = level.count - 1
+        rec.in_book = False
+        if count == 0:
+            del levels[tick]
+        elif level.head > 32 or len(level.orders) - level.head > 2 * count + 16:
+            level.compact()  # (its own conditions, checked here first to save the call)
+        side.changed[tick] = None
+        inst.update_id += 1
         lock = rec.lock
         account.locked[asset] -= lock
         account.free[asset] += lock
         rec.lock = 0
         rec.status = _CANCELED
         rec.update_time = now
-        account.close(rec)
-        view = self._view(rec, cancel_id, rec.client_order_id)
+        open_here = account.open.get(inst.symbol)
+        if open_here is not None:
+            open_here.pop(rec.order_id, None)
+        cid = rec.client_order_id
+        live_cids = account.live_cids
+        if live_cids.get(cid) is rec:
+            del live_cids[cid]
+        view = self._view(rec, cancel_id, cid)
         if events is not None:
             events.append(OrderUpdated(view, ExecutionType.CANCELED, None, NO_REASON))
         return view
