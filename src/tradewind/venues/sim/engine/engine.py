@@ -20,7 +20,7 @@ from types import MappingProxyType
 
 from tradewind.common.logging import get_logger
 from tradewind.venues.sim.engine.accounts import FEE_ACCOUNT, Account
-from tradewind.venues.sim.engine.amounts import AmountScale, amount_scale_for
+from tradewind.venues.sim.engine.amounts import ZERO, AmountScale, amount_scale_for
 from tradewind.venues.sim.engine.errors import (
     DUPLICATE_ORDER,
     WOULD_TAKE,
@@ -73,6 +73,7 @@ _NEW = OrderStatus.NEW
 _PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
 _CANCELED = OrderStatus.CANCELED
 _make_result = slot_constructor(PlaceResult)
+_make_view = slot_constructor(OrderView)
 DEFAULT_HISTORY_LIMIT = 50_000
 
 
@@ -308,7 +309,12 @@ class MatchingEngine:
             inst.update_id += 1
             open_here[order_id] = rec
             account.live_cids[cid] = rec
-            return _make_result(self._view(rec), ())
+            # Reports.view, inline: a new order has nothing executed and its request's values
+            view = _make_view(
+                order_id, account.account_id, symbol, cid, side, order_type, tif, price,
+                order.quantity, ZERO, ZERO, _NEW, now, now, now, quote_decimal, stp, None,
+            )  # fmt: skip
+            return _make_result(view, ())
         events: list[EngineEvent] | None = None
         touched: Touched | None = None
         if self._emit:
