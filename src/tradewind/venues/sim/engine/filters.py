@@ -213,7 +213,18 @@ def check_order(
     is_buy = side is _BUY
 
     # PERCENT_PRICE_BY_SIDE (orders with a price; skipped before the first trade)
-    reference = None if inst.last_tick is None else inst.reference(now)
+    last_tick = inst.last_tick
+    if last_tick is None:
+        reference = None
+    else:
+        # Instrument.reference, inline unless a trade has left the window (it drops those)
+        window = inst.window
+        if window and window[0][0] <= now - inst.window_ms:
+            reference = inst.reference(now)
+        elif inst.window_qty:
+            reference = (inst.window_pq, inst.window_qty)
+        else:
+            reference = (last_tick, 1)
     if price_tick and reference is not None:
         ref_pq, ref_q = reference
         up_num, up_den = inst.bid_up if is_buy else inst.ask_up
