@@ -67,8 +67,14 @@ Listener = Callable[[EngineEvent], None]
 
 _ZERO = Decimal(0)
 _WIDE = Context(prec=60)
+# enum members as globals: on Python 3.11 ``OrderType.MARKET`` goes through EnumType.__getattr__
 _MARKET = OrderType.MARKET
+_LIMIT_MAKER = OrderType.LIMIT_MAKER
 _GTC = TimeInForce.GTC
+_FOK = TimeInForce.FOK
+_FILLED = OrderStatus.FILLED
+_EXPIRED = OrderStatus.EXPIRED
+_EXPIRED_IN_MATCH = OrderStatus.EXPIRED_IN_MATCH
 _NEW = OrderStatus.NEW
 _PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
 _CANCELED = OrderStatus.CANCELED
@@ -268,9 +274,9 @@ class MatchingEngine:
         if account.free[asset] < need:
             raise insufficient_balance()
         if crosses:
-            if order_type is OrderType.LIMIT_MAKER:
+            if order_type is _LIMIT_MAKER:
                 raise SimError(-2010, WOULD_TAKE)
-            if tif is TimeInForce.FOK:
+            if tif is _FOK:
                 crosses = self._walk(inst, opp, account, price_tick, stp, qty, 0)[0] >= qty
 
         # accepted: from here on the order exists
@@ -328,15 +334,15 @@ class MatchingEngine:
         )
 
         if outcome == DONE or (outcome == EXHAUSTED and rec.executed):
-            rec.status = OrderStatus.FILLED
+            rec.status = _FILLED
         elif outcome == PREVENTED:
-            rec.status = OrderStatus.EXPIRED_IN_MATCH
+            rec.status = _EXPIRED_IN_MATCH
             rec.update_time = now
             if events is not None:
                 view = self._reports.view(rec)
                 events.append(OrderUpdated(view, ExecutionType.TRADE_PREVENTION, None, NO_REASON))
-        elif order_type is _MARKET or tif is not TimeInForce.GTC:
-            rec.status = OrderStatus.EXPIRED
+        elif order_type is _MARKET or tif is not _GTC:
+            rec.status = _EXPIRED
             rec.update_time = now
             if events is not None:
                 view = self._reports.view(rec)

@@ -76,8 +76,8 @@ def _request_shape(order: NewOrder) -> tuple[Side, OrderType, TimeInForce, StpMo
     order_type = _enum(order.type, OrderType, "type")
     stp = _enum(order.stp_mode, StpMode, "selfTradePreventionMode")
     quantity, quote_qty, price = order.quantity, order.quote_order_qty, order.price
-    tif = TimeInForce.GTC
-    if order_type is OrderType.LIMIT:
+    tif = _GTC
+    if order_type is _LIMIT:
         if order.time_in_force is None:
             raise missing_parameter("timeInForce")
         tif = _enum(order.time_in_force, TimeInForce, "timeInForce")
@@ -87,7 +87,7 @@ def _request_shape(order: NewOrder) -> tuple[Side, OrderType, TimeInForce, StpMo
             raise missing_parameter("price")
         if quote_qty is not None:
             raise unexpected_parameter("quoteOrderQty")
-    elif order_type is OrderType.LIMIT_MAKER:
+    elif order_type is _LIMIT_MAKER:
         if quantity is None:
             raise missing_parameter("quantity")
         if price is None:
@@ -117,7 +117,7 @@ def _values(
     LOT_SIZE / MARKET_LOT_SIZE checks. Values that passed are remembered per symbol: those checks
     depend on the value alone, and traders repeat their prices and sizes."""
     quantity, quote_qty, price = order.quantity, order.quote_order_qty, order.price
-    if order_type is not OrderType.MARKET:
+    if order_type is not _MARKET:
         tick = inst.price_ticks.get(price)
         qty = inst.limit_qtys.get(quantity)
         if tick is not None and qty is not None:
@@ -155,7 +155,7 @@ def _values(
         tick = int(ticks)
 
     # LOT_SIZE / MARKET_LOT_SIZE
-    if order_type is OrderType.MARKET:
+    if order_type is _MARKET:
         if quantity is not None:
             if (
                 qty < inst.market_min_qty
@@ -265,7 +265,7 @@ def check_order(
             side,
             is_buy,
             order_type,
-            tif if order_type is _LIMIT else TimeInForce.GTC,
+            tif if order_type is _LIMIT else _GTC,
             price_tick,
             order.price if order.price is not None else _ZERO,
             qty,
@@ -278,6 +278,9 @@ def check_order(
 
 # tuple.__new__ skips the NamedTuple's Python-level constructor on the hot path
 _checked = tuple.__new__
+# enum members as globals: on Python 3.11 ``OrderType.LIMIT`` goes through EnumType.__getattr__
 _LIMIT = OrderType.LIMIT
+_LIMIT_MAKER = OrderType.LIMIT_MAKER
 _MARKET = OrderType.MARKET
+_GTC = TimeInForce.GTC
 _BUY = Side.BUY
