@@ -225,10 +225,12 @@ class MatchingEngine:
         return inst
 
     def _new_client_id(self) -> str:
-        """Binance-like generated client order ids: deterministic, 22 characters."""
+        """Binance-like generated client order ids: deterministic, 22 characters. (``str.zfill``
+        rather than ``f"{n:019d}"``: the format-spec path costs about twice as much, and every
+        cancel makes one of these.)"""
         n = self._next_client_id
         self._next_client_id = n + 1
-        return f"sim{n:019d}"
+        return "sim" + str(n).zfill(19)
 
     # -- placing -------------------------------------------------------------------------------
     def place(self, account_id: str, order: NewOrder) -> PlaceResult:
@@ -283,7 +285,7 @@ class MatchingEngine:
         if cid is None:
             n = self._next_client_id
             self._next_client_id = n + 1
-            cid = f"sim{n:019d}"
+            cid = "sim" + str(n).zfill(19)
         order_id = self._next_order_id
         self._next_order_id = order_id + 1
         rec = OrderRecord(
@@ -415,7 +417,7 @@ class MatchingEngine:
             # _new_client_id, inline: most cancels do not name one
             n = self._next_client_id
             self._next_client_id = n + 1
-            new_client_order_id = f"sim{n:019d}"
+            new_client_order_id = "sim" + str(n).zfill(19)
         if not self._emit:
             return self._cancel(rec, new_client_order_id, now, None)
         events: list[EngineEvent] = []
