@@ -118,12 +118,13 @@ def _values(
     depend on the value alone, and traders repeat their prices and sizes."""
     quantity, quote_qty, price = order.quantity, order.quote_order_qty, order.price
     if order_type is not _MARKET:
-        tick = inst.price_ticks.get(price)
-        qty = inst.limit_qtys.get(quantity)
-        if tick is not None and qty is not None:
-            return tick, qty, 0
-    elif quantity is not None:
-        qty = inst.market_qtys.get(quantity)
+        if price.__class__ is Decimal and quantity.__class__ is Decimal:
+            tick = inst.price_ticks.get(str(price))
+            qty = inst.limit_qtys.get(str(quantity))
+            if tick is not None and qty is not None:
+                return tick, qty, 0
+    elif quantity.__class__ is Decimal:
+        qty = inst.market_qtys.get(str(quantity))
         if qty is not None:
             return 0, qty, 0
 
@@ -172,12 +173,15 @@ def _values(
     return tick, qty, quote
 
 
-def _remember(cache: dict[Decimal | None, int], key: Decimal | None, value: int) -> None:
-    if key is None:
+def _remember(cache: dict[str, int], key: Decimal | None, value: int) -> None:
+    # keyed by the Decimal's text: a fresh Decimal's hash costs ~1.3 us (a modular power), its
+    # str a fifth of that, and every request brings fresh ones. Equal text means equal value
+    # and exponent, so the same checks passed; only exact Decimals (no subclass) are remembered.
+    if key.__class__ is not Decimal:
         return
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
-    cache[key] = value
+    cache[str(key)] = value
 
 
 def check_order(
@@ -191,17 +195,19 @@ def check_order(
     order_type = order.type
     tif = order.time_in_force
     stp = order.stp_mode
-    price_tick = inst.price_ticks.get(order.price)
-    qty = inst.limit_qtys.get(order.quantity)
+    price = order.price
+    quantity = order.quantity
+    price_tick = qty = None
+    # only exact Decimals are looked up: a float or a Decimal subclass can print alike
+    if price.__class__ is Decimal and quantity.__class__ is Decimal:
+        price_tick = inst.price_ticks.get(str(price))
+        qty = inst.limit_qtys.get(str(quantity))
     quote = 0
     if not (
         # the common case, a well-formed limit order with a price and size seen before
         order_type is _LIMIT
         and price_tick is not None
         and qty is not None
-        # a float equal to a cached Decimal would hash alike: only Decimals take this path
-        and order.price.__class__ is Decimal
-        and order.quantity.__class__ is Decimal
         and tif.__class__ is TimeInForce
         and side.__class__ is Side
         and stp.__class__ is StpMode
