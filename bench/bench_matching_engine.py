@@ -134,7 +134,10 @@ def run(
     gc.collect()
     gc.freeze()
     open_ids: dict[str, list[int]] = {a: [] for a in accounts}
-    done: Counter[str] = Counter()
+    # a plain dict in the timed loop: Counter defines __delitem__ in Python, which sends every
+    # ``done[k] += 1`` through a slow slot (~4 % of the loop's instructions, none of them the
+    # engine's)
+    done = dict.fromkeys(("add", "cancel", "cancel_skipped", "cancel_unknown", "cross"), 0)
     fills = 0
     place = engine.place
     cancel = engine.cancel
@@ -167,7 +170,7 @@ def run(
                 open_ids[op.account].append(result.order.order_id)
         elapsed += clock() - start
     gc.unfreeze()
-    return elapsed, done, fills
+    return elapsed, Counter({kind: n for kind, n in done.items() if n}), fills
 
 
 def main() -> None:
