@@ -271,3 +271,31 @@ def test_balance_checks_come_after_the_filters(h: Any) -> None:
     h.fund("dave", USDT="1")
     assert rejected(h, "dave", lim("0.0001", "30000")) == filt("NOTIONAL")
     assert rejected(h, "dave", lim("0.001", "30000"))[0] == -2010
+
+
+PRICE_MISSING = "Mandatory parameter 'price' was not sent, was empty/null, or malformed."
+QUANTITY_MISSING = "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed."
+
+
+def test_remembered_values_serve_only_exact_decimals(h: Any) -> None:
+    # a valid price and size are remembered by their text; a float printing the same must still
+    # fail validation, and the same value written with another exponent is just as valid
+    assert h.limit("alice", BUY, "0.001", "20000.5").order.status is OrderStatus.NEW
+    as_float: Any = float  # NewOrder's fields say Decimal; a caller may still send a float
+    float_price = NewOrder(
+        "BTCUSDT", BUY, OrderType.LIMIT, D("0.001"), price=as_float("20000.5"), time_in_force=GTC
+    )
+    float_qty = NewOrder(
+        "BTCUSDT", BUY, OrderType.LIMIT, as_float("0.001"), price=D("20000.5"), time_in_force=GTC
+    )
+    assert rejected(h, "alice", float_price) == (-1102, PRICE_MISSING)
+    assert rejected(h, "alice", float_qty) == (-1102, QUANTITY_MISSING)
+    float_market = NewOrder("BTCUSDT", BUY, OrderType.MARKET, as_float("0.001"))
+    assert rejected(h, "alice", float_market) == (-1102, QUANTITY_MISSING)
+    again = h.limit("alice", BUY, "0.00100", "20000.50").order
+    assert (again.status, again.price, again.orig_qty) == (
+        OrderStatus.NEW,
+        D("20000.50"),
+        D("0.001"),
+    )
+    assert h.engine.depth("BTCUSDT").bids == [(D("20000.5"), D("0.002"))]

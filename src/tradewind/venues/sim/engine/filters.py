@@ -76,8 +76,8 @@ def _request_shape(order: NewOrder) -> tuple[Side, OrderType, TimeInForce, StpMo
     order_type = _enum(order.type, OrderType, "type")
     stp = _enum(order.stp_mode, StpMode, "selfTradePreventionMode")
     quantity, quote_qty, price = order.quantity, order.quote_order_qty, order.price
-    tif = TimeInForce.GTC
-    if order_type is OrderType.LIMIT:
+    tif = _GTC
+    if order_type is _LIMIT:
         if order.time_in_force is None:
             raise missing_parameter("timeInForce")
         tif = _enum(order.time_in_force, TimeInForce, "timeInForce")
@@ -87,7 +87,7 @@ def _request_shape(order: NewOrder) -> tuple[Side, OrderType, TimeInForce, StpMo
             raise missing_parameter("price")
         if quote_qty is not None:
             raise unexpected_parameter("quoteOrderQty")
-    elif order_type is OrderType.LIMIT_MAKER:
+    elif order_type is _LIMIT_MAKER:
         if quantity is None:
             raise missing_parameter("quantity")
         if price is None:
@@ -117,13 +117,14 @@ def _values(
     LOT_SIZE / MARKET_LOT_SIZE checks. Values that passed are remembered per symbol: those checks
     depend on the value alone, and traders repeat their prices and sizes."""
     quantity, quote_qty, price = order.quantity, order.quote_order_qty, order.price
-    if order_type is not OrderType.MARKET:
-        tick = inst.price_ticks.get(price)
-        qty = inst.limit_qtys.get(quantity)
-        if tick is not None and qty is not None:
-            return tick, qty, 0
-    elif quantity is not None:
-        qty = inst.market_qtys.get(quantity)
+    if order_type is not _MARKET:
+        if price.__class__ is Decimal and quantity.__class__ is Decimal:
+            tick = inst.price_ticks.get(str(price))
+            qty = inst.limit_qtys.get(str(quantity))
+            if tick is not None and qty is not None:
+                return tick, qty, 0
+    elif quantity.__class__ is Decimal:
+        qty = inst.market_qtys.get(str(quantity))
         if qty is not None:
             return 0, qty, 0
 
@@ -155,7 +156,7 @@ def _values(
         tick = int(ticks)
 
     # LOT_SIZE / MARKET_LOT_SIZE
-    if order_type is OrderType.MARKET:
+    if order_type is _MARKET:
         if quantity is not None:
             if (
                 qty < inst.market_min_qty
@@ -172,12 +173,15 @@ def _values(
     return tick, qty, quote
 
 
-def _remember(cache: dict[Decimal | None, int], key: Decimal | None, value: int) -> None:
-    if key is None:
+def _remember(cache: dict[str, int], key: Decimal | None, value: int) -> None:
+    # keyed by the Decimal's text: a fresh Decimal's hash costs ~1.3 us (a modular power), its
+    # str a fifth of that, and every request brings fresh ones. Equal text means equal value
+    # and exponent, so the same checks passed; only exact Decimals (no subclass) are remembered.
+    if key.__class__ is not Decimal:
         return
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
-    cache[key] = value
+    cache[str(key)] = value
 
 
 def check_order(
@@ -191,17 +195,19 @@ def check_order(
     order_type = order.type
     tif = order.time_in_force
     stp = order.stp_mode
-    price_tick = inst.price_ticks.get(order.price)
-    qty = inst.limit_qtys.get(order.quantity)
+    price = order.price
+    quantity = order.quantity
+    price_tick = qty = None
+    # only exact Decimals are looked up: a float or a Decimal subclass can print alike
+    if price.__class__ is Decimal and quantity.__class__ is Decimal:
+        price_tick = inst.price_ticks.get(str(price))
+        qty = inst.limit_qtys.get(str(quantity))
     quote = 0
     if not (
         # the common case, a well-formed limit order with a price and size seen before
         order_type is _LIMIT
         and price_tick is not None
         and qty is not None
-        # a float equal to a cached Decimal would hash alike: only Decimals take this path
-        and order.price.__class__ is Decimal
-        and order.quantity.__class__ is Decimal
         and tif.__class__ is TimeInForce
         and side.__class__ is Side
         and stp.__class__ is StpMode
@@ -213,7 +219,18 @@ def check_order(
     is_buy = side is _BUY
 
     # PERCENT_PRICE_BY_SIDE (orders with a price; skipped before the first trade)
-    reference = None if inst.last_tick is None else inst.reference(now)
+    last_tick = inst.last_tick
+    if last_tick is None:
+        reference = None
+    else:
+        # Instrument.reference, inline unless a trade has left the window (it drops those)
+        window = inst.window
+        if window and window[0][0] <= now - inst.window_ms:
+            reference = inst.reference(now)
+        elif inst.window_qty:
+            reference = (inst.window_pq, inst.window_qty)
+        else:
+            reference = (last_tick, 1)
     if price_tick and reference is not None:
         ref_pq, ref_q = reference
         up_num, up_den = inst.bid_up if is_buy else inst.ask_up
@@ -254,7 +271,7 @@ def check_order(
             side,
             is_buy,
             order_type,
-            tif if order_type is _LIMIT else TimeInForce.GTC,
+            tif if order_type is _LIMIT else _GTC,
             price_tick,
             order.price if order.price is not None else _ZERO,
             qty,
@@ -267,6 +284,9 @@ def check_order(
 
 # tuple.__new__ skips the NamedTuple's Python-level constructor on the hot path
 _checked = tuple.__new__
+# enum members as globals: on Python 3.11 ``OrderType.LIMIT`` goes through EnumType.__getattr__
 _LIMIT = OrderType.LIMIT
+_LIMIT_MAKER = OrderType.LIMIT_MAKER
 _MARKET = OrderType.MARKET
+_GTC = TimeInForce.GTC
 _BUY = Side.BUY

@@ -219,9 +219,10 @@ class Instrument:
         self.ask_down = _fraction(spec.ask_multiplier_down)
         self.notional_filter = "MIN_NOTIONAL" if spec.legacy_min_notional else "NOTIONAL"
         # request values that passed their value-only checks (see filters._values)
-        self.price_ticks: dict[Decimal | None, int] = {}
-        self.limit_qtys: dict[Decimal | None, int] = {}
-        self.market_qtys: dict[Decimal | None, int] = {}
+        # (keyed by str of the request's Decimal, see filters._remember)
+        self.price_ticks: dict[str, int] = {}
+        self.limit_qtys: dict[str, int] = {}
+        self.market_qtys: dict[str, int] = {}
         # the way back, for reports: ticks and sizes repeat, a Decimal product does not come free
         self.price_of_tick: dict[int, Decimal] = {}
         self.qty_of_units: dict[int, Decimal] = {}

@@ -21,8 +21,14 @@ Touched = dict[Account, set[str]]
 # prevention expired the taker, or a quote-quantity order cannot afford one more step
 DONE, DRY, PREVENTED, EXHAUSTED = range(4)
 NO_REASON = "NONE"
+# enum members as globals: on Python 3.11 ``StpMode.NONE`` goes through EnumType.__getattr__
 _FILLED = OrderStatus.FILLED
 _PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
+_MARKET = OrderType.MARKET
+_STP_NONE = StpMode.NONE
+_EXPIRE_TAKER = StpMode.EXPIRE_TAKER
+_EXPIRE_MAKER = StpMode.EXPIRE_MAKER
+_EXPIRE_BOTH = StpMode.EXPIRE_BOTH
 
 
 def walk(
@@ -48,8 +54,8 @@ def walk(
         for m in level.orders[level.head :]:
             if not m.in_book:
                 continue
-            if m.account is account and stp is not StpMode.NONE:
-                if stp is StpMode.EXPIRE_MAKER:
+            if m.account is account and stp is not _STP_NONE:
+                if stp is _EXPIRE_MAKER:
                     continue
                 return got_qty, got_quote
             m_left = m.orig_qty - m.executed
@@ -104,10 +110,10 @@ class Matcher:
         levels = opp.levels
         changed = opp.changed
         by_quote = quote != 0
-        limit = None if taker.type is OrderType.MARKET else taker.price_tick
+        limit = None if taker.type is _MARKET else taker.price_tick
         account = taker.account
         stp = taker.stp_mode
-        prevent = stp is not StpMode.NONE
+        prevent = stp is not _STP_NONE
         step = inst.step
         per_pq = inst.quote_per_pq
         per_qty = inst.base_per_qty
@@ -143,7 +149,7 @@ class Matcher:
                     continue
                 maker_account = m.account
                 if prevent and maker_account is account:
-                    if stp is StpMode.EXPIRE_TAKER:
+                    if stp is _EXPIRE_TAKER:
                         stop = PREVENTED
                         break
                     level.qty -= m.orig_qty - m.executed
@@ -153,7 +159,7 @@ class Matcher:
                     changed[tick] = None
                     inst.update_id += 1
                     self._expire_maker(m, now, events, touched)
-                    if stp is StpMode.EXPIRE_BOTH:
+                    if stp is _EXPIRE_BOTH:
                         stop = PREVENTED
                         break
                     continue

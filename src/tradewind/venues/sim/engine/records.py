@@ -69,7 +69,7 @@ class OrderRecord:
         self.inst = inst
         self.client_order_id = client_order_id
         self.side = side
-        self.is_buy = side is Side.BUY
+        self.is_buy = side is _BUY
         self.type = type_
         self.tif = tif
         self.price_tick = price_tick
@@ -84,14 +84,20 @@ class OrderRecord:
         self.working_time = time
         self.executed = 0
         self.cum_quote = 0
-        self.status = OrderStatus.NEW
+        self.status = _NEW
         self.lock = 0
         self.in_book = False
 
     @property
     def is_open(self) -> bool:
-        return self.status is OrderStatus.NEW or self.status is OrderStatus.PARTIALLY_FILLED
+        return self.status is _NEW or self.status is _PARTIALLY_FILLED
 
+
+# Enum members bound once: an attribute of an enum class goes through EnumType.__getattr__'s
+# slow lookup on Python 3.11, several times the cost of a global.
+_BUY = Side.BUY
+_NEW = OrderStatus.NEW
+_PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
 
 # One side of one trade: (trade id, order id, price tick, qty units, quote amount units,
 # commission amount units, is buyer, is maker, time ms). A plain tuple: it is made per trade side.
