@@ -161,7 +161,8 @@ def run_pass(run: _Run) -> None:
                 # add() computes it). Only specific identification reads pool.total, so the
                 # other methods do not keep it here (nor in take_lots).
                 if hifo:
-                    heappush(pool.late, (-(basis / inc.amount), lot.seq, next(tiebreak), lot))
+                    unit = -(basis / inc.amount)
+                    heappush(pool.late, (int(unit), unit, lot.seq, next(tiebreak), lot))
                     continue
                 main = pool.main
                 if main:
