@@ -31,7 +31,6 @@ from tradewind.portfolio.costbasis.results import (
     DisposalKind,
     DisposalLeg,
     UnmatchedDisposal,
-    lot_id_of,
 )
 from tradewind.portfolio.ledger import EntryKind
 from tradewind.portfolio.prices.states import Priced
@@ -46,6 +45,7 @@ _TRADE = EntryKind.TRADE
 _SALE = DisposalKind.SALE
 _FEE = DisposalKind.FEE
 _HOUR_MS = 3_600_000
+_INDEX_SUFFIX = ("/0", "/1")  # lot_id_of's "/{index}" for movement 0 or 1
 
 
 def run_pass(run: _Run) -> None:
@@ -71,6 +71,7 @@ def run_pass(run: _Run) -> None:
     hifo = method == "hifo"
     tiebreak = HEAP_TIEBREAK
     new_leg = tuple.__new__  # DisposalLeg's own __new__ is a Python frame; the fields are fixed
+    share_exponent = SHARE_EXPONENT
     previous = -(2**63)
     for i, tx in enumerate(run.txs):
         ts = tx.timestamp_ms
@@ -141,8 +142,9 @@ def run_pass(run: _Run) -> None:
                 if pool is None:
                     pool = pools[key] = LotPool(method)
                 lot_id = None
-                if specific:
-                    lot_id = lot_id_of(keys[i] if keys is not None else tx.content_key(), inc_index)
+                if specific:  # lot_id_of inlined: the index is 0 or 1 (a two-movement trade)
+                    key_i = keys[i] if keys is not None else tx.content_key()
+                    lot_id = key_i[:16] + _INDEX_SUFFIX[inc_index]
                 basis = fee_value - out.amount
                 lot = Lot(
                     inc.amount,
@@ -161,7 +163,8 @@ def run_pass(run: _Run) -> None:
                 # add() computes it). Only specific identification reads pool.total, so the
                 # other methods do not keep it here (nor in take_lots).
                 if hifo:
-                    heappush(pool.late, (-(basis / inc.amount), lot.seq, next(tiebreak), lot))
+                    unit = -(basis / inc.amount)
+                    heappush(pool.late, (int(unit), unit, lot.seq, next(tiebreak), lot))
                     continue
                 main = pool.main
                 if main:
@@ -183,15 +186,35 @@ def run_pass(run: _Run) -> None:
             pool = pools.get(key)
             if pool is None:
                 pool = pools[key] = LotPool(method)
-            piece = _one_named_lot(
-                selections, keys, i, run, lots_by_id, out.account, out_asset, qty, per_wallet
-            )
-            if piece is None:
-                pieces, uncovered = take_named(i, pool, out.account, out_asset, qty, True)
-                record(i, ts, _SALE, out.account, out_asset, qty, proceeds, pieces, uncovered)
+            # The common specific-ID sale, inlined: one lot named for the whole quantity and
+            # held here. Anything else goes to take_named_lots with its checks and messages.
+            out_account = out.account
+            names = selections.get((keys[i] if keys is not None else tx.content_key())[:16])
+            named_lot: Lot | None = None
+            if names is not None and len(names) == 1:
+                [(lot_id, named)] = names.items()
+                here = lots_by_id.get(lot_id)
+                if here is not None and len(here) == 1 and named == qty:
+                    named_lot = here[0]
+                    have = named_lot.qty
+                    if (
+                        have < qty
+                        or (per_wallet and named_lot.account != out_account)
+                        or named_lot.origin.movements[named_lot.index].asset != out_asset
+                    ):
+                        named_lot = None
+            if named_lot is None:
+                pieces, uncovered = take_named(i, pool, out_account, out_asset, qty, True)
+                record(i, ts, _SALE, out_account, out_asset, qty, proceeds, pieces, uncovered)
                 continue
+            lot = named_lot
             pool.total -= qty
-            lot, q, cost = piece
+            lot.qty = have - qty
+            cost = lot.cost
+            if cost is not None:
+                part = cost if qty == have else (cost * qty / have).quantize(share_exponent)
+                lot.cost = cost - part
+                cost = part
             acquired = lot.acquired_ms
             long_from = long_cache.get(acquired // _HOUR_MS)
             if long_from is None:
@@ -203,9 +226,9 @@ def run_pass(run: _Run) -> None:
                         i,
                         ts,
                         _SALE,
-                        out.account,
+                        out_account,
                         out_asset,
-                        q,
+                        qty,
                         proceeds,
                         cost,
                         acquired,
@@ -384,42 +407,3 @@ def _names_lots_of(
         if lot.origin.movements[lot.index].asset == asset:
             return True
     return False
-
-
-def _one_named_lot(
-    selections: Any,
-    keys: Any,
-    i: int,
-    run: _Run,
-    lots_by_id: dict[str, list[Lot]],
-    account: str,
-    asset: str,
-    qty: Decimal,
-    per_wallet: bool,
-) -> tuple[Lot, Decimal, Decimal | None] | None:
-    """The common specific-ID sale: one lot named for the whole quantity, held here.
-
-    Returns the piece taken, or None (nothing taken) for take_named_lots to handle the rest
-    with its checks and messages.
-    """
-    ref = (keys[i] if keys is not None else run.txs[i].content_key())[:16]
-    names = selections.get(ref)
-    if names is None or len(names) != 1:
-        return None
-    [(lot_id, named)] = names.items()
-    here = lots_by_id.get(lot_id)
-    if here is None or len(here) != 1 or named != qty:
-        return None
-    lot = here[0]
-    have = lot.qty
-    if have < qty or (per_wallet and lot.account != account):
-        return None
-    if lot.origin.movements[lot.index].asset != asset:
-        return None
-    cost = lot.cost
-    lot.qty = have - qty
-    if cost is None:
-        return lot, qty, None
-    part = cost if qty == have else (cost * qty / have).quantize(SHARE_EXPONENT)
-    lot.cost = cost - part
-    return lot, qty, part

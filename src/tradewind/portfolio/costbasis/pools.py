@@ -4,7 +4,10 @@ A disposal takes lots from a pool in method order without ever sorting:
     FIFO  a deque, oldest at the left; acquisitions arrive in time order and are appended
     LIFO  the same deque used as a stack, newest at the right
     HIFO  a binary heap keyed (-cost per unit, seq): highest unit cost first, then the older
-          (seq grows with acquisition time and pieces keep their lot's); unknown cost last
+          (seq grows with acquisition time and pieces keep their lot's); unknown cost last.
+          The key starts with the integer part of -cost per unit (an int compares far faster
+          than a Decimal, and truncation keeps the order); equal prefixes fall through to the
+          exact Decimal
 A lot that arrives out of time order (moved in by a transfer, keeping its original acquisition
 date) goes to a small side heap; FIFO/LIFO take from whichever of deque end and heap top comes
 first in method order. Specific identification is a FIFO pool (used for transfers and fees nobody
@@ -17,6 +20,7 @@ A partial take shrinks quantity and cost in proportion, so ordering keys stay va
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -40,6 +44,7 @@ __all__ = [
 
 _ZERO = Decimal(0)
 _UNKNOWN_COST_KEY = Decimal("Infinity")
+_UNKNOWN_COST_PREFIX = math.inf  # above every int: an int compares exactly with a float
 MODE_FIFO, MODE_LIFO, MODE_HIFO = 0, 1, 2
 _MODES = {"fifo": MODE_FIFO, "specific_id": MODE_FIFO, "lifo": MODE_LIFO, "hifo": MODE_HIFO}
 HEAP_TIEBREAK = count()
@@ -122,9 +127,12 @@ class LotPool:
         self.total += lot.qty
         mode = self.mode
         if mode == MODE_HIFO:
-            known = lot.cost is not None and lot.qty > 0
-            unit = -(lot.cost / lot.qty) if known else _UNKNOWN_COST_KEY  # type: ignore[operator]
-            heapq.heappush(self.late, (unit, lot.seq, next(_tiebreak), lot))
+            if lot.cost is not None and lot.qty > 0:
+                unit = -(lot.cost / lot.qty)
+                entry: tuple[object, ...] = (int(unit), unit, lot.seq, next(_tiebreak), lot)
+            else:
+                entry = (_UNKNOWN_COST_PREFIX, _UNKNOWN_COST_KEY, lot.seq, next(_tiebreak), lot)
+            heapq.heappush(self.late, entry)
             return
         main = self.main
         if main:
