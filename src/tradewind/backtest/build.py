@@ -5,7 +5,6 @@ draw is for), so adding a venue or a feed never changes another one's numbers.""
 from __future__ import annotations
 
 import hashlib
-import importlib
 from decimal import Decimal
 
 from tradewind.backtest.config import (
@@ -41,7 +40,8 @@ from tradewind.backtest.queue_models import (
 from tradewind.backtest.units import Scale
 from tradewind.backtest.venue import ListedInstrument, VenueLatency
 from tradewind.core.instruments import Instrument, InstrumentFilters
-from tradewind.node.config import NodeConfig, StrategyEntry
+from tradewind.node.config import NodeConfig, NodeConfigError, StrategyEntry
+from tradewind.node.node import load_actor
 from tradewind.node.strategy import Actor
 
 __all__ = ["build_engine", "derived_seed", "load_strategy"]
@@ -115,21 +115,13 @@ def build_engine(
 
 
 def load_strategy(entry: StrategyEntry) -> Actor:
-    """Import and build one strategy from its config entry ("module:Class")."""
-    module_name, _, class_name = entry.class_path.partition(":")
+    """Import and build one strategy from its config entry ("module:Class"), as a node does;
+    the error is one line (a pydantic error's first lines joined)."""
     try:
-        cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError) as exc:
-        raise BacktestConfigError(f"strategy class {entry.class_path!r} not found: {exc}") from None
-    if not (isinstance(cls, type) and issubclass(cls, Actor)):
-        raise BacktestConfigError(f"{entry.class_path!r} is not an Actor or Strategy")
-    try:
-        return cls.from_config(entry.id, entry.config)
-    except ValueError as exc:
-        first = str(exc).splitlines()
-        raise BacktestConfigError(
-            f"strategy {entry.id!r}: {' '.join(line.strip() for line in first[:3])}"
-        ) from None
+        return load_actor(entry.class_path, entry.id, entry.config)
+    except NodeConfigError as exc:
+        lines = str(exc).splitlines()
+        raise BacktestConfigError(" ".join(line.strip() for line in lines[:3])) from None
 
 
 def _latency(config: LatencyModelConfig, seed: int, venue: str, use: str) -> LatencyModel:

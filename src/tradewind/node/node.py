@@ -66,7 +66,7 @@ from tradewind.risk.readings import MeasureReading, MeasureSource
 from tradewind.store.kernel_store import KernelStore
 from tradewind.venues.base import Subscription, VenueAdapter
 
-__all__ = ["NodeHealth", "NodeState", "NodeVenue", "TradingNode"]
+__all__ = ["NodeHealth", "NodeState", "NodeVenue", "TradingNode", "load_actor"]
 
 log = get_logger("node")
 
@@ -165,7 +165,7 @@ class TradingNode:
         """A node built from a TOML file, with the strategies it lists added."""
         node = cls(load_node_config(path), **kwargs)
         for entry in node.config.strategies:
-            node.add(_load_actor(entry.class_path, entry.id, entry.config))
+            node.add(load_actor(entry.class_path, entry.id, entry.config))
         return node
 
     # -- actors --------------------------------------------------------------------------------
@@ -628,7 +628,9 @@ class TradingNode:
         actor.cancel_timers()
 
 
-def _load_actor(class_path: str, actor_id: str, params: Mapping[str, Any]) -> Actor:
+def load_actor(class_path: str, actor_id: str, params: Mapping[str, Any]) -> Actor:
+    """Import ``class_path`` ("module:Class", an Actor or Strategy) and build it from
+    ``params``; NodeConfigError naming the class or the strategy when that fails."""
     module_name, _, class_name = class_path.partition(":")
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
