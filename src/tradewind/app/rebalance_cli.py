@@ -34,10 +34,9 @@ from tradewind.app.trading_cli import (
     _touch,
 )
 from tradewind.core.clock import LiveClock
-from tradewind.core.commands import SubmitOrder
 from tradewind.core.enums import OrderType, TimeInForce
 from tradewind.core.events import OrderRejected
-from tradewind.oms.client_ids import client_order_id
+from tradewind.oms.client_ids import submit_order
 from tradewind.portfolio.cli_support import fail, print_table
 from tradewind.portfolio.rebalance import (
     RebalanceError,
@@ -117,21 +116,10 @@ def rebalance_command(
                 reference[planned.symbol] = await _touch(
                     engine.adapter, planned.symbol, planned.side
                 )
-                cid = client_order_id(
-                    strategy_id=_STRATEGY,
-                    intent_id=f"{intent}-{n}",
-                    venue=venue,
-                    symbol=planned.symbol,
-                    side=planned.side,
-                    order_type=OrderType.MARKET,
-                    quantity=planned.quantity,
-                    price=None,
-                    time_in_force=TimeInForce.GTC,
-                )
                 order = await engine.submit(
-                    SubmitOrder(
+                    submit_order(
                         strategy_id=_STRATEGY,
-                        client_order_id=cid,
+                        intent_id=f"{intent}-{n}",
                         venue=venue,
                         symbol=planned.symbol,
                         side=planned.side,

@@ -21,7 +21,7 @@ from tradewind.core.enums import OrderSide, OrderType, TimeInForce
 from tradewind.core.identifiers import InstrumentId, parse_symbol
 from tradewind.core.positions import Position
 from tradewind.node.cache import Cache
-from tradewind.oms.client_ids import client_order_id
+from tradewind.oms.client_ids import submit_order
 
 __all__ = ["HEDGER_ID", "Hedger"]
 
@@ -109,7 +109,7 @@ class Hedger:
         self._sequence += 1
         side = OrderSide.SELL if long else OrderSide.BUY
         intent = f"unwind:{asset}:{self._clock.now_ns()}:{self._sequence}"
-        cid = client_order_id(
+        command = submit_order(
             strategy_id=HEDGER_ID,
             intent_id=intent,
             venue=iid.venue,
@@ -119,6 +119,7 @@ class Hedger:
             quantity=quantity,
             price=price,
             time_in_force=TimeInForce.IOC,
+            ts_init=self._clock.now_ns(),
         )
         log.warning(
             "hedge_order",
@@ -128,15 +129,4 @@ class Hedger:
             qty=str(quantity),
             px=str(price),
         )
-        return SubmitOrder(
-            strategy_id=HEDGER_ID,
-            client_order_id=cid,
-            venue=iid.venue,
-            symbol=iid.symbol,
-            side=side,
-            order_type=OrderType.LIMIT,
-            quantity=quantity,
-            price=price,
-            time_in_force=TimeInForce.IOC,
-            ts_init=self._clock.now_ns(),
-        )
+        return command

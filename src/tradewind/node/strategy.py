@@ -34,7 +34,7 @@ from tradewind.core.identifiers import InstrumentId
 from tradewind.core.market import Bar, TradeTick
 from tradewind.core.messages import Message
 from tradewind.node.cache import Cache
-from tradewind.oms.client_ids import client_order_id, replacement_client_order_id
+from tradewind.oms.client_ids import replacement_client_order_id, submit_order
 
 __all__ = [
     "Actor",
@@ -257,7 +257,7 @@ class Strategy(Actor):
         """
         iid = _instrument(instrument)
         kind = order_type or (OrderType.MARKET if price is None else OrderType.LIMIT)
-        cid = client_order_id(
+        command = submit_order(
             strategy_id=self.id,
             intent_id=self._intent(intent),
             venue=iid.venue,
@@ -267,22 +267,10 @@ class Strategy(Actor):
             quantity=quantity,
             price=price,
             time_in_force=time_in_force,
+            ts_init=self.clock.now_ns(),
         )
-        self._node().commands.send(
-            SubmitOrder(
-                strategy_id=self.id,
-                client_order_id=cid,
-                venue=iid.venue,
-                symbol=iid.symbol,
-                side=side,
-                order_type=kind,
-                quantity=quantity,
-                price=price,
-                time_in_force=time_in_force,
-                ts_init=self.clock.now_ns(),
-            )
-        )
-        return cid
+        self._node().commands.send(command)
+        return command.client_order_id
 
     def cancel(self, client_order_id: str) -> None:
         """Cancel one of this strategy's orders (by client id)."""

@@ -15,6 +15,7 @@ import hashlib
 import re
 from decimal import Decimal
 
+from tradewind.core.commands import SubmitOrder
 from tradewind.core.enums import OrderSide, OrderType, TimeInForce
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "client_order_id",
     "is_valid_client_order_id",
     "replacement_client_order_id",
+    "submit_order",
 ]
 
 CLIENT_ORDER_ID_PATTERN = re.compile(r"^[a-zA-Z0-9\-_]{1,36}$")
@@ -67,6 +69,44 @@ def client_order_id(
         time_in_force.value,
     )
     return f"{prefix}-{_digest(fields, b'tradewind-coid')}"
+
+
+def submit_order(
+    *,
+    strategy_id: str,
+    intent_id: str,
+    venue: str,
+    symbol: str,
+    side: OrderSide,
+    order_type: OrderType,
+    quantity: Decimal,
+    price: Decimal | None,
+    time_in_force: TimeInForce,
+    ts_init: int,
+) -> SubmitOrder:
+    """A SubmitOrder carrying the client order id of its intent (``client_order_id``)."""
+    return SubmitOrder(
+        strategy_id=strategy_id,
+        client_order_id=client_order_id(
+            strategy_id=strategy_id,
+            intent_id=intent_id,
+            venue=venue,
+            symbol=symbol,
+            side=side,
+            order_type=order_type,
+            quantity=quantity,
+            price=price,
+            time_in_force=time_in_force,
+        ),
+        venue=venue,
+        symbol=symbol,
+        side=side,
+        order_type=order_type,
+        quantity=quantity,
+        price=price,
+        time_in_force=time_in_force,
+        ts_init=ts_init,
+    )
 
 
 def replacement_client_order_id(
