@@ -14,6 +14,7 @@ from tradewind.chain.tx import TransactionManager
 from tradewind.core.enums import OrderSide
 from tradewind.venues.uniswap.book import PoolBook
 from tradewind.venues.uniswap.execution import (
+    _GAS_MARGIN,
     SwapFilled,
     SwapRejected,
     SwapRequest,
@@ -68,7 +69,11 @@ async def test_a_swap_becomes_a_fill_with_its_tx_hash_and_gas(
         result.quote.amount_in,
         result.quote.amount_out,
     )
-    assert result.gas_estimate is not None and 0 < result.gas_used <= result.gas_estimate
+    # the estimate runs on the state before the block the swap lands in (a v3 pool's oracle
+    # write depends on that block's timestamp), so gas used may pass it by a little; never the
+    # limit sent with the transaction, the estimate plus its margin
+    assert result.gas_estimate is not None
+    assert 0 < result.gas_used <= result.gas_estimate * _GAS_MARGIN
     usdc_after = await _balance(dex, "MockUSDC")
     assert usdc_after - usdc_before == (-amount if exact == "in" else amount)
     # the book learns the swap from the pool's own log
