@@ -10,6 +10,8 @@ the engine which orders are still open, so most cancels hit live orders; the res
 
     .venv/bin/python bench/bench_matching_engine.py [--ops 200000] [--runs 5] [--seed 7]
         [--add 0.45 --cancel 0.45]   (the rest of the mix is crossing orders)
+    TRADEWIND_PURE_PYTHON=1 .venv/bin/python bench/bench_matching_engine.py
+        (the engine's Python source instead of the modules setup.py compiled)
         [--cpu-time]   (time the loop in this process's CPU seconds instead of wall seconds)
 
 ``--cpu-time`` is for a shared machine: wall time there counts the other processes' turns on
@@ -27,6 +29,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from tradewind.venues.sim.engine import (
     MatchingEngine,
@@ -39,6 +42,7 @@ from tradewind.venues.sim.engine import (
     SymbolSpec,
     TimeInForce,
 )
+from tradewind.venues.sim.engine import engine as engine_module
 
 SYMBOL = "BTCUSDT"
 TICK = Decimal("0.01")
@@ -196,6 +200,11 @@ def main() -> None:
         f"{args.add:.0%} resting limit adds, {args.cancel:.0%} cancels, "
         f"{cross:.0%} crossing (half MARKET, half IOC LIMIT), events off, "
         f"{'CPU' if args.cpu_time else 'wall'} time"
+    )
+    # setup.py compiles the engine with Cython; TRADEWIND_PURE_PYTHON=1 runs its .py source
+    compiled = Path(engine_module.__file__ or "").suffix != ".py"
+    print(
+        f"engine: {'compiled (Cython)' if compiled else 'plain Python'} ({engine_module.__file__})"
     )
     best = best_accepted = 0.0
     for i in range(args.runs):
