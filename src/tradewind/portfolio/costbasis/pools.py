@@ -127,7 +127,7 @@ class LotPool:
         self.total += lot.qty
         mode = self.mode
         if mode == MODE_HIFO:
-            if lot.cost is not None and lot.qty > 0:
+            if lot.cost is not None and lot.qty > _ZERO:
                 unit = -(lot.cost / lot.qty)
                 entry: tuple[object, ...] = (int(unit), unit, lot.seq, next(_tiebreak), lot)
             else:
@@ -157,7 +157,7 @@ class LotPool:
         mode = self.mode
         if mode == MODE_HIFO:
             return self._take_heap(qty)
-        while remaining > 0:
+        while remaining > _ZERO:
             if not main:
                 if not late:
                     break
@@ -179,7 +179,7 @@ class LotPool:
                     main.popleft()
                 else:
                     main.pop()
-                if have <= 0:
+                if have <= _ZERO:
                     continue
                 pieces.append((lot, have, lot.cost))
                 lot.qty = _ZERO
@@ -196,12 +196,12 @@ class LotPool:
         pieces: list[Piece] = []
         remaining = qty
         late = self.late
-        while remaining > 0 and late:
+        while remaining > _ZERO and late:
             lot: Lot = late[0][-1]  # type: ignore[assignment]
             have = lot.qty
             if have <= remaining:
                 heapq.heappop(late)
-                if have <= 0:
+                if have <= _ZERO:
                     continue
                 pieces.append((lot, have, lot.cost))
                 lot.qty = _ZERO
@@ -220,9 +220,9 @@ class LotPool:
         pieces: list[Piece] = []
         remaining = qty
         for lot in lots:
-            if remaining <= 0:
+            if remaining <= _ZERO:
                 break
-            if lot.qty <= 0:
+            if lot.qty <= _ZERO:
                 continue
             part = min(lot.qty, remaining)
             pieces.append((lot, part, _shrink(lot, part)))
@@ -237,7 +237,7 @@ class LotPool:
             every.extend(entry[-1] for entry in self.late)  # type: ignore[misc]
             every.sort(key=_ACQUISITION_ORDER)
         for lot in every:
-            if lot.qty > 0:
+            if lot.qty > _ZERO:
                 yield lot
 
 
