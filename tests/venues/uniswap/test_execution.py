@@ -83,6 +83,22 @@ async def test_a_swap_becomes_a_fill_with_its_tx_hash_and_gas(
         assert state.sqrt_price_x96 == result.quote.sqrt_price_after_x96
 
 
+@pytest.mark.parametrize("pool", [POOL, "WBTC/USDC@v2"])
+async def test_the_deadline_counts_from_the_chain_clock_not_this_machines(
+    dex: Dex, pool: str
+) -> None:
+    # A chain whose clock runs ten minutes ahead of this machine's (as a node's clock may, or this
+    # session's chain after tests that warp time): a deadline counted from the local clock
+    # would have passed there before the swap was sent, and the router would revert it.
+    node = dex.local.nodes[DEX_CHAIN]
+    await node.request("evm_increaseTime", 600)
+    await node.mine(1)
+    result = await _executor(dex).swap(
+        SwapRequest(client_order_id="late-clock", pool=pool, token_in="USDC", amount=10**9)
+    )
+    assert isinstance(result, SwapFilled), result
+
+
 @pytest.mark.parametrize("simulate", [True, False])
 async def test_a_swap_beyond_its_slippage_bound_is_rejected_with_the_reason_and_no_fill(
     dex: Dex, simulate: bool

@@ -9,7 +9,8 @@ A swap:
   2. quotes   from the pool book's current state (``quotes.quote``)
   3. bounds   exact in: ``amountOutMinimum`` = quote out x (1 - slippage); exact out:
               ``amountInMaximum`` = quote in x (1 + slippage); v3 also takes an optional
-              ``sqrtPriceLimitX96``; deadline = now + ``deadline_s``
+              ``sqrtPriceLimitX96``; deadline = the latest block's time + ``deadline_s`` (the
+              router compares it with block time, so the local clock's skew does not count)
   4. gas      ``eth_estimateGas`` before sending; a revert there is a rejection with its reason
   5. sends    through the ``TransactionManager`` (intent ``dex:swap:<client id>``, so a retry never
               swaps twice); an on-chain revert is a rejection with the reason and the tx hash
@@ -163,7 +164,9 @@ class UniswapExecutor:
         if pool.kind is PoolKind.V2 and request.sqrt_price_limit_x96:
             raise InvalidSwapError("sqrt_price_limit_x96 applies to v3 pools only")
         token_in, token_out = pool.token(local.token_in), pool.token(local.token_out)
-        data, router = self._calldata(pool, request, local, token_in, token_out)
+        latest = await self._w3.eth.get_block("latest")
+        deadline = int(latest["timestamp"]) + request.deadline_s
+        data, router = self._calldata(pool, request, local, token_in, token_out, deadline)
         gas_estimate: int | None = None
         if request.simulate:
             try:
@@ -245,11 +248,11 @@ class UniswapExecutor:
         local: DexQuote,
         token_in: TokenInfo,
         token_out: TokenInfo,
+        deadline: int,
     ) -> tuple[str, str]:
         slip = request.max_slippage_bps / _BPS
         min_out = int((Decimal(local.amount_out) * (1 - slip)).to_integral_value(ROUND_FLOOR))
         max_in = int((Decimal(local.amount_in) * (1 + slip)).to_integral_value(ROUND_CEILING))
-        deadline = int(time.time()) + request.deadline_s
         me = self._tx.address
         if pool.kind is PoolKind.V3:
             if request.exact == "in":
