@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@echo "[1/3] installing Tradewind and its Python dependencies"
-	@$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	@# plain here; the next step compiles in place, once (setup.py reads TRADEWIND_PURE_PYTHON)
+	@TRADEWIND_PURE_PYTHON=1 $(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	@touch $(STAMP)
 
 $(COMPILED_STAMP): $(STAMP) $(COMPILED_SOURCES)
