@@ -32,7 +32,9 @@ scalars: `8090`, `true`, `"text"`). Unknown keys are refused at start, naming th
 Outside these models: `TRADEWIND_GATEWAY_KEY` (the gateway's signing key, see
 [gateway.md](gateway.md#the-gateway-key)), `TRADEWIND_DB_URL` (the kernel store of the `order`,
 `fills` and `positions` commands), `TRADEWIND_CLIENT_KEY` (the signing key of
-`tradewind index`), `TRADEWIND_KEYSTORE` / `TRADEWIND_DESK_KEY` (the desk's hot key on chain).
+`tradewind index`), `TRADEWIND_KEYSTORE` / `TRADEWIND_DESK_KEY` (the desk's hot key on chain),
+`TRADEWIND_PURE_PYTHON=1` (import the Python source of the modules the install compiled, the
+matching engine's: for a debugger or a profiler; see the README).
 """
 
 
