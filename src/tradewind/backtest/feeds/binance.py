@@ -25,12 +25,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
 from tradewind.backtest.errors import BacktestDataError
 from tradewind.backtest.feeds.events import DepthEvent, MarketEvent, TradeEvent
+from tradewind.backtest.feeds.lines import NumberedLines, line_error
 from tradewind.backtest.units import Scale
 
 __all__ = ["BinanceDepthFeed", "BinanceTradesFeed", "read_snapshot"]
@@ -53,28 +54,6 @@ def _memo(parse: Callable[[str], int], limit: int = 1 << 16) -> Callable[[str], 
         return value
 
     return cached
-
-
-class _Lines:
-    """Numbered lines of a text file; knows whether the last one ended with a newline."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.source = str(path)
-
-    def __iter__(self) -> Iterator[tuple[int, str, bool]]:
-        try:
-            handle: IO[str] = self.path.open(encoding="utf-8", newline="")
-        except OSError as exc:
-            raise BacktestDataError(self.source, 0, f"cannot read: {exc.strerror or exc}") from None
-        with handle:
-            number = 0
-            try:
-                for line in handle:
-                    number += 1
-                    yield number, line, line.endswith("\n")
-            except UnicodeDecodeError:
-                raise BacktestDataError(self.source, number + 1, "not UTF-8 text") from None
 
 
 def read_snapshot(path: Path | str, scale: Scale) -> DepthEvent:
@@ -140,7 +119,7 @@ class BinanceDepthFeed:
         symbol: str,
         snapshot: Path | str | None = None,
     ) -> None:
-        self._lines = _Lines(Path(depth))
+        self._lines = NumberedLines(Path(depth))
         self._snapshot = None if snapshot is None else Path(snapshot)
         self._scale = scale
         self._symbol = symbol
@@ -186,13 +165,8 @@ class BinanceDepthFeed:
                         last_id=last,
                         line=number,
                     )
-            except json.JSONDecodeError as exc:
-                reason = "truncated (incomplete last line)" if not complete else exc.msg
-                raise BacktestDataError(source, number, f"not valid JSON: {reason}") from None
-            except KeyError as exc:
-                raise BacktestDataError(source, number, f"missing field {exc}") from None
-            except (ValueError, TypeError, AttributeError) as exc:
-                raise BacktestDataError(source, number, str(exc)) from None
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise line_error(source, number, complete, exc) from None
             if event.ts < last_ts:
                 raise BacktestDataError(
                     source, number, f"time {event.ts} ns is earlier than the previous {last_ts}"
@@ -211,7 +185,7 @@ class BinanceTradesFeed:
     """One symbol's trades or aggTrades, as dump CSV (``.csv``) or stream JSONL (otherwise)."""
 
     def __init__(self, path: Path | str, scale: Scale, *, symbol: str) -> None:
-        self._lines = _Lines(Path(path))
+        self._lines = NumberedLines(Path(path))
         self._scale = scale
         self._symbol = symbol
         self._csv = Path(path).suffix.lower() == ".csv"
@@ -303,13 +277,8 @@ class BinanceTradesFeed:
                     str(trade_id),
                     number,
                 )
-            except json.JSONDecodeError as exc:
-                reason = "truncated (incomplete last line)" if not complete else exc.msg
-                raise BacktestDataError(source, number, f"not valid JSON: {reason}") from None
-            except KeyError as exc:
-                raise BacktestDataError(source, number, f"missing field {exc}") from None
-            except (ValueError, TypeError, AttributeError) as exc:
-                raise BacktestDataError(source, number, str(exc)) from None
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise line_error(source, number, complete, exc) from None
             if event.qty <= 0:
                 raise BacktestDataError(source, number, "a trade needs a positive quantity")
             if event.ts < last_ts:

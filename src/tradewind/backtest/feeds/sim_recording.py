@@ -8,15 +8,14 @@ backwards, off-grid values, a crossed book."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 
 from tradewind.backtest.errors import BacktestDataError
-from tradewind.backtest.feeds.binance import _Lines
 from tradewind.backtest.feeds.events import DepthEvent, MarketEvent, TradeEvent
+from tradewind.backtest.feeds.lines import NumberedLines, line_error
 from tradewind.backtest.units import Scale
 
 __all__ = ["SimRecordingFeed"]
@@ -30,7 +29,7 @@ class SimRecordingFeed:
     """One symbol's books and trades from a sim recording."""
 
     def __init__(self, path: Path | str, scale: Scale, *, symbol: str) -> None:
-        self._lines = _Lines(Path(path))
+        self._lines = NumberedLines(Path(path))
         self._scale = scale
         self._symbol = symbol
 
@@ -82,13 +81,8 @@ class SimRecordingFeed:
                         str(number),
                         number,
                     )
-            except json.JSONDecodeError as exc:
-                reason = "truncated (incomplete last line)" if not complete else exc.msg
-                raise BacktestDataError(source, number, f"not valid JSON: {reason}") from None
-            except KeyError as exc:
-                raise BacktestDataError(source, number, f"missing key {exc}") from None
-            except (ValueError, TypeError, AttributeError) as exc:
-                raise BacktestDataError(source, number, str(exc)) from None
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise line_error(source, number, complete, exc, missing="key") from None
             if ts < last_ts:
                 raise BacktestDataError(
                     source,
