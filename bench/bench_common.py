@@ -1,11 +1,16 @@
-"""What the tick-to-order and risk benchmarks share: the BTCUSDT symbol of their in-process
-venue and the percentile they report (nearest rank)."""
+"""What the tick-to-order, risk and dashboard benchmarks share: the BTCUSDT symbol of their
+in-process venue, that venue seeded with a resting bid and ask, and the percentile they report
+(nearest rank)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from tradewind.venues.sim.engine import SymbolSpec
+from tradewind.core.clock import TestClock
+from tradewind.venues.inprocess import InProcessAdapter
+from tradewind.venues.sim.clock import ManualClock
+from tradewind.venues.sim.engine import MatchingEngine, NewOrder, Side, SymbolSpec, TimeInForce
+from tradewind.venues.sim.engine import OrderType as SimType
 
 SPEC = SymbolSpec(
     symbol="BTCUSDT",
@@ -17,6 +22,22 @@ SPEC = SymbolSpec(
     min_notional=Decimal("5"),
     max_num_orders=100_000,
 )
+
+
+def seeded_venue(clock: TestClock, maker_size: Decimal) -> InProcessAdapter:
+    """An in-process BTCUSDT venue on ``clock``: a "maker" account rests ``maker_size`` BTC at
+    94,000 (bid) and 96,000 (ask); the adapter trades as the funded "node" account."""
+    venue = MatchingEngine([SPEC], ManualClock(clock=clock).now_ms)
+    for account, assets in (("maker", {"BTC": "1000", "USDT": "100000000"}),
+                            ("node", {"BTC": "10", "USDT": "10000000"})):  # fmt: skip
+        venue.create_account(account)
+        for asset, amount in assets.items():
+            venue.credit(account, asset, Decimal(amount))
+    for side, price in ((Side.BUY, "94000"), (Side.SELL, "96000")):
+        maker = NewOrder("BTCUSDT", side, SimType.LIMIT, maker_size, price=Decimal(price),
+                         time_in_force=TimeInForce.GTC)  # fmt: skip
+        venue.place("maker", maker)
+    return InProcessAdapter(venue, "node", venue="inproc", clock=clock)
 
 
 def percentile(samples: list[int], pct: float) -> int:

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from bench_common import SPEC, percentile
+from bench_common import percentile, seeded_venue
 from tradewind.core import OrderSide, OrderType, SubmitOrder
 from tradewind.core.clock import TestClock
 from tradewind.monitor.web import Dashboard
@@ -31,10 +31,6 @@ from tradewind.node import Strategy, TradingNode
 from tradewind.node.config import load_node_config
 from tradewind.node.live_measures import attach_live_measures
 from tradewind.risk.live.market_risk import correlations, value_at_risk
-from tradewind.venues.inprocess import InProcessAdapter
-from tradewind.venues.sim.clock import ManualClock
-from tradewind.venues.sim.engine import MatchingEngine, NewOrder, Side, TimeInForce
-from tradewind.venues.sim.engine import OrderType as SimType
 
 T0 = 1_700_000_000_000_000_000
 
@@ -63,17 +59,7 @@ def _timed(call: object, calls: int) -> list[int]:
 
 async def bench_node(calls: int, resting: int, fills: int) -> tuple[list[int], list[int], int]:
     clock = TestClock(T0)
-    venue = MatchingEngine([SPEC], ManualClock(clock=clock).now_ms)
-    for account, assets in (("maker", {"BTC": "1000", "USDT": "100000000"}),
-                            ("node", {"BTC": "10", "USDT": "10000000"})):  # fmt: skip
-        venue.create_account(account)
-        for asset, amount in assets.items():
-            venue.credit(account, asset, Decimal(amount))
-    for side, price in ((Side.BUY, "94000"), (Side.SELL, "96000")):
-        maker = NewOrder("BTCUSDT", side, SimType.LIMIT, Decimal(5), price=Decimal(price),
-                         time_in_force=TimeInForce.GTC)  # fmt: skip
-        venue.place("maker", maker)
-    adapter = InProcessAdapter(venue, "node", venue="inproc", clock=clock)
+    adapter = seeded_venue(clock, Decimal(5))
     node = TradingNode(load_node_config({}, environ={}), clock=clock,
                        adapters={"inproc": adapter})  # fmt: skip
     node.add(Book())

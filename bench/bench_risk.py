@@ -22,16 +22,12 @@ from decimal import Decimal
 
 import numpy as np
 
-from bench_common import SPEC, percentile
+from bench_common import percentile, seeded_venue
 from tradewind.core import OrderSide, OrderType, SubmitOrder
 from tradewind.core.clock import TestClock
 from tradewind.node import Strategy, TradingNode
 from tradewind.node.config import load_node_config
 from tradewind.risk.var import monte_carlo_var, parametric_var
-from tradewind.venues.inprocess import InProcessAdapter
-from tradewind.venues.sim.clock import ManualClock
-from tradewind.venues.sim.engine import MatchingEngine, NewOrder, Side, TimeInForce
-from tradewind.venues.sim.engine import OrderType as SimType
 
 T0 = 1_700_000_000_000_000_000
 LIMITS = {
@@ -74,17 +70,7 @@ class Book(Strategy):
 
 async def bench_check(checks: int, resting: int) -> list[int]:
     clock = TestClock(T0)
-    venue = MatchingEngine([SPEC], ManualClock(clock=clock).now_ms)
-    for account, assets in (("maker", {"BTC": "1000", "USDT": "100000000"}),
-                            ("node", {"BTC": "10", "USDT": "10000000"})):  # fmt: skip
-        venue.create_account(account)
-        for asset, amount in assets.items():
-            venue.credit(account, asset, Decimal(amount))
-    for side, price in ((Side.BUY, "94000"), (Side.SELL, "96000")):
-        maker = NewOrder("BTCUSDT", side, SimType.LIMIT, Decimal(1), price=Decimal(price),
-                         time_in_force=TimeInForce.GTC)  # fmt: skip
-        venue.place("maker", maker)
-    adapter = InProcessAdapter(venue, "node", venue="inproc", clock=clock)
+    adapter = seeded_venue(clock, Decimal(1))
     node = TradingNode(load_node_config({"risk": LIMITS}, environ={}), clock=clock,
                        adapters={"inproc": adapter})  # fmt: skip
     node.add(Book())
