@@ -9,8 +9,9 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CONTRACTS_STAMP := src/tradewind/chain/contracts/build/.built
 # Modules setup.py compiles with Cython (pyproject.toml [tool.tradewind] compiled-modules): an
-# edit to one recompiles it in place, so the tests never run a stale build.
-COMPILED_SOURCES := setup.py $(wildcard src/tradewind/venues/sim/engine/*.py src/tradewind/venues/sim/engine/*.pxd)
+# edit to one recompiles it in place, so the tests never run a stale build. The list is read
+# from pyproject.toml, the one place it is kept.
+COMPILED_SOURCES := setup.py $(wildcard $(shell $(PYTHON) -c 'import tomllib; c = tomllib.load(open("pyproject.toml", "rb")); print(*("src/" + m.replace(".", "/") + "." + e for m in c["tool"]["tradewind"]["compiled-modules"] for e in ("py", "pxd")))'))
 COMPILED_STAMP := build/.compiled
 
 $(STAMP): pyproject.toml setup.py
