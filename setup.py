@@ -5,8 +5,8 @@ Python: each ``.py`` file is the source, and the ``.pxd`` file beside it only de
 for it. Compiled, the simulated exchange's matching engine does about a quarter more
 operations per second (docs/performance.md). Without Cython or a C compiler the build goes on
 and installs the same modules as plain Python, only slower; ``TRADEWIND_PURE_PYTHON=1`` skips
-compiling on purpose. ``tests/test_compiled_modules.py`` checks that both give the same results
-and, under CI, that the compiled modules are the ones in use.
+compiling on purpose. ``tests/venues/sim/engine/test_compiled_engine.py`` checks that both give
+the same results and, under CI, that the compiled modules are the ones in use.
 """
 
 from __future__ import annotations
