@@ -1,9 +1,10 @@
 """What the tick-to-order, risk and dashboard benchmarks share: the BTCUSDT symbol of their
-in-process venue, that venue seeded with a resting bid and ask, and the percentile they report
-(nearest rank)."""
+in-process venue, its matching engine seeded with a resting bid and ask, and the percentile they
+report (nearest rank)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from tradewind.core.clock import TestClock
@@ -24,12 +25,12 @@ SPEC = SymbolSpec(
 )
 
 
-def seeded_venue(clock: TestClock, maker_size: Decimal) -> InProcessAdapter:
-    """An in-process BTCUSDT venue on ``clock``: a "maker" account rests ``maker_size`` BTC at
-    94,000 (bid) and 96,000 (ask); the adapter trades as the funded "node" account."""
-    venue = MatchingEngine([SPEC], ManualClock(clock=clock).now_ms)
+def seeded_engine(now_ms: Callable[[], int], trader: str, maker_size: Decimal) -> MatchingEngine:
+    """A BTCUSDT matching engine on ``now_ms``: a "maker" account rests ``maker_size`` BTC at
+    94,000 (bid) and 96,000 (ask), and ``trader`` is funded with 10 BTC and 10,000,000 USDT."""
+    venue = MatchingEngine([SPEC], now_ms)
     for account, assets in (("maker", {"BTC": "1000", "USDT": "100000000"}),
-                            ("node", {"BTC": "10", "USDT": "10000000"})):  # fmt: skip
+                            (trader, {"BTC": "10", "USDT": "10000000"})):  # fmt: skip
         venue.create_account(account)
         for asset, amount in assets.items():
             venue.credit(account, asset, Decimal(amount))
@@ -37,6 +38,12 @@ def seeded_venue(clock: TestClock, maker_size: Decimal) -> InProcessAdapter:
         maker = NewOrder("BTCUSDT", side, SimType.LIMIT, maker_size, price=Decimal(price),
                          time_in_force=TimeInForce.GTC)  # fmt: skip
         venue.place("maker", maker)
+    return venue
+
+
+def seeded_venue(clock: TestClock, maker_size: Decimal) -> InProcessAdapter:
+    """``seeded_engine`` on ``clock`` behind an in-process adapter trading as "node"."""
+    venue = seeded_engine(ManualClock(clock=clock).now_ms, "node", maker_size)
     return InProcessAdapter(venue, "node", venue="inproc", clock=clock)
 
 

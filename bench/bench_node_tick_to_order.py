@@ -21,7 +21,7 @@ import statistics
 import time
 from decimal import Decimal
 
-from bench_common import SPEC, percentile
+from bench_common import SPEC, percentile, seeded_engine
 from tradewind.core import BookUpdated, LiveClock, OrderAccepted, OrderEvent, OrderSide
 from tradewind.node import Strategy, TradingNode
 from tradewind.node.config import load_node_config
@@ -63,17 +63,7 @@ RISK_LIMITS = {
 
 async def run(ticks: int, warmup: int, risk: bool = False) -> list[int]:
     clock = LiveClock()
-    venue = MatchingEngine([SPEC], RealClock(clock).now_ms)
-    for account, assets in (("maker", {"BTC": "1000", "USDT": "100000000"}),
-                            ("kernel", {"BTC": "10", "USDT": "10000000"})):  # fmt: skip
-        venue.create_account(account)
-        for asset, amount in assets.items():
-            venue.credit(account, asset, Decimal(amount))
-    for side, price in ((Side.BUY, "94000"), (Side.SELL, "96000")):
-        order = NewOrder("BTCUSDT", side, SimType.LIMIT, Decimal("1"), price=Decimal(price),
-                         time_in_force=TimeInForce.GTC)  # fmt: skip
-        venue.place("maker", order)
-
+    venue = seeded_engine(RealClock(clock).now_ms, "kernel", Decimal("1"))
     adapter = InProcessAdapter(venue, "kernel", venue="inprocess", clock=clock)
     config = load_node_config({"risk": RISK_LIMITS if risk else {}}, environ={})
     node = TradingNode(config, clock=clock, adapters={"inprocess": adapter})

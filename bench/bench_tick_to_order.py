@@ -19,7 +19,7 @@ import statistics
 import time
 from decimal import Decimal
 
-from bench_common import SPEC, percentile
+from bench_common import percentile, seeded_engine
 from tradewind.bus import InProcessMessageBus
 from tradewind.core import (
     BookSyncLost,
@@ -35,22 +35,13 @@ from tradewind.execution.engine import ExecutionEngine
 from tradewind.execution.market_data import MarketDataService
 from tradewind.oms import RateLimit, RateLimiter, RateLimitKind, client_order_id
 from tradewind.venues.inprocess import InProcessAdapter
-from tradewind.venues.sim.engine import MatchingEngine, NewOrder, Side, TimeInForce
+from tradewind.venues.sim.engine import NewOrder, Side, TimeInForce
 from tradewind.venues.sim.engine import OrderType as SimType
 
 
 async def run(ticks: int, warmup: int) -> list[int]:
-    venue = MatchingEngine([SPEC], lambda: time.time_ns() // 1_000_000)
-    for account, assets in (("maker", {"BTC": "1000", "USDT": "100000000"}),
-                            ("kernel", {"BTC": "10", "USDT": "10000000"})):  # fmt: skip
-        venue.create_account(account)
-        for asset, amount in assets.items():
-            venue.credit(account, asset, Decimal(amount))
     # a two-sided book so the first snapshot syncs
-    for side, price in ((Side.BUY, "94000"), (Side.SELL, "96000")):
-        order = NewOrder("BTCUSDT", side, SimType.LIMIT, Decimal("1"), price=Decimal(price),
-                         time_in_force=TimeInForce.GTC)  # fmt: skip
-        venue.place("maker", order)
+    venue = seeded_engine(lambda: time.time_ns() // 1_000_000, "kernel", Decimal("1"))
 
     clock = LiveClock()
     bus = InProcessMessageBus()
